@@ -1,0 +1,125 @@
+"""Make Orquesta 1.2.0 (the only release on PyPI) run on Python 3.10+ with networkx 3.
+
+Orquesta 1.2.0 was written for Python 2/3.6 and networkx 1.x. Three things break:
+
+1. ``collections.Mapping`` and friends, removed from ``collections`` in Python 3.10;
+2. the ``(?i)true`` / ``(?i)false`` fragments of ``orquesta.utils.parameters``, which are
+   joined into a larger pattern; Python 3.11 refuses global flags that are not at the
+   start of a pattern;
+3. ``graph.node[...]`` and ``graph.in_degree().items()``, networkx 1.x spellings used by
+   ``orquesta.graphing``.
+
+Each fix is applied only where the problem is actually present, so :func:`apply` is a
+no-op on an Orquesta (or Python, or networkx) that does not need it. It is idempotent.
+"""
+
+from __future__ import annotations
+
+import collections
+import collections.abc
+import re
+
+_ABC_NAMES = (
+    "Callable",
+    "Container",
+    "Hashable",
+    "Iterable",
+    "Iterator",
+    "Mapping",
+    "MutableMapping",
+    "MutableSequence",
+    "MutableSet",
+    "Sequence",
+    "Set",
+)
+
+_applied = False
+
+
+def _fix_collections_aliases() -> list[str]:
+    fixed = []
+    for name in _ABC_NAMES:
+        if not hasattr(collections, name):
+            setattr(collections, name, getattr(collections.abc, name))
+            fixed.append("collections.%s" % name)
+    return fixed
+
+
+def _scope_inline_flags(pattern: str) -> str:
+    """Turn a leading ``(?i)x`` into the scoped ``(?i:x)``, which may sit anywhere."""
+    if pattern.startswith("(?i)"):
+        return "(?i:%s)" % pattern[len("(?i)"):]
+    return pattern
+
+
+def _fix_parameter_regexes() -> list[str]:
+    from orquesta.utils import parameters
+
+    try:
+        re.compile(parameters.REGEX_INLINE_PARAMS)
+        return []
+    except re.error:
+        pass
+
+    parameters.REGEX_TRUE = _scope_inline_flags(parameters.REGEX_TRUE)
+    parameters.REGEX_FALSE = _scope_inline_flags(parameters.REGEX_FALSE)
+    parameters.REGEX_INLINE_PARAM_VARIATIONS[:] = [
+        _scope_inline_flags(p) for p in parameters.REGEX_INLINE_PARAM_VARIATIONS
+    ]
+    parameters.REGEX_INLINE_PARAMS = r"([\w]+)=(%s)" % "|".join(
+        parameters.REGEX_INLINE_PARAM_VARIATIONS
+    )
+    re.compile(parameters.REGEX_INLINE_PARAMS)
+    return ["orquesta.utils.parameters inline flags"]
+
+
+def _fix_networkx_node_view() -> list[str]:
+    import networkx as nx
+
+    if hasattr(nx.Graph, "node"):
+        return []
+    # networkx 1.x exposed the node attribute dict as ``graph.node``; 2.4+ as ``graph.nodes``.
+    nx.Graph.node = property(lambda self: self.nodes)
+    return ["networkx Graph.node"]
+
+
+def _fix_root_nodes() -> list[str]:
+    import networkx as nx
+    from orquesta import graphing
+
+    probe = nx.MultiDiGraph()
+    probe.add_node("probe")
+    try:
+        graphing.WorkflowGraph.get_root_nodes(probe)
+        return []
+    except AttributeError:
+        pass
+
+    def get_root_nodes(graph):
+        # in_degree() is a view of (node, degree) pairs in networkx 2+, not a dict.
+        nodes = [
+            {"id": n, "name": graph.nodes[n].get("name", n)}
+            for n, d in graph.in_degree()
+            if d == 0
+        ]
+        return sorted(nodes, key=lambda x: x["id"])
+
+    graphing.WorkflowGraph.get_root_nodes = staticmethod(get_root_nodes)
+    return ["orquesta.graphing WorkflowGraph.get_root_nodes"]
+
+
+def apply() -> list[str]:
+    """Apply every fix that this interpreter and these libraries need.
+
+    Returns the names of the fixes applied by this call (empty when already applied or
+    when nothing needed fixing).
+    """
+    global _applied
+    if _applied:
+        return []
+    fixed = _fix_collections_aliases()
+    fixed += _fix_networkx_node_view()
+    fixed += _fix_parameter_regexes()
+    fixed += _fix_root_nodes()
+    _applied = True
+    return fixed
