@@ -1,0 +1,314 @@
+"""The ``wfops`` command line. Its syntax mirrors ``st2 run`` and ``st2 execution ...``.
+
+Exit status: 0 when the command did what was asked (for ``run``: the execution
+succeeded), 1 when an execution did not succeed or a request was refused, 2 for usage
+errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+from wfops import errors
+from wfops import statuses as s
+from wfops.cli import output
+
+
+def _key_values(items: list[str], parser: argparse.ArgumentParser) -> dict[str, str]:
+    values = {}
+    for item in items:
+        if "=" not in item:
+            parser.error('parameter "%s" is not of the form key=value' % item)
+        key, value = item.split("=", 1)
+        values[key] = value
+    return values
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="wfops",
+        description="Run Orquesta workflows and operate on their executions "
+        "(pause, resume, cancel, re-run), st2-style.",
+    )
+    parser.add_argument("--home", help="state directory (default: $WFOPS_HOME or the user data dir)")
+    parser.add_argument("--user", default=os.environ.get("WFOPS_USER"), help="who is acting (default: login name)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run an action or workflow and wait for it")
+    run.add_argument("ref")
+    run.add_argument("parameters", nargs="*", metavar="key=value")
+    run.add_argument("--async", dest="run_async", action="store_true", help="print the id and return at once")
+    run.add_argument("-j", "--json", action="store_true")
+
+    execution = sub.add_parser("execution", help="executions").add_subparsers(dest="execution_command", required=True)
+    get = execution.add_parser("get", help="show an execution")
+    get.add_argument("id")
+    get.add_argument("--show-tasks", action="store_true")
+    get.add_argument("-j", "--json", action="store_true")
+
+    lst = execution.add_parser("list", help="list executions")
+    lst.add_argument("-n", "--last", type=int, default=50)
+    lst.add_argument("--status")
+    lst.add_argument("--action")
+    lst.add_argument("-j", "--json", action="store_true")
+
+    for name, text in (("pause", "pause workflow executions"), ("resume", "resume paused workflow executions"),
+                       ("cancel", "cancel executions")):
+        op = execution.add_parser(name, help=text)
+        op.add_argument("ids", nargs="+", metavar="ID")
+        op.add_argument("--comment")
+        op.add_argument("-j", "--json", action="store_true")
+
+    rerun = execution.add_parser("re-run", help="re-run an execution")
+    rerun.add_argument("id")
+    rerun.add_argument("parameters", nargs="*", metavar="key=value")
+    rerun.add_argument("--no-merge", action="store_true", help="use only the given parameters")
+    rerun.add_argument("--async", dest="run_async", action="store_true")
+    rerun.add_argument("--comment")
+    rerun.add_argument("-j", "--json", action="store_true")
+
+    audit = execution.add_parser("audit", help="list the operations recorded on an execution")
+    audit.add_argument("id")
+    audit.add_argument("-j", "--json", action="store_true")
+
+    action = sub.add_parser("action", help="actions").add_subparsers(dest="action_command", required=True)
+    alist = action.add_parser("list")
+    alist.add_argument("-p", "--pack")
+    alist.add_argument("-j", "--json", action="store_true")
+    aget = action.add_parser("get")
+    aget.add_argument("ref")
+    aget.add_argument("-j", "--json", action="store_true")
+
+    engine = sub.add_parser("engine", help="run the engine: adopt orphaned executions, serve operations")
+    engine.add_argument("--until-idle", action="store_true", help="exit once nothing is left to do")
+    engine.add_argument("--launch", help=argparse.SUPPRESS)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.home:
+        os.environ["WFOPS_HOME"] = args.home
+    from wfops.session import Session
+
+    try:
+        session = Session(user=args.user)
+    except errors.WfopsError as e:
+        print("ERROR: %s" % e, file=sys.stderr)
+        return 1
+    try:
+        handler = _HANDLERS[(args.command, getattr(args, "execution_command", None) or getattr(args, "action_command", None))]
+        return handler(session, args, parser)
+    except errors.WfopsError as e:
+        print("ERROR: %s" % e, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("Interrupted. The execution goes on being recorded; run `wfops engine --until-idle` "
+              "to carry it on.", file=sys.stderr)
+        return 130
+    finally:
+        session.close()
+
+
+# -- handlers ------------------------------------------------------------------------------
+
+
+def _print_execution(session, record: dict, as_json: bool, show_tasks: bool = False) -> None:
+    from wfops.views import execution_view
+
+    view = execution_view(session.store, session.registry, record, tasks=True)
+    audit = session.store.operations(record["id"])
+    if as_json:
+        if not show_tasks and "children" in view:
+            view["children"] = [c["id"] for c in view["children"]]
+        if audit:
+            view["audit"] = audit
+        print(output.dump_json(view))
+    else:
+        print(output.render_execution(view, show_tasks=show_tasks, audit=audit))
+
+
+def _progress_printer(session):
+    def report(event: dict) -> None:
+        record = event["record"]
+        orquesta = record["context"].get("orquesta") if record else None
+        if not orquesta:
+            return
+        task = orquesta.get("task_name")
+        if orquesta.get("item_id") is not None:
+            task = "%s[%s]" % (task, orquesta["item_id"])
+        print("  %-10s %-30s %s" % (event["status"], task, event["execution"]), file=sys.stderr, flush=True)
+
+    return report
+
+
+def _adopt_orphans_in_background(session) -> None:
+    from wfops.engine.host import engine_alive
+    from wfops.session import spawn_engine
+
+    roots = session.store.roots_needing_engine(tuple(sorted(s.ACTIVE)))
+    if any(not engine_alive(session.store, r["owner"]) for r in roots):
+        spawn_engine(session.home, ["--until-idle"], user=session.user)
+
+
+def _wait_and_print(session, execution_id: str, as_json: bool) -> int:
+    if sys.stderr.isatty() and not as_json:
+        session.engine.progress = _progress_printer(session)
+    record = session.engine.run_until_settled(execution_id)
+    _print_execution(session, record, as_json, show_tasks=False)
+    return 0 if record["status"] == s.SUCCEEDED else 1
+
+
+def cmd_run(session, args, parser) -> int:
+    from wfops.parameters import cast_cli_values
+
+    values = _key_values(args.parameters, parser)
+    action = session.registry.get(args.ref)
+    params = cast_cli_values(action, values)
+    _adopt_orphans_in_background(session)
+    if args.run_async:
+        execution_id = session.launch_detached(args.ref, params)
+        print(json.dumps({"id": execution_id}) if args.json else execution_id)
+        return 0
+    execution_id = session.launch(args.ref, params)
+    return _wait_and_print(session, execution_id, args.json)
+
+
+def cmd_execution_get(session, args, parser) -> int:
+    record = session.get_execution(args.id)
+    _print_execution(session, record, args.json, show_tasks=args.show_tasks)
+    return 0
+
+
+def cmd_execution_list(session, args, parser) -> int:
+    from wfops.views import execution_view
+
+    records, total = session.store.list_executions(
+        status=args.status, action=args.action, top_level_only=True, limit=args.last
+    )
+    views = [execution_view(session.store, session.registry, r) for r in records]
+    print(output.dump_json(views) if args.json else output.render_list(views))
+    return 0
+
+
+def _lifecycle(operation: str):
+    def handler(session, args, parser) -> int:
+        failures = 0
+        results = []
+        for execution_id in args.ids:
+            try:
+                response = session.operate(operation, execution_id, {"comment": args.comment})
+                results.append(response)
+                if not args.json:
+                    print('%s: execution "%s" is %s.' % (operation, response["id"], response["status"]))
+            except errors.WfopsError as e:
+                failures += 1
+                results.append({"id": execution_id, "error": e.message})
+                print("ERROR: %s" % e, file=sys.stderr)
+        if args.json:
+            print(output.dump_json(results))
+        return 1 if failures else 0
+
+    return handler
+
+
+def cmd_execution_rerun(session, args, parser) -> int:
+    from wfops.parameters import cast_cli_values
+
+    original = session.get_execution(args.id)
+    action = session.registry.get(original["action_ref"])
+    overrides = cast_cli_values(action, _key_values(args.parameters, parser))
+    params = dict(overrides) if args.no_merge else {**original["parameters"], **overrides}
+    context = {"re-run": {"ref": original["id"]}}
+    from wfops.engine.commands import audit
+
+    if args.run_async:
+        execution_id = session.launch_detached(action.ref, params, context)
+    else:
+        execution_id = session.launch(action.ref, params, context)
+    audit(session.store, original["id"], session.user, "re-run",
+          {"id": original["id"], "parameters": overrides, "no_merge": args.no_merge},
+          plan={"mode": "from_beginning", "parameters": params},
+          outcome={"execution": execution_id}, comment=args.comment)
+    if args.run_async:
+        print(json.dumps({"id": execution_id}) if args.json else execution_id)
+        return 0
+    return _wait_and_print(session, execution_id, args.json)
+
+
+def cmd_execution_audit(session, args, parser) -> int:
+    record = session.get_execution(args.id)
+    entries = session.store.operations(record["id"])
+    if args.json:
+        print(output.dump_json(entries))
+    else:
+        rows = [[e["timestamp"], e["user"], e["operation"], json.dumps(e["request"]), e.get("comment") or ""]
+                for e in entries]
+        print(output.table(rows, ["timestamp", "user", "operation", "request", "comment"]))
+    return 0
+
+
+def cmd_action_list(session, args, parser) -> int:
+    actions = session.registry.list(pack=args.pack)
+    if args.json:
+        print(output.dump_json([{"ref": a.ref, "pack": a.pack, "name": a.name, "runner_type": a.runner_type,
+                                 "description": a.description} for a in actions]))
+    else:
+        print(output.table([[a.ref, a.pack, a.description[:60]] for a in actions], ["ref", "pack", "description"]))
+    return 0
+
+
+def cmd_action_get(session, args, parser) -> int:
+    a = session.registry.get(args.ref)
+    data = {"ref": a.ref, "pack": a.pack, "name": a.name, "runner_type": a.runner_type,
+            "entry_point": a.entry_point, "description": a.description, "enabled": a.enabled,
+            "parameters": a.parameters}
+    print(output.dump_json(data) if args.json else output._block(data, indent=""))
+    return 0
+
+
+def cmd_engine(session, args, parser) -> int:
+    engine = session.engine
+    if args.launch:
+        payload = json.loads(args.launch)
+        engine.launch(payload["ref"], payload["parameters"], context=payload.get("context"),
+                      user=session.user, execution_id=payload["id"])
+    idle_since = None
+    last_scan = 0.0
+    while True:
+        if time.monotonic() - last_scan > 0.25:
+            engine.adopt_orphans()
+            last_scan = time.monotonic()
+        engine.step()
+        if args.until_idle:
+            busy = engine.has_work() or engine._owned_active() or session.store.roots_with_pending_commands()
+            if busy:
+                idle_since = None
+            elif idle_since is None:
+                idle_since = time.monotonic()
+            elif time.monotonic() - idle_since > 1.0:
+                return 0
+
+
+_HANDLERS = {
+    ("run", None): cmd_run,
+    ("execution", "get"): cmd_execution_get,
+    ("execution", "list"): cmd_execution_list,
+    ("execution", "pause"): _lifecycle("pause"),
+    ("execution", "resume"): _lifecycle("resume"),
+    ("execution", "cancel"): _lifecycle("cancel"),
+    ("execution", "re-run"): cmd_execution_rerun,
+    ("execution", "audit"): cmd_execution_audit,
+    ("action", "list"): cmd_action_list,
+    ("action", "get"): cmd_action_get,
+    ("engine", None): cmd_engine,
+}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,161 @@
+"""Journaled conductor calls: the one way the host changes an Orquesta conductor.
+
+Every call that changes a conductor's state is an *entry* (plain JSON data). The live
+engine applies an entry and appends it to the journal in the same transaction; recovery
+restores the last snapshot and applies the entries after it, in order, with the same
+function. Replaying is therefore exactly what happened live, with no serialization of the
+whole conductor after each event (which is what makes StackStorm's engine slow).
+
+Entry kinds (``op``):
+
+=========  ==================================================================
+status     ``request_workflow_status(status)``
+next       ``get_next_tasks()``
+task       ``update_task_state`` with an action execution event
+item       ``update_task_state`` with a with-items item event
+rerun      ``request_workflow_rerun`` with ``[task, route, reset_items]`` requests
+restage    set chosen with-items items back to not-run (item selection)
+output     ``render_workflow_output()``
+=========  ==================================================================
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orquesta import conducting, events, requests
+from orquesta import statuses as orquesta_statuses
+from orquesta.specs import native as native_specs
+
+
+def items_key(task_id: str, route: int) -> str:
+    return "%s__r%s" % (task_id, route)
+
+
+class JournaledConductor:
+    """An Orquesta conductor and the per-item results the host keeps beside it.
+
+    ``items`` maps ``items_key(task, route)`` to the list of the latest result of each
+    item of that with-items task: the accumulated result Orquesta is given, so that a
+    task whose items ran in several attempts still has every item's result.
+    """
+
+    def __init__(self, conductor: conducting.WorkflowConductor, items: dict[str, list] | None = None):
+        self.conductor = conductor
+        self.items = items if items is not None else {}
+
+    # -- construction ------------------------------------------------------------------
+
+    @classmethod
+    def new(cls, spec, inputs: dict, parent_context: dict) -> "JournaledConductor":
+        return cls(conducting.WorkflowConductor(spec, context=parent_context, inputs=inputs))
+
+    @classmethod
+    def from_snapshot(cls, snapshot: dict) -> "JournaledConductor":
+        conductor = conducting.WorkflowConductor.deserialize(snapshot["conductor"])
+        return cls(conductor, {k: list(v) for k, v in snapshot.get("items", {}).items()})
+
+    @classmethod
+    def restore(cls, spec, inputs: dict, parent_context: dict, snapshot: dict | None, entries: list[dict]):
+        instance = cls.from_snapshot(snapshot) if snapshot else cls.new(spec, inputs, parent_context)
+        for entry in entries:
+            instance.apply(entry)
+        return instance
+
+    def snapshot(self) -> dict:
+        return {"conductor": self.conductor.serialize(), "items": self.items}
+
+    # -- the entries -------------------------------------------------------------------
+
+    def apply(self, entry: dict) -> Any:
+        handler = _HANDLERS[entry["op"]]
+        return handler(self, entry)
+
+    def _status(self, entry: dict) -> None:
+        self.conductor.request_workflow_status(entry["status"])
+
+    def _next(self, entry: dict) -> list[dict]:
+        return self.conductor.get_next_tasks()
+
+    def _task(self, entry: dict):
+        event = events.ActionExecutionEvent(entry["status"], result=entry.get("result"))
+        return self.conductor.update_task_state(entry["task"], entry["route"], event)
+
+    def _item(self, entry: dict):
+        key = items_key(entry["task"], entry["route"])
+        results = self.items.get(key)
+        count = entry.get("count") or 0
+        if results is None or len(results) < count:
+            results = (results or []) + [None] * (count - len(results or []))
+            self.items[key] = results
+        status = entry["status"]
+        if status in orquesta_statuses.COMPLETED_STATUSES:
+            results[entry["item"]] = entry.get("result")
+        event = events.TaskItemActionExecutionEvent(
+            entry["item"], status, result=entry.get("result"), accumulated_result=results
+        )
+        task_state = self.conductor.update_task_state(entry["task"], entry["route"], event)
+        if task_state.get("status") in orquesta_statuses.COMPLETED_STATUSES:
+            # Orquesta may keep a reference to the list it was given; never mutate it again.
+            self.items[key] = list(results)
+        return task_state
+
+    def _rerun(self, entry: dict) -> None:
+        task_requests = [
+            requests.TaskRerunRequest(task, route, reset_items=reset)
+            for task, route, reset in entry["requests"]
+        ]
+        self.conductor.request_workflow_rerun(task_requests=task_requests)
+
+    def _restage(self, entry: dict) -> None:
+        """Mark chosen items of a with-items task as not run, so they are scheduled again."""
+        state = self.conductor.workflow_state
+        staged = state.get_staged_task(entry["task"], entry["route"])
+        if staged is None:
+            task_entry = self.conductor.get_task_state_entry(entry["task"], entry["route"])
+            staged = state.add_staged_task(
+                entry["task"],
+                entry["route"],
+                ctxs=list(task_entry["ctxs"]["in"]),
+                prev=dict(task_entry["prev"]),
+                ready=True,
+            )
+        count = entry["count"]
+        current = staged.get("items") or []
+        item_statuses = [
+            dict(current[i]) if i < len(current) else {"status": orquesta_statuses.SUCCEEDED}
+            for i in range(count)
+        ]
+        for index in entry["indices"]:
+            item_statuses[index] = {"status": orquesta_statuses.UNSET}
+        staged["items"] = item_statuses
+        staged.pop("completed", None)
+        staged["ready"] = True
+
+    def _output(self, entry: dict) -> None:
+        self.conductor.render_workflow_output()
+
+    # -- reading -------------------------------------------------------------------
+
+    @property
+    def status(self) -> str:
+        return self.conductor.get_workflow_status()
+
+    @property
+    def sequence(self) -> list[dict]:
+        return self.conductor.workflow_state.sequence
+
+
+_HANDLERS = {
+    "status": JournaledConductor._status,
+    "next": JournaledConductor._next,
+    "task": JournaledConductor._task,
+    "item": JournaledConductor._item,
+    "rerun": JournaledConductor._rerun,
+    "restage": JournaledConductor._restage,
+    "output": JournaledConductor._output,
+}
+
+
+def spec_from_definition(definition: dict):
+    return native_specs.WorkflowSpec(definition)

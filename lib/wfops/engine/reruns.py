@@ -1,0 +1,129 @@
+"""Re-running a workflow execution from tasks (rules R1 to R13), in the owning engine.
+
+The planner decides; this module hands the conductor only the plan's collapsed requests,
+so Orquesta's own one-level collapse can never make a task run twice.
+"""
+
+from __future__ import annotations
+
+from wfops import errors, ids
+from wfops import statuses as s
+from wfops.engine import definitions
+from wfops.engine.journal import JournaledConductor
+
+
+def item_statuses(store, wf_id: str) -> dict[int, list[str]]:
+    """For each with-items task execution: the latest status of each item, counting
+    every earlier attempt of the same task and route (an item not re-run keeps its
+    status)."""
+    latest: dict[tuple[str, int], dict[int, str]] = {}
+    result: dict[int, list[str]] = {}
+    for task_execution in store.task_executions(wf_id):
+        key = (task_execution["task_id"], task_execution["route"])
+        items = [r for r in store.executions_of_task(task_execution["id"]) if r["item_id"] is not None]
+        if not items and key not in latest:
+            continue
+        per_item = latest.setdefault(key, {})
+        for record in items:
+            per_item[record["item_id"]] = record["status"]
+        if per_item:
+            count = max(per_item) + 1
+            result[task_execution["seq_index"]] = [per_item.get(i, s.SUCCEEDED) for i in range(count)]
+    return result
+
+
+def run_state(store, wf_id: str, conductor) -> dict:
+    """The planner's view of a workflow execution: Orquesta's state plus item statuses."""
+    state = conductor.workflow_state.serialize()
+    state.pop("contexts", None)
+    state["items"] = item_statuses(store, wf_id)
+    return state
+
+
+def restore_conductor(store, wf: dict) -> JournaledConductor:
+    spec = definitions.load_spec(wf["definition"], wf["action_ref"])
+    entries = store.journal_after(wf["id"], wf["snapshot_seq"])
+    return JournaledConductor.restore(spec, wf["input"], wf["parent_context"], wf["snapshot"], entries)
+
+
+def workflow_of(store, execution: dict) -> dict:
+    wf_id = execution["context"].get("workflow_execution")
+    if execution["runner_type"] != "orquesta" or not wf_id:
+        raise errors.InvalidOperation(
+            'Execution "%s" is not a workflow execution (runner type "%s"); only workflows can '
+            "be re-run from tasks. Use `wfops execution re-run %s` without --tasks to run it again."
+            % (execution["id"], execution["runner_type"], execution["id"])
+        )
+    return store.get_workflow_execution(wf_id)
+
+
+def plan_for(store, execution: dict, payload: dict, conductor=None):
+    """Plan the re-run described by ``payload`` against the stored state."""
+    from wfops import planner
+
+    wf = workflow_of(store, execution)
+    jc = conductor or restore_conductor(store, wf)
+    spec = definitions.load_spec(wf["definition"], wf["action_ref"])
+    request = planner.RerunRequest(
+        tasks=list(payload.get("tasks") or []),
+        no_reset=list(payload.get("no_reset") or []),
+        failed=bool(payload.get("failed")),
+        force=bool(payload.get("force")),
+        parameters=payload.get("parameters") or None,
+    )
+    state = run_state(store, wf["id"], jc.conductor)
+    return planner.plan_rerun(spec, state, request, execution_id=execution["id"])
+
+
+def apply_rerun(engine, execution_id: str, payload: dict) -> dict:
+    """Re-run ``execution_id`` from tasks in ``engine`` (which owns the workflow)."""
+    from wfops.engine.commands import audit
+
+    store = engine.store
+    original = store.get_execution(execution_id)
+    if original is None:
+        raise errors.ExecutionNotFound('Execution "%s" cannot be found.' % execution_id)
+    wf = workflow_of(store, original)
+    live = engine.live.get(wf["id"]) or engine.load_workflow(wf["id"])
+    plan = plan_for(store, original, payload, conductor=live.jc)
+    expected = payload.get("fingerprint")
+    if expected and expected != plan.fingerprint:
+        raise errors.Conflict(
+            'The state of workflow execution "%s" changed since the plan was computed (another '
+            "operation came in between). Compute the plan again (--dry-run) and re-submit."
+            % execution_id
+        )
+    plan_data = plan.to_dict()
+    if payload.get("dry_run"):
+        return {"id": execution_id, "plan": plan_data, "dry_run": True}
+
+    new_id = ids.new_id()
+    tasks = [r[0] if r[1] == 0 else "%s[%s]" % (r[0], r[1]) for r in plan.requests]
+    reset = [r[0] for r in plan.requests if r[2]]
+    context = dict(original["context"])
+    context.pop("orquesta", None)
+    context["user"] = payload.get("user") or engine.user
+    context["re-run"] = {"ref": original["id"], "tasks": tasks, "reset": reset}
+    action = engine.registry.get(original["action_ref"])
+    with store.transaction():
+        engine._insert_execution(
+            new_id, action, original["parameters"], context, parent=original["parent"],
+            root=new_id if original["parent"] is None else original["root"], owner=engine.id,
+        )
+        store.update_workflow_execution(wf["id"], action_execution=new_id)
+        engine.by_execution.pop(live.execution_id, None)
+        live.execution_id = new_id
+        live.root = new_id
+        engine.by_execution[new_id] = wf["id"]
+        engine._journal(live, {"op": "rerun", "requests": [list(r) for r in plan.requests]})
+        audit(store, original["id"], context["user"], "re-run", _request_as_given(payload),
+              plan=plan_data, outcome={"execution": new_id}, comment=payload.get("comment"))
+        audit(store, new_id, context["user"], "created-by-re-run", _request_as_given(payload),
+              plan=plan_data, outcome={"from": original["id"]}, comment=payload.get("comment"))
+        engine._settle(live)
+    return {"id": new_id, "status": store.get_execution(new_id)["status"], "plan": plan_data}
+
+
+def _request_as_given(payload: dict) -> dict:
+    keep = ("tasks", "no_reset", "failed", "force", "parameters", "fingerprint")
+    return {k: payload[k] for k in keep if payload.get(k) not in (None, [], False)}

@@ -1,0 +1,323 @@
+"""Action parameters as StackStorm handles them: casting ``key=value`` strings from the
+command line, applying (and rendering) defaults, and validating against the action's
+effective parameter schema.
+
+Every problem is reported at once, in one :class:`~wfops.errors.ParameterError`; each
+message names the parameter and the action and otherwise keeps StackStorm's wording
+(``'cmd' is a required property``, ``Additional properties are not allowed ('foo' was
+unexpected)``, ``'x' is not of type 'integer'``).
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import json
+import os
+from typing import Any, Callable
+
+import jinja2
+import jinja2.meta
+import jinja2.sandbox
+from jsonschema import Draft3Validator, Draft4Validator, validators
+
+from wfops import errors
+from wfops.masking import MASKED_ATTRIBUTE_VALUE
+from wfops.packs.action_spec import ActionSpec
+from wfops.packs.config import load_pack_config
+
+__all__ = ["cast_cli_values", "validate_parameters"]
+
+# Keys of wfops/StackStorm parameter metadata that are not JSON schema for the value.
+_METADATA_ONLY_KEYS = ("required", "immutable", "secret", "position")
+
+# Any type, for parameters declared with no attributes at all (as StackStorm).
+_ANY_TYPE = {
+    "anyOf": [
+        {"type": t} for t in ("array", "boolean", "integer", "number", "object", "string")
+    ]
+}
+
+
+def _required_list_only(validator, required, instance, schema):
+    # Draft 3 style ``required: true`` inside properties is handled by "properties" below;
+    # only Draft 4 lists of names are checked here.
+    if isinstance(required, list):
+        yield from Draft4Validator.VALIDATORS["required"](validator, required, instance, schema)
+
+
+# StackStorm's custom validator: Draft 4, with Draft 3's per-property ``required: true``.
+_ParameterValidator = validators.extend(
+    Draft4Validator,
+    {"properties": Draft3Validator.VALIDATORS["properties"], "required": _required_list_only},
+)
+
+
+def _problem(action: ActionSpec, name: str, text: str) -> str:
+    return 'Parameter "%s" of action "%s": %s' % (name, action.ref, text)
+
+
+def _is_secret(action: ActionSpec, name: str) -> bool:
+    return bool((action.parameters.get(name) or {}).get("secret"))
+
+
+# --------------------------------------------------------------------------------------
+# Casting of command line strings (st2client's rules)
+
+
+def _cast_boolean(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    raise ValueError("Invalid value for boolean parameter. Valid values are: true, false")
+
+
+def _cast_integer(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError("%r is not of type 'integer'" % value) from None
+
+
+def _cast_number(value: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        raise ValueError("%r is not of type 'number'" % value) from None
+
+
+def _cast_object(value: str) -> Any:
+    if value.startswith("{"):
+        try:
+            return json.loads(value)
+        except ValueError as exc:
+            raise ValueError("%r is not valid JSON: %s" % (value, exc)) from None
+    # Also "key1=val1,key2=val2"; pairs without "=" are dropped, as st2client does.
+    result = {}
+    for pair in value.split(","):
+        key, sep, item = pair.partition("=")
+        if sep:
+            result[key] = item
+    return result
+
+
+def _cast_array(value: str) -> Any:
+    # A lone integer is a one-element array (st2client), not the JSON number it parses as.
+    try:
+        return [int(value)]
+    except ValueError:
+        pass
+    try:
+        return json.loads(value)
+    except ValueError:
+        return [item.strip() for item in value.split(",")]
+
+
+_CLI_CASTS: dict[str, Callable[[str], Any]] = {
+    "array": _cast_array,
+    "boolean": _cast_boolean,
+    "integer": _cast_integer,
+    "number": _cast_number,
+    "object": _cast_object,
+    "string": str,
+}
+
+
+def cast_cli_values(action: ActionSpec, values: dict[str, str]) -> dict:
+    """Cast ``key=value`` strings from the command line by each parameter's declared type.
+
+    As ``st2 run``: integer and number by ``int``/``float``; boolean ``true``/``false``
+    (any case); array as JSON, else a comma-separated list (a lone integer becomes a
+    one-element array); object as JSON when it starts with ``{``, else ``k1=v1,k2=v2``;
+    string unchanged. A key written ``@name`` takes the content of the file named by the
+    value. Unknown keys (and parameters whose type is not a single known type) stay strings
+    so that validation reports them. Values that are not strings are passed through.
+    Raises ParameterError listing every value that cannot be cast.
+    """
+    result: dict[str, Any] = {}
+    problems: list[str] = []
+    for key, value in values.items():
+        if key.startswith("@"):
+            key = key[1:]
+            try:
+                with open(os.path.abspath(value), encoding="utf-8") as stream:
+                    result[key] = stream.read()
+            except OSError as exc:
+                problems.append(_problem(action, key, 'cannot read file "%s": %s' % (value, exc.strerror)))
+            continue
+        declared = (action.parameters.get(key) or {}).get("type")
+        cast = _CLI_CASTS.get(declared) if isinstance(declared, str) else None
+        if cast is None or not isinstance(value, str):
+            result[key] = value
+            continue
+        try:
+            result[key] = cast(value)
+        except ValueError as exc:
+            text = str(exc)
+            if _is_secret(action, key):
+                text = text.replace(repr(value), repr(MASKED_ATTRIBUTE_VALUE))
+            problems.append(_problem(action, key, text))
+    _raise_if_any(action, problems)
+    return result
+
+
+# --------------------------------------------------------------------------------------
+# Defaults: applied, then rendered when they are Jinja templates (e.g. core.echo's cmd)
+
+_JINJA = jinja2.sandbox.SandboxedEnvironment(
+    undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True
+)
+_JINJA.filters["to_complex"] = json.dumps
+_JINJA_MARKERS = ("{{", "{%")
+
+
+def _is_template(value: Any) -> bool:
+    if isinstance(value, (dict, list)):
+        value = json.dumps(value)
+    return isinstance(value, str) and any(m in value for m in _JINJA_MARKERS)
+
+
+def _render_one(template: Any, context: dict) -> Any:
+    if isinstance(template, (dict, list)):
+        text = json.dumps(template)
+        return json.loads(_JINJA.from_string(text).render(context))
+    return _JINJA.from_string(template).render(context)
+
+
+def _cast_rendered(value: Any, declared: Any) -> Any:
+    """Cast a rendered template (always a string) to the declared type, as StackStorm."""
+    if not isinstance(value, str) or not isinstance(declared, str):
+        return value
+    if declared in ("array", "object"):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return ast.literal_eval(value)
+    if declared == "boolean":
+        return ast.literal_eval(value.capitalize())
+    if declared == "integer":
+        return int(value)
+    if declared == "number":
+        return float(value)
+    return value
+
+
+def _render_defaults(action: ActionSpec, values: dict, templated: list[str], problems: list[str]) -> None:
+    """Render, in dependency order, the defaults that are templates; ``values`` is updated."""
+    if not templated:
+        return
+    try:
+        config = load_pack_config(action.pack_path)
+    except errors.PackError as exc:
+        problems.append(str(exc))
+        return
+    context = {name: values.get(name) for name in action.parameters}
+    context.update({k: v for k, v in values.items() if k not in context})
+    context["config_context"] = config
+
+    pending = {}
+    for name in templated:
+        source = values[name]
+        text = json.dumps(source) if isinstance(source, (dict, list)) else source
+        try:
+            pending[name] = jinja2.meta.find_undeclared_variables(_JINJA.parse(text))
+        except jinja2.TemplateSyntaxError as exc:
+            problems.append(_problem(action, name, "Failed to render parameter: %s" % exc))
+    while pending:
+        ready = [n for n, deps in pending.items() if not deps & set(pending)]
+        if not ready:
+            problems.append(
+                'Action "%s": Cyclic dependency found in the following variables: %s. Likely '
+                "the variable is referencing itself" % (action.ref, ", ".join(sorted(pending)))
+            )
+            return
+        for name in ready:
+            del pending[name]
+            try:
+                rendered = _render_one(values[name], context)
+                rendered = _cast_rendered(rendered, (action.parameters.get(name) or {}).get("type"))
+            except Exception as exc:  # noqa: BLE001 - any rendering failure is the user's to fix
+                problems.append(_problem(action, name, "Failed to render parameter: %s" % exc))
+                continue
+            values[name] = context[name] = rendered
+
+
+# --------------------------------------------------------------------------------------
+# Validation
+
+
+def _value_schema(meta: dict) -> dict:
+    if not meta:
+        return _ANY_TYPE
+    return {k: v for k, v in meta.items() if k not in _METADATA_ONLY_KEYS}
+
+
+def _type_problems(action: ActionSpec, name: str, value: Any) -> list[str]:
+    meta = action.parameters.get(name) or {}
+    # Optional parameters, and those whose default is None, accept None (StackStorm's
+    # allow_default_none).
+    if value is None and (not meta.get("required") or meta.get("default", 0) is None):
+        return []
+    secret = bool(meta.get("secret"))
+    found = []
+    for error in sorted(_ParameterValidator(_value_schema(meta)).iter_errors(value), key=str):
+        text = error.message
+        if secret:
+            text = text.replace(repr(error.instance), repr(MASKED_ATTRIBUTE_VALUE))
+        if error.absolute_path:
+            text += " (at %s)" % ".".join(str(p) for p in error.absolute_path)
+        found.append(_problem(action, name, text))
+    return found
+
+
+def validate_parameters(action: ActionSpec, params: dict) -> dict:
+    """Check ``params`` against the action's schema and return them with defaults applied.
+
+    Defaults that are Jinja templates (``'echo "{{message}}"'``) are rendered with the other
+    parameters and the pack config (``config_context``) as context, then cast to the
+    declared type, as StackStorm renders them. Values given by the caller are not rendered.
+
+    Raises ParameterError listing every problem: missing required parameters, unknown
+    parameters, values of the wrong type or not in ``enum``, immutable parameters given.
+    Like StackStorm, an action that declares no parameters at all accepts any.
+    """
+    schema = action.parameters
+    params = dict(params or {})
+    problems: list[str] = []
+
+    if schema:
+        for name in params:
+            if name not in schema:
+                problems.append(
+                    _problem(action, name, "Additional properties are not allowed (%r was unexpected)" % name)
+                )
+    immutable_given = [n for n in params if (schema.get(n) or {}).get("immutable")]
+    for name in immutable_given:
+        problems.append(_problem(action, name, 'Override of immutable parameter "%s" is unsupported.' % name))
+
+    values = {k: v for k, v in params.items() if k not in immutable_given}
+    templated = []
+    for name, meta in schema.items():
+        meta = meta or {}
+        if "default" in meta and values.get(name) is None:
+            values[name] = copy.deepcopy(meta["default"])
+            if _is_template(values[name]):
+                templated.append(name)
+    _render_defaults(action, values, templated, problems)
+
+    for name, meta in schema.items():
+        if (meta or {}).get("required") and values.get(name) is None:
+            problems.append(_problem(action, name, "%r is a required property" % name))
+    for name, value in values.items():
+        if name in schema and not ((schema[name] or {}).get("required") and value is None):
+            problems.extend(_type_problems(action, name, value))
+
+    _raise_if_any(action, problems)
+    return values
+
+
+def _raise_if_any(action: ActionSpec, problems: list[str]) -> None:
+    header = ""
+    if len(problems) > 1:
+        header = 'Parameters of action "%s" have %d problems:' % (action.ref, len(problems))
+    errors.collect(problems, errors.ParameterError, header=header)

@@ -1,0 +1,63 @@
+"""The fingerprint of a run state (R13): what a plan was computed from."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from wfops import errors
+
+
+def item_statuses(run_state: Mapping[str, Any]) -> dict[int, list[str | None]]:
+    """``{sequence index: [item status, ...]}`` from the host's ``items``, completed by
+    the ``items`` Orquesta keeps on staged entries (those belong to the latest execution of
+    their task and route). Statuses are strings, ``None`` for an item that never ran.
+    O(V + items)."""
+    result: dict[int, list[str | None]] = {}
+    tasks = run_state.get("tasks") or {}
+    for staged in run_state.get("staged") or []:
+        if staged.get("items"):
+            index = tasks.get("%s__r%s" % (staged["id"], staged["route"]))
+            if index is not None:
+                result[index] = [_item_status(i) for i in staged["items"]]
+    for key, statuses in (run_state.get("items") or {}).items():
+        result[int(key)] = [_item_status(s) for s in statuses]
+    return result
+
+
+def _item_status(item: Any) -> str | None:
+    status = item.get("status") if isinstance(item, Mapping) else item
+    return None if status in (None, "null") else status
+
+
+def fingerprint(run_state: Mapping[str, Any]) -> str:
+    """sha256 (hex) of a canonical JSON of what any operation on the run changes: the
+    workflow status; each sequence entry's task, route and status; item statuses; the
+    number of re-runs; each staged entry's task, route, readiness and item statuses.
+    Contexts, logs and results are left out. O(V + items)."""
+    canonical = {
+        "status": run_state.get("status"),
+        "sequence": [
+            [e["id"], e.get("route", 0), e.get("status")] for e in run_state.get("sequence") or []
+        ],
+        "items": {str(k): v for k, v in sorted(item_statuses(run_state).items())},
+        "reruns": len(run_state.get("reruns") or []),
+        "staged": [
+            [s["id"], s.get("route", 0), bool(s.get("ready")), [_item_status(i) for i in s.get("items") or []]]
+            for s in run_state.get("staged") or []
+        ],
+    }
+    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def check_fingerprint(expected: str, run_state: Mapping[str, Any], execution_id: str = "") -> None:
+    """Raise ``errors.Conflict`` when ``run_state`` is not the state a plan with fingerprint
+    ``expected`` was computed from."""
+    if fingerprint(run_state) != expected:
+        raise errors.Conflict(
+            'Workflow execution "%s" changed since the re-run plan was computed '
+            "(another operation came in between); plan the re-run again." % execution_id
+        )

@@ -1,0 +1,151 @@
+"""A re-run plan: plain data saying what a re-run will do, and :class:`PlanError`."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from wfops.errors import WfopsError
+
+FROM_TASKS = "from_tasks"
+FROM_BEGINNING = "from_beginning"
+
+# RerunTask.items
+ITEMS_ALL = "all"  # reset: every item runs again
+ITEMS_ABENDED = "abended"  # no-reset: only the items that abended (or never ran) run again
+
+# Dropped.reason
+DUPLICATE = "duplicate"  # R3
+DOWNSTREAM = "downstream"  # R4
+SUPERSEDED = "superseded"  # the execution is on a branch a later re-run replaced
+
+# JoinBranch.state
+SATISFIED = "satisfied"  # its transition into the join is already true
+RERUN = "rerun"  # the re-run produces it (a re-run task or downstream of one)
+BLOCKED = "blocked"  # neither: the join cannot count on it
+
+
+class PlanError(WfopsError):
+    """The re-run request cannot be planned; ``problems`` lists every reason."""
+
+
+@dataclass
+class RerunTask:
+    """A task execution that will re-run."""
+
+    task: str
+    route: int
+    sequence_index: int
+    status: str | None
+    requested_as: str
+    items: str | None = None  # ITEMS_ALL, ITEMS_ABENDED or None (no items)
+    item_indices: list[int] | None = None  # ITEMS_ABENDED: the items that run again
+
+    @property
+    def ref(self) -> str:
+        return "%s[%d]" % (self.task, self.route)
+
+
+@dataclass
+class Dropped:
+    """A requested task execution that will not be handed to Orquesta, and why."""
+
+    requested_as: str
+    task: str
+    route: int
+    sequence_index: int
+    reason: str  # DUPLICATE, DOWNSTREAM or SUPERSEDED
+    covered_by: str  # "task[route]" of the execution that makes this one unnecessary
+
+
+@dataclass
+class DownstreamTask:
+    """A task expected to run afresh after the re-run (spec-graph reachability)."""
+
+    task: str
+    items: str | None = None  # ITEMS_ALL for a with-items task (R7), else None
+    join: bool = False
+    ran_before: bool = False
+
+
+@dataclass
+class ContinuingTask:
+    """A terminal execution of the old run with true transitions that triggered nothing;
+    the re-run continues it (R8)."""
+
+    task: str
+    route: int
+    sequence_index: int
+    status: str | None
+    pending: list[str] = field(default_factory=list)
+
+
+@dataclass
+class JoinBranch:
+    task: str
+    state: str  # SATISFIED, RERUN or BLOCKED
+    reason: str | None = None  # for BLOCKED: "failed", "timeout", ..., "not_taken", "never_ran"
+    include: list[str] = field(default_factory=list)  # tasks to add to unblock it
+
+
+@dataclass
+class JoinCheck:
+    """A join downstream of the re-run and what each inbound branch will bring (R9)."""
+
+    task: str
+    route: int
+    barrier: str | int
+    required: int
+    blocked: bool
+    branches: list[JoinBranch] = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    """What a re-run will do. Plain data: :meth:`to_dict` is JSON-serializable and
+    :meth:`from_dict` reads it back."""
+
+    execution_id: str
+    mode: str  # FROM_TASKS or FROM_BEGINNING
+    workflow_status: str | None
+    request: dict[str, Any]
+    fingerprint: str
+    rerun: list[RerunTask] = field(default_factory=list)
+    dropped: list[Dropped] = field(default_factory=list)
+    downstream: list[DownstreamTask] = field(default_factory=list)
+    continuing: list[ContinuingTask] = field(default_factory=list)
+    joins: list[JoinCheck] = field(default_factory=list)
+    requests: list[tuple[str, int, bool]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["requests"] = [list(r) for r in self.requests]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Plan:
+        return cls(
+            execution_id=data["execution_id"],
+            mode=data["mode"],
+            workflow_status=data.get("workflow_status"),
+            request=dict(data.get("request") or {}),
+            fingerprint=data["fingerprint"],
+            rerun=[RerunTask(**r) for r in data.get("rerun", [])],
+            dropped=[Dropped(**d) for d in data.get("dropped", [])],
+            downstream=[DownstreamTask(**d) for d in data.get("downstream", [])],
+            continuing=[ContinuingTask(**c) for c in data.get("continuing", [])],
+            joins=[
+                JoinCheck(**{**j, "branches": [JoinBranch(**b) for b in j.get("branches", [])]})
+                for j in data.get("joins", [])
+            ],
+            requests=[(t, int(r), bool(x)) for t, r, x in data.get("requests", [])],
+            warnings=list(data.get("warnings", [])),
+        )
+
+    def orquesta_requests(self) -> list[Any]:
+        """The collapsed requests as Orquesta 1.2.0 ``TaskRerunRequest`` objects, ready for
+        ``WorkflowConductor.request_workflow_rerun``."""
+        from orquesta.requests import TaskRerunRequest
+
+        return [TaskRerunRequest(task, route, reset) for task, route, reset in self.requests]

@@ -1,0 +1,455 @@
+"""``plan_rerun``: decide what a re-run from tasks will do, or refuse it with every reason."""
+
+from __future__ import annotations
+
+import difflib
+from collections import deque
+from collections.abc import Mapping
+from typing import Any
+
+from wfops import statuses
+from wfops.errors import collect
+from wfops.planner.fingerprint import fingerprint, item_statuses
+from wfops.planner.plan import (
+    BLOCKED,
+    DOWNSTREAM,
+    DUPLICATE,
+    FROM_BEGINNING,
+    FROM_TASKS,
+    ITEMS_ABENDED,
+    ITEMS_ALL,
+    RERUN,
+    SATISFIED,
+    SUPERSEDED,
+    ContinuingTask,
+    DownstreamTask,
+    Dropped,
+    JoinBranch,
+    JoinCheck,
+    Plan,
+    PlanError,
+    RerunTask,
+)
+from wfops.planner.requests import RerunRequest, TaskRef
+from wfops.planner.run_graph import RunGraph
+from wfops.planner.spec_graph import SpecGraph, SpecLike
+
+NOT_COMPLETED = 'Unable to rerun workflow execution "%s" because it is not in a completed state.'
+PARAMETERS_WITH_TASKS = (
+    "Parameters override is not supported when re-running task(s) for a workflow."
+)
+NO_RESET_NOT_SUBSET = "List of tasks to reset does not match the tasks to rerun."
+FAILED_FLAG = "--failed"
+
+
+def plan_rerun(
+    spec: SpecLike,
+    run_state: Mapping[str, Any],
+    request: RerunRequest,
+    execution_id: str,
+) -> Plan:
+    """Plan a re-run of workflow execution ``execution_id``.
+
+    Inputs: ``spec`` is the workflow definition (a :class:`SpecGraph`, an Orquesta
+    ``WorkflowSpec``, a dict or YAML text); ``run_state`` is Orquesta's serialized
+    ``WorkflowState`` plus ``items: {sequence index: [item status, ...]}``; ``request`` is
+    what the user asked.
+
+    Returns a :class:`Plan`. A request without tasks and without ``failed`` is a re-run
+    from the beginning (mode ``from_beginning``: nothing else to plan). Raises
+    :class:`PlanError` listing every problem of the request (R1, R2, R5, R9, R12).
+
+    Pure: no I/O, clock or randomness. O(V + E + T + R + items) for V task executions, E
+    prev links, T tasks and R transitions of the definition: the run graph is built once
+    and every reachability question is one breadth-first search over it.
+    """
+    problems: list[str] = []
+    status = run_state.get("status")
+    if status not in statuses.COMPLETED:
+        problems.append(NOT_COMPLETED % execution_id)
+    if request.parameters and not request.from_beginning:
+        problems.append(PARAMETERS_WITH_TASKS)
+
+    plan = Plan(
+        execution_id=execution_id,
+        mode=FROM_BEGINNING if request.from_beginning else FROM_TASKS,
+        workflow_status=status,
+        request=request.to_dict(),
+        fingerprint=fingerprint(run_state),
+    )
+    if request.from_beginning:
+        collect(problems, PlanError)
+        return plan
+
+    planner = _Planner(SpecGraph.build(spec), RunGraph(run_state), run_state, execution_id)
+    planner.plan(request, plan, problems)
+    collect(problems, PlanError)
+    return plan
+
+
+class _Planner:
+    """The steps of one planning, sharing the spec graph, the run graph and the problems."""
+
+    def __init__(
+        self, spec: SpecGraph, run: RunGraph, run_state: Mapping[str, Any], execution_id: str
+    ):
+        self.spec = spec
+        self.run = run
+        self.run_state = run_state
+        self.execution_id = execution_id
+
+    def ref(self, index: int) -> str:
+        node = self.run.execution(index)
+        return "%s[%d]" % (node["task"], node["route"])
+
+    def plan(self, request: RerunRequest, plan: Plan, problems: list[str]) -> None:
+        claims: dict[int, str] = {}  # execution index -> the request string that named it
+        task_refs = self.resolve_tasks(request.tasks, claims, plan.dropped, problems)
+        failed = self.resolve_failed(claims, problems) if request.failed else []
+        no_reset = self.check_no_reset(request.no_reset, task_refs, failed, problems)
+
+        covered = self.run.covering(claims)
+        for index, coverer in covered.items():
+            node = self.run.execution(index)
+            plan.dropped.append(
+                Dropped(claims[index], node["task"], node["route"], index, DOWNSTREAM, self.ref(coverer))
+            )
+        plan.dropped.sort(key=lambda d: (d.sequence_index, d.requested_as))
+        kept = sorted(
+            (i for i in claims if i not in covered),
+            key=lambda i: (self.run.execution(i)["task"], self.run.execution(i)["route"]),
+        )
+        if not claims and not problems:
+            problems.append("None of the requested task executions can be re-run.")
+
+        self.fill_rerun(kept, claims, no_reset, plan)
+        replaced = self.run.descendants(kept, attempts=True)
+        self.fill_continuing(set(kept), replaced, plan)
+        self.fill_downstream(plan)
+        self.check_no_reset_effect(no_reset, plan)
+        self.fill_joins(replaced, plan, problems, force=request.force)
+
+    # R2, R3: names and routes to task executions.
+    def resolve_tasks(
+        self,
+        texts: list[str],
+        claims: dict[int, str],
+        dropped: list[Dropped],
+        problems: list[str],
+    ) -> list[TaskRef]:
+        refs = []
+        for text in texts:
+            try:
+                ref = TaskRef.parse(text)
+            except ValueError as e:
+                problems.append(str(e))
+                continue
+            refs.append(ref)
+            if not self.spec.has_task(ref.name):
+                problems.append(self.unknown_task(ref.name))
+                continue
+            routes = self.run.routes(ref.name)
+            if not routes:
+                problems.append(self.never_ran(ref.name))
+                continue
+            if ref.route is not None and ref.route not in routes:
+                problems.append(
+                    'Task "%s" did not run on route %d; it ran on %s %s.'
+                    % (ref.name, ref.route, "route" if len(routes) == 1 else "routes",
+                       ", ".join(str(r) for r in sorted(routes)))
+                )
+                continue
+            chosen = [ref.route] if ref.route is not None else sorted(routes)
+            for route in chosen:
+                self.claim(routes[route], str(text).strip(), claims, dropped)
+        return refs
+
+    def claim(self, index: int, requested_as: str, claims: dict[int, str], dropped: list[Dropped]) -> None:
+        node = self.run.execution(index)
+        if index in claims:
+            dropped.append(Dropped(requested_as, node["task"], node["route"], index, DUPLICATE, self.ref(index)))
+            return
+        newer = self.run.superseded_by(index)
+        if newer is not None:
+            dropped.append(Dropped(requested_as, node["task"], node["route"], index, SUPERSEDED, self.ref(newer)))
+            return
+        claims[index] = requested_as
+
+    def unknown_task(self, name: str) -> str:
+        message = 'Task "%s" is not defined in the workflow.' % name
+        close = difflib.get_close_matches(name, sorted(self.spec.task_names), n=1)
+        if close:
+            message = message[:-1] + ' (did you mean "%s"?).' % close[0]
+        return message
+
+    def never_ran(self, name: str) -> str:
+        message = 'Task "%s" never ran in workflow execution "%s", so it cannot be re-run' % (
+            name,
+            self.execution_id,
+        )
+        upstream = self.nearest_ran_upstream(name)
+        if upstream:
+            return message + "; re-run a task upstream of it instead: %s." % ", ".join(upstream)
+        return message + "."
+
+    def nearest_ran_upstream(self, name: str) -> list[str]:
+        """The closest tasks upstream of ``name`` (spec graph) that ran. O(T + R)."""
+        found, seen = [], {name}
+        queue = deque([name])
+        while queue:
+            for parent in self.spec.inbound(queue.popleft()):
+                if parent in seen:
+                    continue
+                seen.add(parent)
+                if self.run.has_run(parent):
+                    found.append(parent)
+                else:
+                    queue.append(parent)
+        return sorted(found)
+
+    # R11: --failed.
+    def resolve_failed(self, claims: dict[int, str], problems: list[str]) -> list[TaskRef]:
+        found = []
+        for (task, route), index in self.run.latest_executions().items():
+            if (
+                self.spec.has_task(task)
+                and self.run.execution(index)["status"] in statuses.ABENDED
+                and self.run.superseded_by(index) is None
+            ):
+                found.append(TaskRef(task, route))
+                claims.setdefault(index, FAILED_FLAG)
+        if not found and not claims:
+            problems.append(
+                'No task of workflow execution "%s" failed, timed out or was abandoned; '
+                "name the tasks to re-run with --tasks." % self.execution_id
+            )
+        return found
+
+    # R5.
+    def check_no_reset(
+        self, texts: list[str], task_refs: list[TaskRef], failed: list[TaskRef], problems: list[str]
+    ) -> list[TaskRef]:
+        refs, subset = [], True
+        for text in texts:
+            try:
+                ref = TaskRef.parse(text)
+            except ValueError:
+                subset = False
+                continue
+            refs.append(ref)
+            if not any(t.covers(ref) for t in task_refs) and not any(f.name == ref.name for f in failed):
+                subset = False
+        if not subset:
+            problems.append(NO_RESET_NOT_SUBSET)
+        return refs
+
+    # R6.
+    def fill_rerun(self, kept: list[int], claims: dict[int, str], no_reset: list[TaskRef], plan: Plan) -> None:
+        by_name: dict[str, list[TaskRef]] = {}
+        for ref in no_reset:
+            by_name.setdefault(ref.name, []).append(ref)
+        item_map = item_statuses(self.run_state) if self.spec_has_items(kept) else {}
+        for index in kept:
+            node = self.run.execution(index)
+            task, route = node["task"], node["route"]
+            keep_items = any(r.covers(TaskRef(task, route)) for r in by_name.get(task, ()))
+            entry = RerunTask(task, route, index, node["status"], claims[index])
+            if self.spec.has_items(task):
+                if not keep_items:
+                    entry.items = ITEMS_ALL
+                else:
+                    entry.items = ITEMS_ABENDED
+                    items = item_map.get(index)
+                    if items is None:
+                        plan.warnings.append(
+                            "The item statuses of %s are unknown: Orquesta will re-run the "
+                            "items it recorded as failed, timed out or abandoned." % self.ref(index)
+                        )
+                    else:
+                        # Orquesta also starts the items that never ran (status unset).
+                        entry.item_indices = [
+                            i for i, s in enumerate(items) if s is None or s in statuses.ABENDED
+                        ]
+            plan.rerun.append(entry)
+            plan.requests.append((task, route, not keep_items))
+
+    def spec_has_items(self, indices: list[int]) -> bool:
+        return any(self.spec.has_items(self.run.execution(i)["task"]) for i in indices)
+
+    # R8.
+    def fill_continuing(self, kept: set[int], replaced: set[int], plan: Plan) -> None:
+        for (task, route), index in self.run.latest_executions().items():
+            node = self.run.execution(index)
+            if (
+                not node["term"]
+                or index in kept
+                or index in replaced
+                or self.run.superseded_by(index) is not None
+            ):
+                continue
+            pending = self.run.pending_transitions(index)
+            if pending:
+                plan.continuing.append(ContinuingTask(task, route, index, node["status"], pending))
+        plan.continuing.sort(key=lambda c: c.sequence_index)
+
+    # R7.
+    def fill_downstream(self, plan: Plan) -> None:
+        rerun_names = {r.task for r in plan.rerun}
+        pending = sorted({t for c in plan.continuing for t in c.pending})
+        names = [t for t in pending if t not in rerun_names]
+        names += [t for t in self.spec.reachable(rerun_names.union(pending)) if t not in names]
+        for name in names:
+            if name in rerun_names or self.spec.is_command(name):
+                continue
+            plan.downstream.append(
+                DownstreamTask(
+                    name,
+                    items=ITEMS_ALL if self.spec.has_items(name) else None,
+                    join=self.spec.barrier(name) is not None,
+                    ran_before=self.run.has_run(name),
+                )
+            )
+
+    def check_no_reset_effect(self, no_reset: list[TaskRef], plan: Plan) -> None:
+        downstream = {d.task for d in plan.downstream}
+        for ref in no_reset:
+            matched = [r for r in plan.rerun if ref.covers(TaskRef(r.task, r.route))]
+            if ref.name in downstream and self.spec.has_items(ref.name):
+                plan.warnings.append(
+                    "--no-reset %s has no effect where %s runs downstream of a re-run task: "
+                    "it is reset there." % (ref, ref.name)
+                )
+            elif matched and not self.spec.has_items(ref.name):
+                plan.warnings.append(
+                    "--no-reset %s has no effect: %s is not a with-items task." % (ref, ref.name)
+                )
+
+    # R9.
+    def fill_joins(self, replaced: set[int], plan: Plan, problems: list[str], force: bool) -> None:
+        produced = {r.task for r in plan.rerun} | {d.task for d in plan.downstream}
+        for down in plan.downstream:
+            if not down.join:
+                continue
+            join = down.task
+            inbound = self.spec.inbound(join)
+            required = self.spec.required_branches(join)
+            for route in self.join_routes(join, inbound):
+                done = self.live(join, route)
+                if (
+                    done is not None
+                    and self.run.execution(done)["status"] == statuses.SUCCEEDED
+                    and done not in replaced
+                ):
+                    continue  # that join already ran on this route and the re-run leaves it be
+                branches = [self.join_branch(join, p, route, produced) for p in inbound]
+                arriving = sum(1 for b in branches if b.state != BLOCKED)
+                check = JoinCheck(join, route, self.spec.barrier(join), required, arriving < required, branches)
+                plan.joins.append(check)
+                if check.blocked:
+                    for message in self.blocked_join_messages(check, len(inbound)):
+                        if force:
+                            plan.warnings.append(message + " Submitted anyway (--force).")
+                        else:
+                            problems.append(message)
+
+    def live(self, task: str, route: int) -> int | None:
+        index = self.run.routes(task).get(route)
+        if index is None or self.run.superseded_by(index) is not None:
+            return None
+        return index
+
+    def join_routes(self, join: str, inbound: list[str]) -> list[int]:
+        routes = set()
+        for task in [join, *inbound]:
+            for route, index in self.run.routes(task).items():
+                if self.run.superseded_by(index) is None:
+                    routes.add(route)
+        return sorted(routes) or [0]
+
+    def join_branch(self, join: str, task: str, route: int, produced: set[str]) -> JoinBranch:
+        if task in produced:
+            return JoinBranch(task, RERUN)
+        index = self.live(task, route)
+        if index is None:
+            return JoinBranch(task, BLOCKED, "never_ran", self.culprits(task))
+        if self.run.transitions_to(index, join):
+            return JoinBranch(task, SATISFIED)
+        status = self.run.execution(index)["status"]
+        if status == statuses.SUCCEEDED:
+            return JoinBranch(task, BLOCKED, "not_taken", [task])
+        return JoinBranch(task, BLOCKED, status or "unknown", [task])
+
+    def culprits(self, task: str) -> list[str]:
+        """Tasks upstream of ``task`` (which never ran) whose latest execution did not
+        succeed: re-running them can make ``task`` run. O(T + R)."""
+        found, seen = [], {task}
+        queue = deque([task])
+        while queue:
+            for parent in self.spec.inbound(queue.popleft()):
+                if parent in seen:
+                    continue
+                seen.add(parent)
+                if not self.run.has_run(parent):
+                    queue.append(parent)
+                elif any(
+                    self.run.execution(i)["status"] != statuses.SUCCEEDED
+                    for i in self.run.routes(parent).values()
+                ):
+                    found.append(parent)
+        return sorted(found)
+
+    def blocked_join_messages(self, check: JoinCheck, inbound: int) -> list[str]:
+        name = check.task if check.route == 0 else "%s[%d]" % (check.task, check.route)
+        blocked = [b for b in check.branches if b.state == BLOCKED]
+        if check.required >= inbound:
+            return [
+                'Join "%s" waits for %s, which %s: %s.'
+                % (name, b.task, self.why(b, check.task), self.how(b))
+                for b in blocked
+            ]
+        reasons = "; ".join("%s %s" % (b.task, self.why(b, check.task)) for b in blocked)
+        include = sorted({t for b in blocked for t in b.include})
+        how = (
+            "add %s with --tasks to re-run %s"
+            % (" or ".join(include), "it" if len(include) == 1 else "one of them")
+            if include
+            else "re-run a task upstream of them with --tasks"
+        )
+        arriving = len(check.branches) - len(blocked)
+        return [
+            'Join "%s" needs %d of its %d inbound branches but only %d can arrive (%s): %s.'
+            % (name, check.required, inbound, arriving, reasons, how)
+        ]
+
+    @staticmethod
+    def why(branch: JoinBranch, join: str) -> str:
+        if branch.reason == "never_ran":
+            if branch.include:
+                return "never ran because %s did not succeed" % _and(branch.include)
+            return "never ran and is not downstream of the re-run"
+        if branch.reason == "not_taken":
+            return "did not take its transition to %s" % join
+        return "%s and is not in the request" % _status_phrase(branch.reason)
+
+    @staticmethod
+    def how(branch: JoinBranch) -> str:
+        if not branch.include:
+            return "re-run a task upstream of it with --tasks"
+        tasks = " ".join(branch.include)
+        it = "it" if len(branch.include) == 1 else "them"
+        if branch.reason == "not_taken":
+            return "add --tasks %s to re-run %s" % (tasks, it)
+        return (
+            "add --tasks %s to re-run %s (or --skip %s to skip %s, once skipping is "
+            "available in a later release)" % (tasks, it, tasks, it)
+        )
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _status_phrase(status: str | None) -> str:
+    return {"timeout": "timed out", "abandoned": "was abandoned", "canceled": "was canceled"}.get(
+        status or "", status or "did not finish"
+    )

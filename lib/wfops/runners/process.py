@@ -1,0 +1,138 @@
+"""Running one child process with a timeout, capturing its output, safe from many threads.
+
+The child starts a new session, so that on timeout every process it started (its process
+group, and anything else left in its session) can be killed, as StackStorm kills the
+session of a timed-out action.
+"""
+
+from __future__ import annotations
+
+import os
+import selectors
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+
+# After the child exits, how long to keep reading output that background processes it left
+# behind may still hold open; after a kill, how long to wait for the pipes to drain.
+EXIT_DRAIN_SECONDS = 0.5
+KILL_DRAIN_SECONDS = 2.0
+_POLL_SECONDS = 0.05
+_READ_SIZE = 65536
+
+
+@dataclass
+class ProcessResult:
+    """What a finished (or killed) child process left: its exit code and output."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+    timed_out: bool
+
+
+def run_process(
+    argv: list[str],
+    *,
+    env: dict[str, str],
+    cwd: str | None = None,
+    timeout: float | None = None,
+) -> ProcessResult:
+    """Run ``argv`` (stdin from /dev/null) until it exits or ``timeout`` seconds pass.
+
+    On timeout the child's whole session is killed with SIGKILL and ``exit_code`` is -9.
+    Output is decoded as UTF-8 (undecodable bytes replaced). OSError from starting the
+    process (missing ``cwd``, say) propagates.
+    """
+    started = time.monotonic()
+    deadline = started + timeout if timeout and timeout > 0 else None
+    proc = subprocess.Popen(
+        argv,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=cwd,
+        env=env,
+        start_new_session=True,
+    )
+    chunks: dict[int, list[bytes]] = {proc.stdout.fileno(): [], proc.stderr.fileno(): []}
+    timed_out = False
+    stop_reading_at: float | None = None
+    with selectors.DefaultSelector() as selector:
+        for stream in (proc.stdout, proc.stderr):
+            selector.register(stream, selectors.EVENT_READ)
+        while selector.get_map():
+            now = time.monotonic()
+            if not timed_out and deadline is not None and now >= deadline and proc.poll() is None:
+                kill_session(proc.pid)
+                timed_out = True
+                stop_reading_at = now + KILL_DRAIN_SECONDS
+            if stop_reading_at is None and proc.poll() is not None:
+                stop_reading_at = now + EXIT_DRAIN_SECONDS
+            if stop_reading_at is not None and now >= stop_reading_at:
+                break
+            limits = [t for t in (stop_reading_at, None if timed_out else deadline) if t is not None]
+            wait = min([_POLL_SECONDS] + [max(0.0, t - now) for t in limits])
+            for key, _ in selector.select(timeout=wait):
+                data = os.read(key.fd, _READ_SIZE)
+                if data:
+                    chunks[key.fd].append(data)
+                else:
+                    selector.unregister(key.fileobj)
+    out = b"".join(chunks[proc.stdout.fileno()])
+    err = b"".join(chunks[proc.stderr.fileno()])
+    proc.stdout.close()
+    proc.stderr.close()
+
+    # The pipes are closed but the child may still run (it closed its output early).
+    while proc.poll() is None:
+        if not timed_out and deadline is not None and time.monotonic() >= deadline:
+            kill_session(proc.pid)
+            timed_out = True
+        try:
+            proc.wait(timeout=_POLL_SECONDS)
+        except subprocess.TimeoutExpired:
+            pass
+    return ProcessResult(
+        exit_code=-signal.SIGKILL if timed_out else proc.returncode,
+        stdout=out.decode("utf-8", errors="replace"),
+        stderr=err.decode("utf-8", errors="replace"),
+        timed_out=timed_out,
+    )
+
+
+def kill_session(session_id: int) -> None:
+    """SIGKILL the process group ``session_id`` and every other process in that session."""
+    try:
+        os.killpg(session_id, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    # Processes that moved to another process group of the same session (job control,
+    # `setpgid`) are found by their session id, as `pkill -s` does.
+    for pid in _session_members(session_id):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def _session_members(session_id: int) -> list[int]:
+    members = []
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return members
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry, "rb") as stream:
+                stat = stream.read()
+        except OSError:
+            continue
+        # Fields after the parenthesised command name: state ppid pgrp session ...
+        fields = stat[stat.rfind(b")") + 2 :].split()
+        if len(fields) > 3 and int(fields[3]) == session_id:
+            members.append(int(entry))
+    return members

@@ -1,0 +1,364 @@
+"""SQLite access for the embedded host: one ``Store`` per process, shared by its threads.
+
+Writes happen inside :meth:`Store.transaction` (``BEGIN IMMEDIATE``), so each conductor
+event and the records it produces commit together or not at all. WAL mode lets readers in
+other processes see committed state while an engine writes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import threading
+from typing import Any, Iterator
+
+from wfops.store import schema
+
+_JSON_COLUMNS = {
+    "executions": ("parameters", "result", "context", "log"),
+    "workflow_executions": ("input", "parent_context", "snapshot"),
+    "task_executions": ("prev", "context", "result"),
+    "operations": ("request", "plan", "outcome"),
+    "commands": ("payload", "response"),
+}
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), default=str)
+
+
+def _decode(table: str, row: sqlite3.Row | None) -> dict | None:
+    if row is None:
+        return None
+    record = dict(row)
+    for column in _JSON_COLUMNS.get(table, ()):
+        if column in record and record[column] is not None:
+            record[column] = json.loads(record[column])
+    return record
+
+
+def _encode(table: str, fields: dict) -> dict:
+    encoded = dict(fields)
+    for column in _JSON_COLUMNS.get(table, ()):
+        if column in encoded and encoded[column] is not None:
+            encoded[column] = dumps(encoded[column])
+    return encoded
+
+
+class Store:
+    """The host's SQLite database at ``path``."""
+
+    def __init__(self, path: str):
+        self.path = path
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._conn = sqlite3.connect(
+            path, timeout=30.0, isolation_level=None, check_same_thread=False
+        )
+        self._conn.row_factory = sqlite3.Row
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.execute("PRAGMA busy_timeout=30000")
+        self._conn.execute("PRAGMA foreign_keys=ON")
+        with self.transaction():
+            for statement in schema.STATEMENTS:
+                self._conn.execute(statement)
+            self._conn.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
+                (str(schema.SCHEMA_VERSION),),
+            )
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction; nested calls join the outermost one."""
+        with self._lock:
+            outermost = self._depth == 0
+            if outermost:
+                self._conn.execute("BEGIN IMMEDIATE")
+            self._depth += 1
+            try:
+                yield self._conn
+            except BaseException:
+                self._depth -= 1
+                if outermost:
+                    self._conn.execute("ROLLBACK")
+                raise
+            else:
+                self._depth -= 1
+                if outermost:
+                    self._conn.execute("COMMIT")
+
+    # -- generic helpers -------------------------------------------------------------
+
+    def _insert(self, table: str, fields: dict) -> int:
+        encoded = _encode(table, fields)
+        columns = ", ".join(encoded)
+        marks = ", ".join("?" for _ in encoded)
+        with self.transaction() as conn:
+            cursor = conn.execute(
+                "INSERT INTO %s (%s) VALUES (%s)" % (table, columns, marks),
+                tuple(encoded.values()),
+            )
+            return cursor.lastrowid
+
+    def _update(self, table: str, key: str, key_value: Any, fields: dict) -> None:
+        if not fields:
+            return
+        encoded = _encode(table, fields)
+        assignments = ", ".join("%s = ?" % c for c in encoded)
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE %s SET %s WHERE %s = ?" % (table, assignments, key),
+                tuple(encoded.values()) + (key_value,),
+            )
+
+    def _select(self, table: str, where: str = "", args: tuple = (), tail: str = "") -> list[dict]:
+        sql = "SELECT * FROM %s" % table
+        if where:
+            sql += " WHERE " + where
+        if tail:
+            sql += " " + tail
+        with self._lock:
+            rows = self._conn.execute(sql, args).fetchall()
+        return [_decode(table, r) for r in rows]
+
+    def _select_one(self, table: str, where: str, args: tuple) -> dict | None:
+        rows = self._select(table, where, args, "LIMIT 1")
+        return rows[0] if rows else None
+
+    # -- engines and leases ----------------------------------------------------------
+
+    def register_engine(self, engine_id: str, pid: int, hostname: str, now: float) -> None:
+        self._insert(
+            "engines",
+            {"id": engine_id, "pid": pid, "hostname": hostname, "started": now, "heartbeat": now},
+        )
+
+    def heartbeat(self, engine_id: str, now: float) -> None:
+        self._update("engines", "id", engine_id, {"heartbeat": now})
+
+    def unregister_engine(self, engine_id: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE executions SET owner = NULL WHERE owner = ?", (engine_id,))
+            conn.execute("DELETE FROM engines WHERE id = ?", (engine_id,))
+
+    def get_engine(self, engine_id: str) -> dict | None:
+        return self._select_one("engines", "id = ?", (engine_id,))
+
+    def claim_root(self, root_id: str, engine_id: str, expected_owner: str | None) -> bool:
+        """Compare-and-set the owner of a root execution; True when this engine got it."""
+        with self.transaction() as conn:
+            if expected_owner is None:
+                cursor = conn.execute(
+                    "UPDATE executions SET owner = ? WHERE id = ? AND owner IS NULL",
+                    (engine_id, root_id),
+                )
+            else:
+                cursor = conn.execute(
+                    "UPDATE executions SET owner = ? WHERE id = ? AND owner = ?",
+                    (engine_id, root_id, expected_owner),
+                )
+            return cursor.rowcount == 1
+
+    def release_root(self, root_id: str, engine_id: str) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE executions SET owner = NULL WHERE id = ? AND owner = ?",
+                (root_id, engine_id),
+            )
+
+    def owned_roots(self, engine_id: str) -> list[str]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT id FROM executions WHERE owner = ?", (engine_id,)
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def roots_needing_engine(self, statuses: tuple[str, ...]) -> list[dict]:
+        marks = ", ".join("?" for _ in statuses)
+        return self._select(
+            "executions",
+            "parent IS NULL AND status IN (%s)" % marks,
+            tuple(statuses),
+            "ORDER BY seq",
+        )
+
+    # -- executions ------------------------------------------------------------------
+
+    def insert_execution(self, record: dict) -> None:
+        self._insert("executions", record)
+
+    def update_execution(self, execution_id: str, **fields: Any) -> None:
+        self._update("executions", "id", execution_id, fields)
+
+    def get_execution(self, execution_id: str) -> dict | None:
+        return self._select_one("executions", "id = ?", (execution_id,))
+
+    def find_executions_by_prefix(self, prefix: str) -> list[dict]:
+        return self._select("executions", "id LIKE ?", (prefix + "%",), "LIMIT 2")
+
+    def child_executions(self, parent_id: str) -> list[dict]:
+        return self._select("executions", "parent = ?", (parent_id,), "ORDER BY seq")
+
+    def child_ids(self, parent_id: str) -> list[str]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT id FROM executions WHERE parent = ? ORDER BY seq", (parent_id,)
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def tree_executions(self, root_id: str) -> list[dict]:
+        return self._select("executions", "root = ?", (root_id,), "ORDER BY seq")
+
+    def executions_of_task(self, task_execution_id: str) -> list[dict]:
+        return self._select(
+            "executions", "task_execution = ?", (task_execution_id,), "ORDER BY seq"
+        )
+
+    def list_executions(
+        self,
+        *,
+        status: str | None = None,
+        action: str | None = None,
+        top_level_only: bool = False,
+        parent: str | None = None,
+        limit: int | None = 50,
+        offset: int = 0,
+        newest_first: bool = True,
+    ) -> tuple[list[dict], int]:
+        clauses, args = [], []
+        if status:
+            clauses.append("status = ?")
+            args.append(status)
+        if action:
+            clauses.append("action_ref = ?")
+            args.append(action)
+        if top_level_only:
+            clauses.append("parent IS NULL")
+        if parent:
+            clauses.append("parent = ?")
+            args.append(parent)
+        where = " AND ".join(clauses)
+        with self._lock:
+            total = self._conn.execute(
+                "SELECT COUNT(*) FROM executions" + (" WHERE " + where if where else ""),
+                tuple(args),
+            ).fetchone()[0]
+        tail = "ORDER BY seq %s" % ("DESC" if newest_first else "ASC")
+        if limit is not None and limit >= 0:
+            tail += " LIMIT %d OFFSET %d" % (limit, offset)
+        return self._select("executions", where, tuple(args), tail), total
+
+    # -- workflow executions, journal, task executions ------------------------------
+
+    def insert_workflow_execution(self, record: dict) -> None:
+        self._insert("workflow_executions", record)
+
+    def update_workflow_execution(self, wf_id: str, **fields: Any) -> None:
+        self._update("workflow_executions", "id", wf_id, fields)
+
+    def get_workflow_execution(self, wf_id: str) -> dict | None:
+        return self._select_one("workflow_executions", "id = ?", (wf_id,))
+
+    def append_journal(self, wf_id: str, seq: int, entry: dict) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO journal (workflow_execution, seq, entry) VALUES (?, ?, ?)",
+                (wf_id, seq, dumps(entry)),
+            )
+            conn.execute(
+                "UPDATE workflow_executions SET journal_seq = ? WHERE id = ?", (seq, wf_id)
+            )
+
+    def journal_after(self, wf_id: str, seq: int) -> list[dict]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT entry FROM journal WHERE workflow_execution = ? AND seq > ? ORDER BY seq",
+                (wf_id, seq),
+            ).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def write_snapshot(self, wf_id: str, seq: int, snapshot: dict) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE workflow_executions SET snapshot = ?, snapshot_seq = ? WHERE id = ?",
+                (dumps(snapshot), seq, wf_id),
+            )
+            conn.execute(
+                "DELETE FROM journal WHERE workflow_execution = ? AND seq <= ?", (wf_id, seq)
+            )
+
+    def insert_task_execution(self, record: dict) -> None:
+        self._insert("task_executions", record)
+
+    def update_task_execution(self, task_execution_id: str, **fields: Any) -> None:
+        self._update("task_executions", "id", task_execution_id, fields)
+
+    def get_task_execution(self, task_execution_id: str) -> dict | None:
+        return self._select_one("task_executions", "id = ?", (task_execution_id,))
+
+    def task_executions(self, wf_id: str) -> list[dict]:
+        return self._select(
+            "task_executions", "workflow_execution = ?", (wf_id,), "ORDER BY seq_index"
+        )
+
+    # -- audit -----------------------------------------------------------------------
+
+    def append_operation(self, entry: dict) -> int:
+        return self._insert("operations", entry)
+
+    def operations(self, execution_id: str) -> list[dict]:
+        return self._select("operations", "execution = ?", (execution_id,), "ORDER BY seq")
+
+    # -- commands from other processes ---------------------------------------------
+
+    def enqueue_command(self, root: str, execution: str, operation: str, payload: dict, now: float) -> int:
+        return self._insert(
+            "commands",
+            {
+                "root": root,
+                "execution": execution,
+                "operation": operation,
+                "payload": payload,
+                "state": "pending",
+                "created": now,
+            },
+        )
+
+    def pending_commands(self, roots: list[str]) -> list[dict]:
+        if not roots:
+            return []
+        marks = ", ".join("?" for _ in roots)
+        return self._select(
+            "commands",
+            "state = 'pending' AND root IN (%s)" % marks,
+            tuple(roots),
+            "ORDER BY seq",
+        )
+
+    def roots_with_pending_commands(self) -> list[dict]:
+        return self._select(
+            "executions",
+            "id IN (SELECT root FROM commands WHERE state = 'pending')",
+            (),
+            "ORDER BY seq",
+        )
+
+    def get_command(self, seq: int) -> dict | None:
+        return self._select_one("commands", "seq = ?", (seq,))
+
+    def finish_command(self, seq: int, state: str, response: dict) -> bool:
+        """Answer a pending command; False when somebody else answered or withdrew it."""
+        with self.transaction() as conn:
+            cursor = conn.execute(
+                "UPDATE commands SET state = ?, response = ? WHERE seq = ? AND state = 'pending'",
+                (state, dumps(response), seq),
+            )
+            return cursor.rowcount == 1

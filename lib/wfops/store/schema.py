@@ -1,0 +1,130 @@
+"""The SQLite schema of the embedded host.
+
+Action executions have StackStorm's shape. A workflow execution keeps its Orquesta
+conductor as a snapshot plus a journal of the conductor calls made since the snapshot.
+The ``operations`` table is the audit trail; triggers make it append-only.
+"""
+
+SCHEMA_VERSION = 1
+
+STATEMENTS = [
+    """
+    CREATE TABLE IF NOT EXISTS meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS engines (
+        id TEXT PRIMARY KEY,
+        pid INTEGER NOT NULL,
+        hostname TEXT NOT NULL,
+        started REAL NOT NULL,
+        heartbeat REAL NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS executions (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        action_ref TEXT NOT NULL,
+        runner_type TEXT NOT NULL,
+        status TEXT NOT NULL,
+        parameters TEXT NOT NULL,
+        result TEXT,
+        context TEXT NOT NULL,
+        parent TEXT,
+        root TEXT NOT NULL,
+        workflow_execution TEXT,
+        task_execution TEXT,
+        item_id INTEGER,
+        owner TEXT,
+        start_timestamp TEXT NOT NULL,
+        end_timestamp TEXT,
+        log TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS executions_parent ON executions (parent)",
+    "CREATE INDEX IF NOT EXISTS executions_root ON executions (root)",
+    "CREATE INDEX IF NOT EXISTS executions_status ON executions (status)",
+    "CREATE INDEX IF NOT EXISTS executions_task ON executions (task_execution)",
+    """
+    CREATE TABLE IF NOT EXISTS workflow_executions (
+        id TEXT PRIMARY KEY,
+        action_execution TEXT NOT NULL,
+        action_ref TEXT NOT NULL,
+        definition TEXT NOT NULL,
+        status TEXT NOT NULL,
+        input TEXT NOT NULL,
+        parent_context TEXT NOT NULL,
+        snapshot TEXT,
+        snapshot_seq INTEGER NOT NULL DEFAULT 0,
+        journal_seq INTEGER NOT NULL DEFAULT 0,
+        version INTEGER NOT NULL DEFAULT 0,
+        created TEXT NOT NULL,
+        updated TEXT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS journal (
+        workflow_execution TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        entry TEXT NOT NULL,
+        PRIMARY KEY (workflow_execution, seq)
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS task_executions (
+        id TEXT PRIMARY KEY,
+        workflow_execution TEXT NOT NULL,
+        action_execution TEXT NOT NULL,
+        task_id TEXT NOT NULL,
+        route INTEGER NOT NULL,
+        seq_index INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        prev TEXT NOT NULL,
+        context TEXT NOT NULL,
+        result TEXT,
+        skipped INTEGER NOT NULL DEFAULT 0,
+        start_timestamp TEXT NOT NULL,
+        end_timestamp TEXT,
+        UNIQUE (workflow_execution, seq_index)
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS task_executions_task ON task_executions (workflow_execution, task_id)",
+    """
+    CREATE TABLE IF NOT EXISTS operations (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        execution TEXT NOT NULL,
+        timestamp TEXT NOT NULL,
+        user TEXT NOT NULL,
+        operation TEXT NOT NULL,
+        request TEXT NOT NULL,
+        plan TEXT,
+        outcome TEXT,
+        comment TEXT
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS operations_execution ON operations (execution)",
+    """
+    CREATE TRIGGER IF NOT EXISTS operations_no_update BEFORE UPDATE ON operations
+    BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END
+    """,
+    """
+    CREATE TRIGGER IF NOT EXISTS operations_no_delete BEFORE DELETE ON operations
+    BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS commands (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        root TEXT NOT NULL,
+        execution TEXT NOT NULL,
+        operation TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        state TEXT NOT NULL,
+        response TEXT,
+        created REAL NOT NULL
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS commands_pending ON commands (state, root)",
+]

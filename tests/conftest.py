@@ -1,0 +1,104 @@
+"""Shared test helpers: a fresh WFOPS_HOME per test, and the real `wfops` command line run
+as a subprocess (real processes, real SQLite, real shell commands in temporary dirs)."""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import time
+
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+SHARED = pathlib.Path(os.environ.get("WFOPS_SHARED", REPO.parent / "shared"))
+FIXTURE_PACKS = REPO / "tests" / "fixtures" / "packs"
+
+
+class Wfops:
+    """Runs `wfops` commands against one state directory."""
+
+    def __init__(self, home: pathlib.Path, packs_path: str | None = None):
+        self.home = home
+        self.env = dict(os.environ)
+        self.env["WFOPS_HOME"] = str(home)
+        self.env["WFOPS_COMMAND_TIMEOUT"] = "30"
+        self.env.pop("WFOPS_URL", None)
+        if packs_path:
+            self.env["WFOPS_PACKS_PATH"] = packs_path
+
+    def command(self, *args: str) -> list[str]:
+        return [sys.executable, "-m", "wfops.cli.main", *args]
+
+    def run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            self.command(*args), env=self.env, capture_output=True, text=True, timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
+
+    def popen(self, *args: str) -> subprocess.Popen:
+        return subprocess.Popen(
+            self.command(*args), env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True, stdin=subprocess.DEVNULL, start_new_session=True,
+        )
+
+    def json(self, *args: str, timeout: float = 120):
+        done = self.run(*args, "--json", timeout=timeout)
+        assert done.stdout, "no output; stderr: %s" % done.stderr
+        return json.loads(done.stdout), done
+
+    def get(self, execution_id: str, tasks: bool = True) -> dict:
+        args = ["execution", "get", execution_id]
+        if tasks:
+            args.append("--show-tasks")
+        view, done = self.json(*args)
+        assert done.returncode == 0, done.stderr
+        return view
+
+    def wait_status(self, execution_id: str, statuses: set[str], timeout: float = 60) -> dict:
+        deadline = time.monotonic() + timeout
+        while True:
+            view = self.get(execution_id, tasks=False)
+            if view["status"] in statuses:
+                return view
+            if time.monotonic() > deadline:
+                raise AssertionError("execution %s stayed %s, wanted %s" % (execution_id, view["status"], statuses))
+            time.sleep(0.1)
+
+
+def tasks_of(view: dict) -> list[tuple[str, object, str]]:
+    """(task name, item id, status) of each child execution, in creation order."""
+    out = []
+    for child in view.get("children", []):
+        orquesta = child["context"]["orquesta"]
+        out.append((orquesta["task_name"], orquesta.get("item_id"), child["status"]))
+    return out
+
+
+def log_lines(path: pathlib.Path) -> list[str]:
+    return path.read_text().split() if path.exists() else []
+
+
+def wait_for(predicate, timeout: float = 30, interval: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met within %s s" % timeout)
+        time.sleep(interval)
+
+
+@pytest.fixture
+def wfops(tmp_path) -> Wfops:
+    home = tmp_path / "home"
+    home.mkdir()
+    return Wfops(home, packs_path=str(FIXTURE_PACKS) if FIXTURE_PACKS.exists() else None)
+
+
+@pytest.fixture
+def workdir(tmp_path):
+    """A directory for failure markers and the side-effect log: (dir, log path)."""
+    d = tmp_path / "work"
+    d.mkdir()
+    return d, d / "log.txt"
