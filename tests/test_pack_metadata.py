@@ -258,3 +258,44 @@ def test_config_example_matches_config_schema():
     schema = {"type": "object", "properties": _load(CONFIG_SCHEMA), "additionalProperties": False}
     errors = _errors(jsonschema.Draft3Validator(schema), _load(CONFIG_EXAMPLE))
     assert not errors, "\n".join(errors)
+
+
+# --------------------------------------------------------------------------------------
+# The checks above are not vacuous
+# --------------------------------------------------------------------------------------
+
+GOOD_ACTION = {
+    "name": "a",
+    "pack": "examples",
+    "runner_type": "noop",
+    "parameters": {"x": {"type": "string", "required": True}},
+}
+
+
+@pytest.mark.parametrize(
+    "change,expected",
+    [
+        (lambda a: a.pop("runner_type"), "runner_type"),
+        (lambda a: a.update(runnertype="noop"), "Additional properties"),
+        (lambda a: a.update(enabled="yes"), "enabled"),
+        (lambda a: a["parameters"].update({"bad-name": {"type": "string"}}), "bad-name"),
+        (lambda a: a["parameters"]["x"].update(required="yes"), "required"),
+        (lambda a: a["parameters"]["x"].update(type="str"), "str"),
+    ],
+    ids=["no-runner", "unknown-key", "enabled-type", "param-name", "required-type", "param-type"],
+)
+def test_bad_action_metadata_is_rejected(schemas, change, expected):
+    action = json.loads(json.dumps(GOOD_ACTION))
+    assert not _errors(jsonschema.Draft3Validator(schemas["action.json"]), action)
+    change(action)
+    errors = _errors(jsonschema.Draft3Validator(schemas["action.json"]), action)
+    validator = jsonschema.Draft4Validator(_parameter_schema(schemas))
+    for param in action["parameters"].values():
+        errors += _errors(validator, param)
+    assert any(expected in e for e in errors), errors
+
+
+@pytest.mark.parametrize("version", ["0.1", "v0.1.0", "0.1.0.0", 1])
+def test_bad_pack_version_is_rejected(schemas, version):
+    pack = {"name": "wfops", "ref": "wfops", "description": "d", "author": "a", "version": version}
+    assert _errors(jsonschema.Draft3Validator(schemas["pack.json"]), pack)

@@ -108,6 +108,39 @@ def _fix_root_nodes() -> list[str]:
     return ["orquesta.graphing WorkflowGraph.get_root_nodes"]
 
 
+class _ApplyAfterImport:
+    """A ``sys.meta_path`` finder that applies the fixes once ``orquesta`` is imported,
+    so that ``import wfops`` stays cheap for commands that never touch Orquesta."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != "orquesta" or _applied:
+            return None
+        import importlib.machinery
+
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is None or spec.loader is None:
+            return None
+        original_exec = spec.loader.exec_module
+
+        def exec_module(module):
+            original_exec(module)
+            apply()
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+
+def install() -> None:
+    """Fix what is cheap now, and the rest as soon as Orquesta is imported."""
+    import sys
+
+    _fix_collections_aliases()
+    if "orquesta" in sys.modules:
+        apply()
+    elif not any(isinstance(f, _ApplyAfterImport) for f in sys.meta_path):
+        sys.meta_path.insert(0, _ApplyAfterImport())
+
+
 def apply() -> list[str]:
     """Apply every fix that this interpreter and these libraries need.
 

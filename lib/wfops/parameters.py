@@ -295,22 +295,30 @@ def validate_parameters(action: ActionSpec, params: dict) -> dict:
     for name in immutable_given:
         problems.append(_problem(action, name, 'Override of immutable parameter "%s" is unsupported.' % name))
 
-    values = {k: v for k, v in params.items() if k not in immutable_given}
-    templated = []
+    values = copy.deepcopy({k: v for k, v in params.items() if k not in immutable_given})
+    given = [n for n in values if n in schema and values[n] is not None]
+    defaulted, templated = [], []
     for name, meta in schema.items():
         meta = meta or {}
         if "default" in meta and values.get(name) is None:
             values[name] = copy.deepcopy(meta["default"])
-            if _is_template(values[name]):
-                templated.append(name)
-    _render_defaults(action, values, templated, problems)
-
+            (templated if _is_template(values[name]) else defaulted).append(name)
     for name, meta in schema.items():
         if (meta or {}).get("required") and values.get(name) is None:
             problems.append(_problem(action, name, "%r is a required property" % name))
-    for name, value in values.items():
-        if name in schema and not ((schema[name] or {}).get("required") and value is None):
-            problems.extend(_type_problems(action, name, value))
+    for name in given:
+        problems.extend(_type_problems(action, name, values[name]))
+
+    # Templates are rendered only from valid values: a problem above would show up again,
+    # less clearly, as a rendering failure.
+    if not problems and templated:
+        render_problems: list[str] = []
+        _render_defaults(action, values, templated, render_problems)
+        problems += render_problems
+        if not render_problems:
+            defaulted += templated
+    for name in defaulted:
+        problems.extend(_type_problems(action, name, values[name]))
 
     _raise_if_any(action, problems)
     return values

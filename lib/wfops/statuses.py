@@ -1,24 +1,27 @@
-"""Status names and groups. They are Orquesta's (and StackStorm's action statuses)."""
+"""Status names and groups. They are Orquesta's (and StackStorm's action statuses); kept
+here as plain data so that reading them does not import Orquesta."""
 
-from orquesta import statuses as _orquesta
-
-REQUESTED = _orquesta.REQUESTED
-SCHEDULED = _orquesta.SCHEDULED
-DELAYED = _orquesta.DELAYED
-RUNNING = _orquesta.RUNNING
-PENDING = _orquesta.PENDING
-PAUSING = _orquesta.PAUSING
-PAUSED = _orquesta.PAUSED
-RESUMING = _orquesta.RESUMING
-SUCCEEDED = _orquesta.SUCCEEDED
-FAILED = _orquesta.FAILED
-TIMEOUT = _orquesta.EXPIRED
-ABANDONED = _orquesta.ABANDONED
-CANCELING = _orquesta.CANCELING
-CANCELED = _orquesta.CANCELED
+REQUESTED = "requested"
+SCHEDULED = "scheduled"
+DELAYED = "delayed"
+RUNNING = "running"
+PENDING = "pending"
+PAUSING = "pausing"
+PAUSED = "paused"
+RESUMING = "resuming"
+RETRYING = "retrying"
+SUCCEEDED = "succeeded"
+FAILED = "failed"
+TIMEOUT = "timeout"
+ABANDONED = "abandoned"
+CANCELING = "canceling"
+CANCELED = "canceled"
+UNSET = "null"
 
 ACTIVE = frozenset([REQUESTED, SCHEDULED, DELAYED, RUNNING, RESUMING, PAUSING, CANCELING])
 ABENDED = frozenset([FAILED, TIMEOUT, ABANDONED])
 COMPLETED = frozenset([SUCCEEDED, FAILED, TIMEOUT, ABANDONED, CANCELED])
+# Orquesta's "running" group: a workflow in one of these schedules its next tasks.
+RUNNING_GROUP = frozenset([REQUESTED, SCHEDULED, DELAYED, RUNNING, RESUMING, RETRYING])
 # What `wfops run` and `st2 run` wait through before printing the execution.
 WAITING = frozenset([REQUESTED, SCHEDULED, DELAYED, RUNNING, RESUMING, PAUSING, CANCELING, PENDING])

@@ -83,6 +83,7 @@ def _load_spec_cached(text: str, source: str):
                 where.append("line %d" % line)
             prefix = "%s (%s)" % (source, ", ".join(where)) if where else source
             problems.append("%s: %s" % (prefix, entry.get("message")))
+    problems += _undefined_function_problems(text, data, source)
     errors.collect(
         problems,
         errors.WorkflowDefinitionError,
@@ -94,6 +95,64 @@ def _load_spec_cached(text: str, source: str):
 def load_spec(text: str, source: str = "workflow definition"):
     """Return an Orquesta native ``WorkflowSpec`` for ``text`` after inspecting it."""
     return _load_spec_cached(text, source)
+
+
+_EXPRESSIONS = re.compile(r"<%(.*?)%>|\{\{(.*?)\}\}|\{%(.*?)%\}", re.S)
+_CALL = re.compile(r"(?<![\w.$])([A-Za-z_]\w*)\s*\(")
+_KEYWORDS = frozenset(
+    "if elif else for in not and or is set with macro call filter block true false none null".split()
+)
+
+
+@functools.lru_cache(maxsize=1)
+def known_functions() -> frozenset[str]:
+    """Names callable in Orquesta's YAQL and Jinja expressions."""
+    from orquesta.expressions import jinja, yql
+
+    names = set(_KEYWORDS)
+    context = yql.YAQLEvaluator._root_ctx
+    while context is not None:
+        names.update(n for n in context._functions.keys() if not n.startswith("#"))
+        context = context.parent
+    names.update(yql.YAQLEvaluator._custom_functions.keys())
+    names.update(jinja.JinjaEvaluator._custom_functions.keys())
+    names.update(jinja.JinjaEvaluator._jinja_env.globals.keys())
+    return frozenset(names)
+
+
+def _strings_with_paths(value, path=""):
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings_with_paths(item, "%s.%s" % (path, key) if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings_with_paths(item, "%s[%d]" % (path, index))
+
+
+def _undefined_function_problems(text: str, data: dict, source: str) -> list[str]:
+    known = known_functions()
+    problems = []
+    for path, string in _strings_with_paths(data):
+        for match in _EXPRESSIONS.finditer(string):
+            body = next(g for g in match.groups() if g is not None)
+            for name in _CALL.findall(body):
+                if name in known:
+                    continue
+                where = []
+                task = _task_of(path)
+                if task:
+                    where.append('task "%s"' % task)
+                line = _yaml_node_line(text, path)
+                if line:
+                    where.append("line %d" % line)
+                prefix = "%s (%s)" % (source, ", ".join(where)) if where else source
+                problems.append(
+                    '%s: the expression "%s" calls "%s", which is not a defined function.'
+                    % (prefix, match.group(0).strip(), name)
+                )
+    return problems
 
 
 def action_references(spec) -> dict[str, str]:

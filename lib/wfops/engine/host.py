@@ -23,14 +23,13 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from orquesta import statuses as orquesta_statuses
+if TYPE_CHECKING:
+    from wfops.engine.journal import JournaledConductor
 
 from wfops import errors, ids, lifecycle
 from wfops import statuses as s
-from wfops.engine import definitions
-from wfops.engine.journal import JournaledConductor, items_key
 from wfops.timestamps import now_iso
 
 HEARTBEAT_SECONDS = 1.0
@@ -78,7 +77,7 @@ class LiveWorkflow:
     wf_id: str
     execution_id: str          # the action execution currently attached to it
     root: str
-    jc: JournaledConductor
+    jc: "JournaledConductor"
     journal_seq: int
     snapshot_seq: int
     task_records: dict[int, dict]   # sequence index -> {"id", "status"}
@@ -122,6 +121,8 @@ class Engine:
         params = validate_parameters(action, parameters)
         spec = None
         if action.runner_type == "orquesta":
+            from wfops.engine import definitions
+
             spec = self._load_action_spec(action)
             problems = []
             for task, task_ref in sorted(definitions.action_references(spec).items()):
@@ -135,6 +136,8 @@ class Engine:
         return action, params, spec
 
     def _load_action_spec(self, action):
+        from wfops.engine import definitions
+
         path = action.entry_point
         try:
             with open(path, encoding="utf-8") as handle:
@@ -278,6 +281,8 @@ class Engine:
         ctx = dict(record["context"])
         ctx["workflow_execution"] = wf_id
         self.store.update_execution(execution_id, context=ctx)
+        from wfops.engine.journal import JournaledConductor
+
         jc = JournaledConductor.new(spec, params, parent_context)
         live = LiveWorkflow(wf_id, execution_id, root, jc, 0, 0, {}, parent_task)
         self.live[wf_id] = live
@@ -342,6 +347,8 @@ class Engine:
                     if status in s.COMPLETED:
                         fields["end_timestamp"] = now
                         if entry["op"] == "item" and entry["task"] == task_state["id"]:
+                            from wfops.engine.journal import items_key
+
                             fields["result"] = live.jc.items.get(
                                 items_key(entry["task"], entry["route"])
                             )
@@ -361,7 +368,7 @@ class Engine:
     def _settle(self, live: LiveWorkflow) -> None:
         """After any change: mirror the workflow status, finish, or schedule next tasks."""
         status = live.jc.status
-        if status in orquesta_statuses.RUNNING_STATUSES or (
+        if status in s.RUNNING_GROUP or (
             status == s.FAILED and live.jc.conductor.workflow_state.get_staged_tasks()
         ):
             self._schedule_next(live)
@@ -493,7 +500,7 @@ class Engine:
         record = self.store.get_execution(execution_id)
         if record["status"] != s.DELAYED:
             return
-        if live.jc.status not in orquesta_statuses.RUNNING_STATUSES:
+        if live.jc.status not in s.RUNNING_GROUP:
             # Paused or canceled while delayed: the action never starts.
             status = s.CANCELED if live.jc.status in (s.CANCELING, s.CANCELED) else s.PAUSED
             if status == s.CANCELED:
@@ -681,10 +688,10 @@ class Engine:
         """Restore the conductor of ``wf_id`` into this engine (snapshot + journal)."""
         if wf_id in self.live:
             return self.live[wf_id]
+        from wfops.engine.reruns import restore_conductor
+
         wf = self.store.get_workflow_execution(wf_id)
-        spec = definitions.load_spec(wf["definition"], wf["action_ref"])
-        entries = self.store.journal_after(wf_id, wf["snapshot_seq"])
-        jc = JournaledConductor.restore(spec, wf["input"], wf["parent_context"], wf["snapshot"], entries)
+        jc = restore_conductor(self.store, wf)
         execution_id = execution_id or wf["action_execution"]
         record = self.store.get_execution(execution_id)
         records = {

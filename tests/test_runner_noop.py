@@ -1,0 +1,45 @@
+"""The noop runner and runner lookup (wfops.runners)."""
+
+from __future__ import annotations
+
+import pytest
+
+from wfops import errors
+from wfops.packs import ActionRegistry
+from wfops.packs import registry as registry_module
+from wfops.runners import ActionOutcome, RunContext, get_runner
+
+
+@pytest.fixture(scope="module")
+def noop():
+    return ActionRegistry.from_paths([], [(registry_module.BUILTIN_CORE_PACK, "core")]).get("core.noop")
+
+
+def test_noop_succeeds_with_st2s_result(noop):
+    outcome = get_runner("noop").run(noop, {}, RunContext(execution_id="e1"))
+    assert outcome == ActionOutcome(
+        status="succeeded", result={"failed": False, "succeeded": True, "return_code": 0}
+    )
+
+
+def test_noop_ignores_parameters(noop):
+    assert get_runner("noop").run(noop, {"x": 1}, RunContext(execution_id="e1")).status == "succeeded"
+
+
+@pytest.mark.parametrize("runner_type", ["noop", "local-shell-cmd", "local-shell-script", "python-script"])
+def test_every_known_runner_type_has_a_runner(runner_type):
+    assert callable(get_runner(runner_type).run)
+
+
+def test_unknown_runner_type_is_refused():
+    with pytest.raises(errors.RunnerNotFound) as caught:
+        get_runner("http-request")
+    assert str(caught.value) == (
+        'Runner type "http-request" cannot be found. Known runner types: local-shell-cmd, '
+        "local-shell-script, noop, python-script."
+    )
+
+
+def test_orquesta_is_run_by_the_engine_not_by_a_runner():
+    with pytest.raises(errors.RunnerNotFound, match="workflow actions are run by the engine"):
+        get_runner("orquesta")
