@@ -150,12 +150,38 @@ def test_copy_missing_keeps_existing_files(tmp_path):
 # --------------------------------------------------------------------------------------
 
 
-def test_importing_wfops_applies_the_layer():
+def test_importing_wfops_then_orquesta_applies_the_layer():
+    """`import wfops` installs the layer; it is applied when Orquesta is first imported."""
+    proc = _python(
+        "import sys, json, collections\n"
+        "import wfops\n"
+        "from wfops import orquesta_compat as c\n"
+        "before = ('orquesta' in sys.modules, c._applied, hasattr(collections, 'Mapping'))\n"
+        "from orquesta.utils import parameters\n"
+        "from orquesta import graphing\n"
+        "import networkx as nx\n"
+        "g = nx.MultiDiGraph(); g.add_node('a')\n"
+        "print(json.dumps([before, c._applied, parameters.parse_inline_params('a=true'),\n"
+        "                  graphing.WorkflowGraph.get_root_nodes(g)]))\n"
+    )
+    assert proc.returncode == 0, proc.stderr
+    before, applied, params, roots = json.loads(proc.stdout)
+    assert before == [False, False, True]  # import wfops alone stays cheap
+    assert applied is True
+    assert params == [{"a": True}]
+    assert roots == [{"id": "a", "name": "a"}]
+
+
+def test_layer_is_applied_in_this_process():
+    import orquesta  # noqa: F401
+
     assert orquesta_compat._applied is True
     assert wfops.__version__
 
 
 def test_apply_again_is_a_no_op():
+    import orquesta  # noqa: F401
+
     assert orquesta_compat.apply() == []
     assert orquesta_compat.apply() == []
 
@@ -165,36 +191,34 @@ def test_apply_does_nothing_when_the_fixes_are_present(monkeypatch):
     from orquesta import graphing
     from orquesta.utils import parameters
 
-    before = (
-        parameters.REGEX_INLINE_PARAMS,
-        list(parameters.REGEX_INLINE_PARAM_VARIATIONS),
-        graphing.WorkflowGraph.__dict__["get_root_nodes"],
-        nx.Graph.__dict__.get("node"),
-        collections.Mapping,
-    )
+    def state():
+        return (
+            parameters.REGEX_INLINE_PARAMS,
+            list(parameters.REGEX_INLINE_PARAM_VARIATIONS),
+            graphing.WorkflowGraph.__dict__["get_root_nodes"],
+            nx.Graph.__dict__.get("node"),
+            collections.Mapping,
+        )
+
+    before = state()
     monkeypatch.setattr(orquesta_compat, "_applied", False)
     assert orquesta_compat.apply() == []
-    after = (
-        parameters.REGEX_INLINE_PARAMS,
-        list(parameters.REGEX_INLINE_PARAM_VARIATIONS),
-        graphing.WorkflowGraph.__dict__["get_root_nodes"],
-        nx.Graph.__dict__.get("node"),
-        collections.Mapping,
-    )
-    assert after == before
+    assert orquesta_compat._applied is True
+    assert state() == before
 
 
 def test_apply_in_a_fresh_interpreter_reports_its_fixes_once():
+    # wfops installed and Orquesta imported: already applied, apply() has nothing to do.
     proc = _python(
-        "import json\n"
+        "import json, wfops, orquesta.conducting\n"
         "from wfops import orquesta_compat as c\n"
         "print(json.dumps([c.apply(), c.apply()]))\n"
     )
-    # Importing wfops.orquesta_compat imports wfops, whose __init__ already applied it.
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[[], []]"
 
-    # Loaded on its own (without wfops/__init__), the first apply() does the work.
+    # The module on its own (no import hook, Orquesta not imported): the first apply()
+    # does every fix this stack needs, the second nothing.
     proc = _python(
         "import importlib.util, json\n"
         "spec = importlib.util.spec_from_file_location('compat', %r)\n"
@@ -202,17 +226,35 @@ def test_apply_in_a_fresh_interpreter_reports_its_fixes_once():
         "spec.loader.exec_module(c)\n"
         "first = c.apply()\n"
         "second = c.apply()\n"
-        "print(json.dumps([first, second]))\n" % orquesta_compat.__file__
+        "from orquesta.utils import parameters\n"
+        "print(json.dumps([first, second, parameters.parse_inline_params('b=False')]))\n"
+        % orquesta_compat.__file__
     )
     assert proc.returncode == 0, proc.stderr
-    first, second = json.loads(proc.stdout)
-    assert second == []
+    first, second, params = json.loads(proc.stdout)
+    assert second == [] and params == [{"b": False}]
     if sys.version_info >= (3, 11):
         assert "orquesta.utils.parameters inline flags" in first
-    if not hasattr(nx.Graph, "node") or "networkx Graph.node" in first:
+    if int(nx.__version__.split(".")[0]) >= 2:
         assert "orquesta.graphing WorkflowGraph.get_root_nodes" in first
     if sys.version_info >= (3, 10):
         assert "collections.Mapping" in first
+
+
+def test_apply_before_orquesta_is_imported_still_fixes_everything():
+    proc = _python(
+        "import wfops\n"
+        "from wfops import orquesta_compat as c\n"
+        "c.apply()\n"
+        "import networkx as nx\n"
+        "from orquesta.utils import parameters\n"
+        "from orquesta import graphing\n"
+        "g = nx.MultiDiGraph(); g.add_edge('a', 'b')\n"
+        "assert parameters.parse_inline_params('a=true') == [{'a': True}]\n"
+        "assert graphing.WorkflowGraph.get_root_nodes(g) == [{'id': 'a', 'name': 'a'}]\n"
+        "assert c._applied and c.apply() == []\n"
+    )
+    assert proc.returncode == 0, proc.stderr
 
 
 def test_without_the_layer_orquesta_1_2_breaks_here():

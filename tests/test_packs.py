@@ -19,7 +19,7 @@ FIXTUREPACK = PACKS / "fixturepack"
 
 @pytest.fixture(scope="module")
 def fixtures() -> ActionRegistry:
-    return ActionRegistry.from_paths([str(PACKS)], [(registry_module.BUILTIN_CORE_PACK, "core")])
+    return ActionRegistry.from_paths([str(FIXTUREPACK)], [(registry_module.BUILTIN_CORE_PACK, "core")])
 
 
 def write(path: Path, text: str) -> Path:
@@ -100,8 +100,10 @@ def test_disabled_action_is_listed_as_disabled(fixtures):
     assert fixtures.get("fixturepack.disabled").enabled is False
 
 
-def test_directories_without_pack_yaml_are_not_packs(fixtures):
-    assert "notapack" not in fixtures.packs()
+def test_directories_without_pack_yaml_are_not_packs(fixtures, tmp_path):
+    write(tmp_path / "notapack" / "actions" / "a.yaml", "name: a\nrunner_type: noop\n")
+    make_pack(tmp_path, "apack", {"a.yaml": "name: a\nrunner_type: noop\n"})
+    assert ActionRegistry.from_paths([str(tmp_path)]).packs() == {"apack": str(tmp_path / "apack")}
     assert fixtures.packs()["fixturepack"] == str(FIXTUREPACK)
 
 

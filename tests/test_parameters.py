@@ -12,11 +12,13 @@ from wfops.packs import registry as registry_module
 from wfops.parameters import cast_cli_values, validate_parameters
 
 PACKS = Path(__file__).parent / "fixtures" / "packs"
+# Only this pack: other test modules keep packs of their own next to it.
+FIXTUREPACK = PACKS / "fixturepack"
 
 
 @pytest.fixture(scope="module")
 def registry() -> ActionRegistry:
-    return ActionRegistry.from_paths([str(PACKS)], [(registry_module.BUILTIN_CORE_PACK, "core")])
+    return ActionRegistry.from_paths([str(FIXTUREPACK)], [(registry_module.BUILTIN_CORE_PACK, "core")])
 
 
 @pytest.fixture(scope="module")

@@ -17,12 +17,14 @@ from wfops.parameters import validate_parameters
 from wfops.runners import RunContext, get_runner
 
 PACKS = Path(__file__).parent / "fixtures" / "packs"
+# Only this pack: other test modules keep packs of their own next to it.
+FIXTUREPACK = PACKS / "fixturepack"
 CORE = (registry_module.BUILTIN_CORE_PACK, "core")
 
 
 @pytest.fixture(scope="module")
 def registry() -> ActionRegistry:
-    return ActionRegistry.from_paths([str(PACKS)], [CORE])
+    return ActionRegistry.from_paths([str(FIXTUREPACK)], [CORE])
 
 
 def run(registry, ref, params, ctx=None):

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from wfops.packs.action_spec import ActionSpec
-from wfops.packs.runner_types import OVERRIDABLE_ATTRIBUTES, RUNNER_TYPES
+from wfops.packs.runner_types import OVERRIDABLE_ATTRIBUTES, RUNNER_TYPES, runner_parameters
 
 ACTION_METADATA_SUFFIXES = (".yaml", ".yml")
 PACK_REF_PATTERN = re.compile(r"^[a-z0-9_]+$")  # StackStorm's PACK_REF_WHITELIST_REGEX
@@ -116,7 +116,7 @@ def load_action(
     if not isinstance(own_parameters, dict):
         problems.append('has "parameters" that is %s, not a mapping' % _kind(own_parameters))
         own_parameters = {}
-    parameters = _effective_parameters(own_parameters, runner.parameters if runner else {}, problems)
+    parameters = _effective_parameters(own_parameters, runner_parameters(runner.name) if runner else {}, problems)
 
     enabled = meta.get("enabled", True)
     if not isinstance(enabled, bool):
@@ -168,7 +168,7 @@ def _entry_point(value: Any, runner, pack_path: str, problems: list[str]) -> str
 
 def _effective_parameters(own: dict, runner_params: dict, problems: list[str]) -> dict:
     """Runner parameters overlaid by the action's own, refusing overrides StackStorm refuses."""
-    effective = {name: dict(meta) for name, meta in runner_params.items()}
+    effective = dict(runner_params)
     for name, meta in own.items():
         if meta is None:
             meta = {}

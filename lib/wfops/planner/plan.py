@@ -70,14 +70,16 @@ class DownstreamTask:
 
 @dataclass
 class ContinuingTask:
-    """A terminal execution of the old run with true transitions that triggered nothing;
-    the re-run continues it (R8)."""
+    """An execution of the old run, left in place by the re-run, whose true transitions
+    triggered nothing yet: the re-run continues it (R8). ``terminal`` is Orquesta's mark
+    for executions that were running when the workflow completed."""
 
     task: str
     route: int
     sequence_index: int
     status: str | None
     pending: list[str] = field(default_factory=list)
+    terminal: bool = True
 
 
 @dataclass

@@ -278,10 +278,14 @@ class _Planner:
 
     # R8.
     def fill_continuing(self, kept: set[int], replaced: set[int], plan: Plan) -> None:
+        """Completed executions the re-run leaves in place whose true transitions triggered
+        nothing yet. Orquesta clears the terminal mark of such executions when it re-runs,
+        and runs the tasks they staged; a join among the targets still waits for its other
+        branches. Non-terminal ones count too: their staged next tasks run on resume."""
         for (task, route), index in self.run.latest_executions().items():
             node = self.run.execution(index)
             if (
-                not node["term"]
+                node["status"] not in statuses.COMPLETED
                 or index in kept
                 or index in replaced
                 or self.run.superseded_by(index) is not None
@@ -289,7 +293,9 @@ class _Planner:
                 continue
             pending = self.run.pending_transitions(index)
             if pending:
-                plan.continuing.append(ContinuingTask(task, route, index, node["status"], pending))
+                plan.continuing.append(
+                    ContinuingTask(task, route, index, node["status"], pending, node["term"])
+                )
         plan.continuing.sort(key=lambda c: c.sequence_index)
 
     # R7.

@@ -110,7 +110,7 @@ def kill_session(session_id: int) -> None:
         pass
     # Processes that moved to another process group of the same session (job control,
     # `setpgid`) are found by their session id, as `pkill -s` does.
-    for pid in []:
+    for pid in _session_members(session_id):
         try:
             os.kill(pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
