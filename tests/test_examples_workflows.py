@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import inspect
+import json
 import logging
 import os
 import subprocess
@@ -283,14 +284,23 @@ class Runner:
         return status, result
 
     @staticmethod
-    def run_shell(cmd):
+    def _output(text):
+        # st2's local runner: strip one trailing newline, then parse as JSON when it is JSON.
+        text = text[:-1] if text.endswith("\n") else text
+        text = text[:-1] if text.endswith("\r") else text
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
+
+    def run_shell(self, cmd):
         proc = subprocess.run(["/bin/sh", "-c", cmd], capture_output=True, text=True, timeout=60)
         result = {
             "failed": proc.returncode != 0,
             "succeeded": proc.returncode == 0,
             "return_code": proc.returncode,
-            "stdout": proc.stdout.rstrip("\r\n"),
-            "stderr": proc.stderr.rstrip("\r\n"),
+            "stdout": self._output(proc.stdout),
+            "stderr": self._output(proc.stderr),
         }
         return (statuses.SUCCEEDED if proc.returncode == 0 else statuses.FAILED), result
 
@@ -406,7 +416,7 @@ def test_with_items(run):
     status, result, lines = run("with_items")
     assert status == statuses.SUCCEEDED
     assert lines == ["task1:%d" % i for i in range(6)]
-    assert result["output"] == {"results": [str(i) for i in range(6)]}
+    assert result["output"] == {"results": list(range(6))}  # stdout is parsed as JSON, as st2 does
 
 
 def test_with_items_item_marker_is_the_index(run):
@@ -431,6 +441,32 @@ def test_with_items_concurrency_limits_each_batch(run, monkeypatch):
     status, _, lines = run("with_items", concurrency=2)
     assert status == statuses.SUCCEEDED and len(lines) == 6
     assert max(batches) == 2
+
+
+def test_join_count_third_branch_stages_the_join_again_in_orquesta_1_2():
+    """Upstream behaviour worth knowing (Orquesta 1.2.0): once `join: 2` is satisfied and
+    task5 has started, the third branch succeeding stages task5 once more, so a host that
+    dispatches every next task runs task5 twice. Which happens depends on timing."""
+    conductor = conducting.WorkflowConductor(
+        _spec("examples.join_count"), inputs={"log": "l", "dir": "d"}
+    )
+    conductor.request_workflow_status(statuses.RUNNING)
+
+    def event(task_id, status):
+        conductor.update_task_state(task_id, 0, events.ActionExecutionEvent(status, result={}))
+
+    conductor.get_next_tasks()
+    event("task1", statuses.RUNNING)
+    event("task1", statuses.SUCCEEDED)
+    conductor.get_next_tasks()
+    for task_id in ("task2", "task3", "task4"):
+        event(task_id, statuses.RUNNING)
+    event("task2", statuses.SUCCEEDED)
+    event("task3", statuses.SUCCEEDED)
+    assert [t["id"] for t in conductor.get_next_tasks()] == ["task5"]
+    event("task5", statuses.RUNNING)
+    event("task4", statuses.SUCCEEDED)
+    assert [t["id"] for t in conductor.get_next_tasks()] == ["task5"]
 
 
 def test_parallel_join_items(run):

@@ -143,7 +143,8 @@ def cast_cli_values(action: ActionSpec, values: dict[str, str]) -> dict:
                 with open(os.path.abspath(value), encoding="utf-8") as stream:
                     result[key] = stream.read()
             except OSError as exc:
-                problems.append(_problem(action, key, 'cannot read file "%s": %s' % (value, exc.strerror)))
+                text = 'cannot read file "%s": %s' % (value, exc.strerror)
+                problems.append(_problem(action, key, text))
             continue
         declared = (action.parameters.get(key) or {}).get("type")
         cast = _CLI_CASTS.get(declared) if isinstance(declared, str) else None
@@ -202,7 +203,9 @@ def _cast_rendered(value: Any, declared: Any) -> Any:
     return value
 
 
-def _render_defaults(action: ActionSpec, values: dict, templated: list[str], problems: list[str]) -> None:
+def _render_defaults(
+    action: ActionSpec, values: dict, templated: list[str], problems: list[str]
+) -> None:
     """Render, in dependency order, the defaults that are templates; ``values`` is updated."""
     if not templated:
         return
@@ -212,7 +215,6 @@ def _render_defaults(action: ActionSpec, values: dict, templated: list[str], pro
         problems.append(str(exc))
         return
     context = {name: values.get(name) for name in action.parameters}
-    context.update({k: v for k, v in values.items() if k not in context})
     context["config_context"] = config
 
     pending = {}
@@ -256,7 +258,8 @@ def _type_problems(action: ActionSpec, name: str, value: Any) -> list[str]:
     meta = action.parameters.get(name) or {}
     # Optional parameters, and those whose default is None, accept None (StackStorm's
     # allow_default_none).
-    if value is None and (not meta.get("required") or meta.get("default", 0) is None):
+    nullable = not meta.get("required") or ("default" in meta and meta["default"] is None)
+    if value is None and nullable:
         return []
     secret = bool(meta.get("secret"))
     found = []
@@ -288,12 +291,12 @@ def validate_parameters(action: ActionSpec, params: dict) -> dict:
     if schema:
         for name in params:
             if name not in schema:
-                problems.append(
-                    _problem(action, name, "Additional properties are not allowed (%r was unexpected)" % name)
-                )
+                text = "Additional properties are not allowed (%r was unexpected)" % name
+                problems.append(_problem(action, name, text))
     immutable_given = [n for n in params if (schema.get(n) or {}).get("immutable")]
     for name in immutable_given:
-        problems.append(_problem(action, name, 'Override of immutable parameter "%s" is unsupported.' % name))
+        text = 'Override of immutable parameter "%s" is unsupported.' % name
+        problems.append(_problem(action, name, text))
 
     values = copy.deepcopy({k: v for k, v in params.items() if k not in immutable_given})
     given = [n for n in values if n in schema and values[n] is not None]

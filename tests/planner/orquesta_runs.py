@@ -119,3 +119,11 @@ def rerun_and_finish(run: Run, requests: list, **outcome: Any) -> list[tuple[str
     run.conductor.request_workflow_rerun(task_requests=requests)
     drive(run, **outcome)
     return run.executions()[before:]
+
+
+def apply_plan(run: Run, plan: Any) -> None:
+    """What the host does with a plan: drop the stale staged entries, then re-run."""
+    state = run.conductor.workflow_state
+    for task_id, route in plan.unstage:
+        state.staged.remove(state.get_staged_task(task_id, route))
+    run.conductor.request_workflow_rerun(plan.orquesta_requests())

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from wfops.planner import RerunRequest, plan_rerun
 
-from .orquesta_runs import drive, run_workflow
+from .orquesta_runs import apply_plan, drive, run_workflow
 
 EX = "5f0000000000000000000003"
 
@@ -98,7 +98,7 @@ def test_orquesta_runs_each_planned_task_once_and_only_what_the_plan_says(data, 
     assume(not any(r.items and r.status == "succeeded" for r in plan.rerun))
 
     before = len(run.conductor.workflow_state.sequence)
-    run.conductor.request_workflow_rerun(plan.orquesta_requests())
+    apply_plan(run, plan)
     drive(run)
     added = run.executions()[before:]
 

@@ -91,7 +91,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    # key=value parameters may come after options (`re-run ID --no-merge k=v`), as in st2.
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        if hasattr(args, "parameters") and all("=" in e and not e.startswith("-") for e in extra):
+            args.parameters = list(args.parameters) + extra
+        else:
+            parser.error("unrecognized arguments: %s" % " ".join(extra))
     if args.home:
         os.environ["WFOPS_HOME"] = args.home
     from wfops.session import Session

@@ -30,7 +30,9 @@ def _read_mapping(path: str, what: str) -> dict:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise errors.PackError('%s "%s" must be a mapping, not %s.' % (what, path, type(value).__name__))
+        raise errors.PackError(
+            '%s "%s" must be a mapping, not %s.' % (what, path, type(value).__name__)
+        )
     return value
 
 

@@ -100,13 +100,11 @@ def load_action(
     runner_name = meta.get("runner_type")
     runner = RUNNER_TYPES.get(runner_name) if isinstance(runner_name, str) else None
     if runner is None:
-        problems.append(
-            "has %s; known runner types: %s"
-            % (
-                'no "runner_type"' if runner_name is None else 'unknown runner_type "%s"' % runner_name,
-                ", ".join(sorted(RUNNER_TYPES)),
-            )
-        )
+        if runner_name is None:
+            what = 'no "runner_type"'
+        else:
+            what = 'unknown runner_type "%s"' % runner_name
+        problems.append("has %s; known runner types: %s" % (what, ", ".join(sorted(RUNNER_TYPES))))
 
     entry_point = _entry_point(meta.get("entry_point"), runner, pack_path, problems)
     if consulted is not None and entry_point:
@@ -116,7 +114,9 @@ def load_action(
     if not isinstance(own_parameters, dict):
         problems.append('has "parameters" that is %s, not a mapping' % _kind(own_parameters))
         own_parameters = {}
-    parameters = _effective_parameters(own_parameters, runner_parameters(runner.name) if runner else {}, problems)
+    parameters = _effective_parameters(
+        own_parameters, runner_parameters(runner.name) if runner else {}, problems
+    )
 
     enabled = meta.get("enabled", True)
     if not isinstance(enabled, bool):
@@ -212,15 +212,21 @@ def _check_parameter(name: str, meta: dict, problems: list[str]) -> None:
         )
     position = meta.get("position")
     if position is not None and (not isinstance(position, int) or isinstance(position, bool)):
-        problems.append('has parameter "%s" with position %r; it must be an integer' % (name, position))
+        problems.append(
+            'has parameter "%s" with position %r; it must be an integer' % (name, position)
+        )
     for flag in ("required", "immutable", "secret"):
         if flag in meta and not isinstance(meta[flag], bool):
-            problems.append('has parameter "%s" with "%s: %s"; it must be true or false' % (name, flag, meta[flag]))
+            problems.append(
+                'has parameter "%s" with "%s: %s"; it must be true or false'
+                % (name, flag, meta[flag])
+            )
     if "enum" in meta and not isinstance(meta["enum"], list):
         problems.append('has parameter "%s" whose "enum" is not a list' % name)
 
 
 def _kind(value: Any) -> str:
-    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean", type(None): "empty"}.get(
-        type(value), "a %s" % type(value).__name__
-    )
+    kinds = {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean"}
+    if value is None:
+        return "empty"
+    return kinds.get(type(value), "a %s" % type(value).__name__)

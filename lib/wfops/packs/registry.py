@@ -181,7 +181,7 @@ def _load(candidates: list[tuple[str, str | None]], consulted: list[str]) -> Act
         if real in seen_dirs:
             continue
         seen_dirs.add(real)
-        consulted += [pack_path, os.path.join(pack_path, "pack.yaml"), os.path.join(pack_path, "actions")]
+        consulted += [pack_path] + [os.path.join(pack_path, n) for n in ("pack.yaml", "actions")]
         try:
             ref = read_pack_ref(pack_path, default_ref)
         except MetadataProblem as exc:
@@ -206,7 +206,6 @@ def _load(candidates: list[tuple[str, str | None]], consulted: list[str]) -> Act
                 continue
             names[action.name] = path
             actions.append(action)
-    errors.collect(
-        problems, errors.PackError, header="Packs have %d problems:" % len(problems) if len(problems) > 1 else ""
-    )
+    header = "Packs have %d problems:" % len(problems) if len(problems) > 1 else ""
+    errors.collect(problems, errors.PackError, header=header)
     return ActionRegistry(actions, packs)

@@ -105,7 +105,14 @@ class JoinCheck:
 @dataclass
 class Plan:
     """What a re-run will do. Plain data: :meth:`to_dict` is JSON-serializable and
-    :meth:`from_dict` reads it back."""
+    :meth:`from_dict` reads it back.
+
+    To apply it, the host removes the staged entries listed in ``unstage`` from the
+    workflow state, then hands ``requests`` to ``request_workflow_rerun``. ``unstage``
+    names tasks the old run staged (ready, never started) from executions the re-run
+    replaces: left staged, Orquesta would run them with the old context besides the fresh
+    run the re-run makes.
+    """
 
     execution_id: str
     mode: str  # FROM_TASKS or FROM_BEGINNING
@@ -118,11 +125,13 @@ class Plan:
     continuing: list[ContinuingTask] = field(default_factory=list)
     joins: list[JoinCheck] = field(default_factory=list)
     requests: list[tuple[str, int, bool]] = field(default_factory=list)
+    unstage: list[tuple[str, int]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["requests"] = [list(r) for r in self.requests]
+        data["unstage"] = [list(u) for u in self.unstage]
         return data
 
     @classmethod
@@ -142,6 +151,7 @@ class Plan:
                 for j in data.get("joins", [])
             ],
             requests=[(t, int(r), bool(x)) for t, r, x in data.get("requests", [])],
+            unstage=[(t, int(r)) for t, r in data.get("unstage", [])],
             warnings=list(data.get("warnings", [])),
         )
 

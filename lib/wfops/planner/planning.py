@@ -124,6 +124,7 @@ class _Planner:
 
         self.fill_rerun(kept, claims, no_reset, plan)
         replaced = self.run.descendants(kept, attempts=True)
+        self.fill_unstage(replaced.union(kept), plan)
         self.fill_continuing(set(kept), replaced, plan)
         self.fill_downstream(plan)
         self.check_no_reset_effect(no_reset, plan)
@@ -275,6 +276,17 @@ class _Planner:
 
     def spec_has_items(self, indices: list[int]) -> bool:
         return any(self.spec.has_items(self.run.execution(i)["task"]) for i in indices)
+
+    def fill_unstage(self, dead: set[int], plan: Plan) -> None:
+        for staged in self.run_state.get("staged") or []:
+            prev = (staged.get("prev") or {}).values()
+            if (
+                staged.get("ready")
+                and not staged.get("completed")
+                and prev
+                and all(p in dead for p in prev)
+            ):
+                plan.unstage.append((staged["id"], staged.get("route", 0)))
 
     # R8.
     def fill_continuing(self, kept: set[int], replaced: set[int], plan: Plan) -> None:

@@ -90,6 +90,11 @@ def render_text(plan: Plan) -> str:
         "Orquesta requests: %s"
         % ", ".join("%s[%d]%s" % (t, r, "" if reset else " no-reset") for t, r, reset in plan.requests)
     )
+    if plan.unstage:
+        lines.append(
+            "Unstage first (staged by replaced executions): %s"
+            % ", ".join("%s[%d]" % (t, r) for t, r in plan.unstage)
+        )
     lines.append("Fingerprint: %s" % plan.fingerprint)
     return "\n".join(lines)
 

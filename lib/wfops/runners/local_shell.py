@@ -45,7 +45,9 @@ class LocalShellCommandRunner:
             return error_outcome(_SUDO_REFUSED % action.ref)
         command = runner_params.get("cmd")
         if not command:
-            return error_outcome('Action "%s" has no command to run: parameter "cmd" is empty.' % action.ref)
+            return error_outcome(
+                'Action "%s" has no command to run: parameter "cmd" is empty.' % action.ref
+            )
         return run_shell(action, command, runner_params, ctx)
 
 
@@ -124,7 +126,9 @@ def _make_executable(path: str) -> None:
         pass
 
 
-def run_shell(action: ActionSpec, command: str, runner_params: dict, ctx: RunContext) -> ActionOutcome:
+def run_shell(
+    action: ActionSpec, command: str, runner_params: dict, ctx: RunContext
+) -> ActionOutcome:
     """Run ``command`` with bash and turn the process's end into StackStorm's result."""
     timeout = runner_params.get("timeout")
     if timeout is None:
@@ -135,7 +139,9 @@ def run_shell(action: ActionSpec, command: str, runner_params: dict, ctx: RunCon
         finished = run_process([_SHELL, "-c", command], env=env, cwd=cwd, timeout=timeout)
     except OSError as exc:
         if cwd and not os.path.isdir(cwd):
-            return error_outcome('Working directory "%s" does not exist or is not a directory.' % cwd)
+            return error_outcome(
+                'Working directory "%s" does not exist or is not a directory.' % cwd
+            )
         return error_outcome("Cannot start the command: %s" % exc)
 
     succeeded = finished.exit_code == 0 and not finished.timed_out

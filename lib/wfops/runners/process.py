@@ -41,7 +41,8 @@ def run_process(
 ) -> ProcessResult:
     """Run ``argv`` (stdin from /dev/null) until it exits or ``timeout`` seconds pass.
 
-    On timeout the child's whole session is killed with SIGKILL and ``exit_code`` is -9.
+    A ``timeout`` of None or 0 means no limit. On timeout the child's whole session is
+    killed with SIGKILL and ``exit_code`` is -9.
     Output is decoded as UTF-8 (undecodable bytes replaced). OSError from starting the
     process (missing ``cwd``, say) propagates.
     """
@@ -56,6 +57,18 @@ def run_process(
         env=env,
         start_new_session=True,
     )
+    try:
+        return _supervise(proc, deadline)
+    except BaseException:
+        # Never leave a child behind when the caller is interrupted.
+        if proc.poll() is None:
+            kill_session(proc.pid)
+            proc.wait()
+        raise
+
+
+def _supervise(proc: subprocess.Popen, deadline: float | None) -> ProcessResult:
+    """Read the child's output until it ends (or is killed at ``deadline``), then reap it."""
     chunks: dict[int, list[bytes]] = {proc.stdout.fileno(): [], proc.stderr.fileno(): []}
     timed_out = False
     stop_reading_at: float | None = None
@@ -72,7 +85,8 @@ def run_process(
                 stop_reading_at = now + EXIT_DRAIN_SECONDS
             if stop_reading_at is not None and now >= stop_reading_at:
                 break
-            limits = [t for t in (stop_reading_at, None if timed_out else deadline) if t is not None]
+            limits = [stop_reading_at, None if timed_out else deadline]
+            limits = [t for t in limits if t is not None]
             wait = min([_POLL_SECONDS] + [max(0.0, t - now) for t in limits])
             for key, _ in selector.select(timeout=wait):
                 data = os.read(key.fd, _READ_SIZE)

@@ -98,8 +98,11 @@ class PythonScriptRunner:
             result["error"] = answer["error"]
             if "traceback" in answer:
                 result["traceback"] = answer["traceback"]
-        succeeded = finished.exit_code == 0 and answer.get("status") is not False and "error" not in answer
-        return ActionOutcome(status=statuses.SUCCEEDED if succeeded else statuses.FAILED, result=result)
+        succeeded = (
+            finished.exit_code == 0 and answer.get("status") is not False and "error" not in answer
+        )
+        status = statuses.SUCCEEDED if succeeded else statuses.FAILED
+        return ActionOutcome(status=status, result=result)
 
 
 def _read_answer(path: str) -> dict:
