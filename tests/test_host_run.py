@@ -104,11 +104,25 @@ def test_expressions_workflow_exercises_orquesta_features(wfops, workdir):
     assert view["result"]["output"], "the workflow renders its output"
 
 
-def test_retry_and_delay(wfops, workdir):
+def test_retry_runs_count_plus_one_attempts_apart(wfops, workdir):
     d, log = workdir
-    view, done = wfops.json("run", "examples.retry_delay", "log=%s" % log, "dir=%s" % d)
-    assert view["status"] in ("succeeded", "failed"), done.stderr
-    assert log_lines(log), "the task ran"
+    (d / "fail.task1").touch()
+    view, done = wfops.json("run", "examples.retry_delay", "log=%s" % log, "dir=%s" % d, "retry_delay=1")
+    assert view["status"] == "failed", done.stderr
+    assert log_lines(log) == ["task1", "task1", "task1"], "count: 2 means two retries"
+    attempts = [c for c in wfops.get(view["id"])["children"]]
+    assert [c["status"] for c in attempts] == ["failed", "failed", "failed"]
+    starts = [c["log"][-2]["timestamp"] for c in attempts]
+    assert starts[1] > attempts[0]["end_timestamp"]
+
+
+def test_retry_succeeds_once_fixed_and_delay_holds_next_task(wfops, workdir):
+    d, log = workdir
+    view, done = wfops.json("run", "examples.retry_delay", "log=%s" % log, "dir=%s" % d, "delay=1")
+    assert view["status"] == "succeeded", done.stderr
+    assert log_lines(log) == ["task1", "task2"]
+    task2 = wfops.get(view["id"])["children"][1]
+    assert [entry["status"] for entry in task2["log"]][:2] == ["delayed", "running"]
 
 
 def test_python_script_action_in_a_workflow(wfops, workdir):

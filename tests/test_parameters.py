@@ -89,34 +89,42 @@ def test_file_values_with_at_prefix(types, tmp_path):
     assert cast_cli_values(types, {"@name": str(path)}) == {"name": "from a file\n"}
 
 
-def test_every_uncastable_value_is_reported_at_once(types, tmp_path):
+def test_uncastable_values_are_reported_with_every_other_problem(types):
+    given = {"count": "many", "ratio": "half", "enabled": "yes", "meta": "{not json", "bogus": "1"}
+    cast = cast_cli_values(types, given)
+    assert cast == given  # left as strings, for validation to report
+
     with pytest.raises(errors.ParameterError) as caught:
-        cast_cli_values(
-            types,
-            {
-                "count": "many",
-                "ratio": "half",
-                "enabled": "yes",
-                "meta": "{not json",
-                "@name": str(tmp_path / "absent.txt"),
-            },
-        )
+        validate_parameters(types, cast)
     ref = "fixturepack.types"
     assert caught.value.problems == [
+        problem(ref, "bogus", "Additional properties are not allowed ('bogus' was unexpected)"),
+        problem(ref, "name", "'name' is a required property"),
         problem(ref, "count", "'many' is not of type 'integer'"),
         problem(ref, "ratio", "'half' is not of type 'number'"),
-        problem(ref, "enabled", "Invalid value for boolean parameter. Valid values are: true, false"),
-        problem(ref, "meta", "'{not json' is not valid JSON: Expecting property name enclosed in "
-                "double quotes: line 1 column 2 (char 1)"),
-        problem(ref, "name", 'cannot read file "%s": No such file or directory' % (tmp_path / "absent.txt")),
+        problem(ref, "enabled", "'yes' is not of type 'boolean'"),
+        problem(ref, "meta", "'{not json' is not of type 'object'"),
     ]
-    assert str(caught.value).startswith('Parameters of action "fixturepack.types" have 5 problems:\n  - ')
+    assert str(caught.value).startswith('Parameters of action "fixturepack.types" have 6 problems:\n  - ')
 
 
-def test_secret_values_are_not_echoed_in_cast_errors(registry):
+def test_unreadable_files_are_refused(types, tmp_path):
+    (tmp_path / "binary").write_bytes(b"\xff\xfe\x00")
     with pytest.raises(errors.ParameterError) as caught:
-        cast_cli_values(registry.get("fixturepack.secret"), {"pin": "hunter2"})
+        cast_cli_values(types, {"@name": str(tmp_path / "absent.txt"), "@meta": str(tmp_path / "binary")})
+    ref = "fixturepack.types"
+    assert caught.value.problems == [
+        problem(ref, "name", 'cannot read file "%s": No such file or directory' % (tmp_path / "absent.txt")),
+        problem(ref, "meta", 'cannot read file "%s": not UTF-8 text' % (tmp_path / "binary")),
+    ]
+
+
+def test_secret_values_are_not_echoed_in_errors(registry):
+    action = registry.get("fixturepack.secret")
+    with pytest.raises(errors.ParameterError) as caught:
+        validate_parameters(action, cast_cli_values(action, {"password": "p", "pin": "hunter2"}))
     assert str(caught.value) == problem("fixturepack.secret", "pin", "'********' is not of type 'integer'")
+    assert "hunter2" not in str(caught.value)
 
 
 # --- validate_parameters ----------------------------------------------------------------

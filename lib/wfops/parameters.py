@@ -57,10 +57,6 @@ def _problem(action: ActionSpec, name: str, text: str) -> str:
     return 'Parameter "%s" of action "%s": %s' % (name, action.ref, text)
 
 
-def _is_secret(action: ActionSpec, name: str) -> bool:
-    return bool((action.parameters.get(name) or {}).get("secret"))
-
-
 # --------------------------------------------------------------------------------------
 # Casting of command line strings (st2client's rules)
 
@@ -69,29 +65,12 @@ def _cast_boolean(value: str) -> bool:
     lowered = value.strip().lower()
     if lowered in ("true", "false"):
         return lowered == "true"
-    raise ValueError("Invalid value for boolean parameter. Valid values are: true, false")
-
-
-def _cast_integer(value: str) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        raise ValueError("%r is not of type 'integer'" % value) from None
-
-
-def _cast_number(value: str) -> float:
-    try:
-        return float(value)
-    except ValueError:
-        raise ValueError("%r is not of type 'number'" % value) from None
+    raise ValueError(value)
 
 
 def _cast_object(value: str) -> Any:
     if value.startswith("{"):
-        try:
-            return json.loads(value)
-        except ValueError as exc:
-            raise ValueError("%r is not valid JSON: %s" % (value, exc)) from None
+        return json.loads(value)
     # Also "key1=val1,key2=val2"; pairs without "=" are dropped, as st2client does.
     result = {}
     for pair in value.split(","):
@@ -116,8 +95,8 @@ def _cast_array(value: str) -> Any:
 _CLI_CASTS: dict[str, Callable[[str], Any]] = {
     "array": _cast_array,
     "boolean": _cast_boolean,
-    "integer": _cast_integer,
-    "number": _cast_number,
+    "integer": int,
+    "number": float,
     "object": _cast_object,
     "string": str,
 }
@@ -130,9 +109,12 @@ def cast_cli_values(action: ActionSpec, values: dict[str, str]) -> dict:
     (any case); array as JSON, else a comma-separated list (a lone integer becomes a
     one-element array); object as JSON when it starts with ``{``, else ``k1=v1,k2=v2``;
     string unchanged. A key written ``@name`` takes the content of the file named by the
-    value. Unknown keys (and parameters whose type is not a single known type) stay strings
-    so that validation reports them. Values that are not strings are passed through.
-    Raises ParameterError listing every value that cannot be cast.
+    value. Values that are not strings are passed through.
+
+    Unlike ``st2 run``, which stops at the first value it cannot cast, such a value is left
+    a string, as are unknown keys: :func:`validate_parameters` then reports it ("'abc' is
+    not of type 'integer'") together with every other problem. Only files that cannot be
+    read are refused here (ParameterError listing each).
     """
     result: dict[str, Any] = {}
     problems: list[str] = []
@@ -142,22 +124,19 @@ def cast_cli_values(action: ActionSpec, values: dict[str, str]) -> dict:
             try:
                 with open(os.path.abspath(value), encoding="utf-8") as stream:
                     result[key] = stream.read()
-            except OSError as exc:
-                text = 'cannot read file "%s": %s' % (value, exc.strerror)
+            except (OSError, UnicodeDecodeError) as exc:
+                reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+                text = 'cannot read file "%s": %s' % (value, reason)
                 problems.append(_problem(action, key, text))
             continue
         declared = (action.parameters.get(key) or {}).get("type")
         cast = _CLI_CASTS.get(declared) if isinstance(declared, str) else None
-        if cast is None or not isinstance(value, str):
-            result[key] = value
-            continue
-        try:
-            result[key] = cast(value)
-        except ValueError as exc:
-            text = str(exc)
-            if _is_secret(action, key):
-                text = text.replace(repr(value), repr(MASKED_ATTRIBUTE_VALUE))
-            problems.append(_problem(action, key, text))
+        result[key] = value
+        if cast is not None and isinstance(value, str):
+            try:
+                result[key] = cast(value)
+            except ValueError:
+                pass  # left a string: validation reports it with the other problems
     _raise_if_any(action, problems)
     return result
 

@@ -56,15 +56,18 @@ def drive(
     item_fail: Mapping[str, Iterable[int]] | None = None,
     hang: Iterable[str] = (),
     max_batches: int = 1000,
-) -> None:
-    """Hand the conductor action events until it has no next task."""
+) -> list[list[tuple[str, int]]]:
+    """Hand the conductor action events until it has no next task. Returns the batches of
+    (task, route) that ran, in order."""
     fail, hang = set(fail), set(hang)
     item_fail = {k: set(v) for k, v in (item_fail or {}).items()}
     conductor = run.conductor
+    batches = []
     for _ in range(max_batches):
         batch = [t for t in conductor.get_next_tasks() if t["id"] not in hang or not _started(run, t)]
         if not batch:
-            return
+            return batches
+        batches.append([(t["id"], t["route"]) for t in batch])
         for task in batch:
             for item_id in _item_ids(task):
                 _event(run, task, item_id, statuses.RUNNING)
@@ -122,8 +125,11 @@ def rerun_and_finish(run: Run, requests: list, **outcome: Any) -> list[tuple[str
 
 
 def apply_plan(run: Run, plan: Any) -> None:
-    """What the host does with a plan: drop the stale staged entries, then re-run."""
+    """What the host does with a plan: drop stale staged entries and join branches, then
+    re-run."""
     state = run.conductor.workflow_state
     for task_id, route in plan.unstage:
         state.staged.remove(state.get_staged_task(task_id, route))
+    for task_id, route in plan.stale_branches:
+        del state.tasks["%s__r%s" % (task_id, route)]
     run.conductor.request_workflow_rerun(plan.orquesta_requests())

@@ -7,7 +7,7 @@ from orquesta.requests import TaskRerunRequest
 
 from wfops.planner import RerunRequest, plan_rerun
 
-from .orquesta_runs import drive, rerun_and_finish, run_workflow
+from .orquesta_runs import apply_plan, drive, rerun_and_finish, run_workflow
 from .workflows import (
     LONG_BRANCHES_JOIN,
     PARALLEL_JOIN,
@@ -95,3 +95,57 @@ def test_downstream_is_what_runs_afresh():
         expected = {r.task for r in plan.rerun} | {d.task for d in plan.downstream}
         assert {t for t, _, _ in added} == expected, definition
         assert run.conductor.get_workflow_status() == "succeeded"
+
+
+TRIANGLE_JOIN = {
+    "version": 1.0,
+    "tasks": {
+        "t0": {"action": "core.noop", "next": [{"when": "<% succeeded() %>", "do": ["t1", "t2"]}]},
+        "t1": {"action": "core.noop", "next": [{"when": "<% succeeded() %>", "do": ["t2"]}]},
+        "t2": {"action": "core.noop", "join": "all"},
+    },
+}
+
+
+def test_orquesta_alone_starts_a_join_with_an_old_branch():
+    run = run_workflow(TRIANGLE_JOIN)
+    run.conductor.request_workflow_rerun([TaskRerunRequest("t0", 0)])
+    # The old t1 stands in for the one the re-run has not run yet.
+    assert drive(run) == [[("t0", 0)], [("t1", 0), ("t2", 0)]]
+
+
+def test_stale_branches_make_the_join_wait_for_the_rerun():
+    run = run_workflow(TRIANGLE_JOIN)
+    plan = planned(run, ["t0"])
+    assert plan.stale_branches == [("t1", 0)]
+    [join] = plan.joins
+    assert [(b.task, b.state) for b in join.branches] == [("t0", "rerun"), ("t1", "rerun")]
+    apply_plan(run, plan)
+    assert drive(run) == [[("t0", 0)], [("t1", 0)], [("t2", 0)]]
+    assert run.conductor.get_workflow_status() == "succeeded"
+
+
+def test_unstage_drops_tasks_staged_by_replaced_executions():
+    # t4 fails while t1 succeeds; t3, staged by t1, never starts because the workflow failed.
+    workflow = {
+        "version": 1.0,
+        "tasks": {
+            "t0": {"action": "core.noop", "next": [{"when": "<% succeeded() %>", "do": ["t1", "t4"]}]},
+            "t1": {"action": "core.noop", "next": [{"when": "<% succeeded() %>", "do": ["t3"]}]},
+            "t3": {"action": "core.noop"},
+            "t4": {"action": "core.noop"},
+        },
+    }
+    run = run_workflow(workflow, fail={"t4"})
+    assert [s["id"] for s in run.state["staged"] if s["ready"]] == ["t3"]
+
+    from_t4 = planned(run, ["t4"])
+    assert [(c.task, c.pending, c.terminal) for c in from_t4.continuing] == [("t1", ["t3"], False)]
+    assert [d.task for d in from_t4.downstream] == ["t3"]
+    assert from_t4.unstage == []
+
+    from_t0 = planned(run, ["t0"])
+    assert from_t0.unstage == [("t3", 0)]
+    apply_plan(run, from_t0)
+    drive(run)
+    assert sorted(t for t, _, _ in run.executions()[3:]) == ["t0", "t1", "t3", "t4"]

@@ -426,7 +426,8 @@ def test_plan_is_json_serializable_and_round_trips():
     assert data["requests"] == [["task1", 0, True]]
     assert set(data) == {
         "execution_id", "mode", "workflow_status", "request", "fingerprint", "rerun",
-        "dropped", "downstream", "continuing", "joins", "requests", "unstage", "warnings"}
+        "dropped", "downstream", "continuing", "joins", "requests", "unstage",
+        "stale_branches", "warnings"}
 
 
 def test_spec_may_be_given_as_yaml_or_dict():

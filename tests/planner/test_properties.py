@@ -19,21 +19,28 @@ EX = "5f0000000000000000000003"
 def workflows(draw):
     """A random DAG of 2-7 tasks from one start task; a task with several inbound tasks is
     a join (join: all) or a split (run once per inbound branch). Some tasks have items.
-    Returns (definition, fail, item_fail)."""
+    Returns (definition, fail, item_fail).
+
+    A join is never fed from a split or below one: Orquesta evaluates a join per route,
+    so branches that arrive on different routes never meet and the join never runs."""
     n = draw(st.integers(min_value=2, max_value=7))
     parents = {0: []}
     for i in range(1, n):
         parents[i] = sorted(draw(st.sets(st.integers(0, i - 1), min_size=1, max_size=min(i, 3))))
     tasks = {}
     fail, item_fail = set(), {}
+    routed: set[int] = set()  # splits and everything below them
     for i in range(n):
         name = "t%d" % i
         task = {"action": "core.noop"}
         children = ["t%d" % j for j in range(n) if i in parents[j]]
         if children:
             task["next"] = [{"when": "<% succeeded() %>", "do": children}]
-        if len(parents[i]) > 1 and draw(st.booleans()):
+        below_split = any(p in routed for p in parents[i])
+        if len(parents[i]) > 1 and not below_split and draw(st.booleans()):
             task["join"] = "all"
+        elif len(parents[i]) > 1 or below_split:
+            routed.add(i)
         has_items = draw(st.integers(0, 3)) == 0
         if has_items:
             task["with"] = {"items": "x in <% range(3) %>"}
@@ -55,7 +62,7 @@ def run_graph_of(state) -> nx.DiGraph:
     return graph
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), shape=workflows())
 def test_dropped_requests_are_exactly_those_reachable_from_another(data, shape):
     definition, fail, item_fail = shape
@@ -85,7 +92,7 @@ def test_dropped_requests_are_exactly_those_reachable_from_another(data, shape):
     assert not [d for d in plan.dropped if d.reason == "superseded"]
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), shape=workflows())
 def test_orquesta_runs_each_planned_task_once_and_only_what_the_plan_says(data, shape):
     definition, fail, item_fail = shape

@@ -78,6 +78,13 @@ class JournaledConductor:
         return self.conductor.get_next_tasks()
 
     def _task(self, entry: dict):
+        if entry["status"] == orquesta_statuses.DELAYED:
+            task_state = self.conductor.get_task_state_entry(entry["task"], entry["route"])
+            if task_state is not None and task_state.get("status") == orquesta_statuses.RETRYING:
+                # Orquesta 1.2.0 counts any event on a retrying task as one more retry; a
+                # retry's delay only has to take the task off the staging list.
+                self.conductor.workflow_state.remove_staged_task(entry["task"], entry["route"])
+                return task_state
         event = events.ActionExecutionEvent(entry["status"], result=entry.get("result"))
         return self.conductor.update_task_state(entry["task"], entry["route"], event)
 

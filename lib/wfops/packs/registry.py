@@ -64,7 +64,9 @@ class ActionRegistry:
 
     @classmethod
     def from_paths(
-        cls, packs_paths: Sequence[str] = (), pack_dirs: Sequence[str] = ()
+        cls,
+        packs_paths: Sequence[str] = (),
+        pack_dirs: Sequence[str | tuple[str, str]] = (),
     ) -> "ActionRegistry":
         """Load, uncached, the packs inside ``packs_paths`` and the packs ``pack_dirs``.
 
@@ -118,7 +120,7 @@ def load_registry(packs_paths: list[str] | None = None) -> ActionRegistry:
                 outcome = exc
             _cache[key] = (consulted, _fingerprint(consulted), outcome)
     if isinstance(outcome, errors.PackError):
-        raise outcome
+        raise outcome.with_traceback(None)
     return outcome
 
 

@@ -107,11 +107,17 @@ class Plan:
     """What a re-run will do. Plain data: :meth:`to_dict` is JSON-serializable and
     :meth:`from_dict` reads it back.
 
-    To apply it, the host removes the staged entries listed in ``unstage`` from the
-    workflow state, then hands ``requests`` to ``request_workflow_rerun``. ``unstage``
-    names tasks the old run staged (ready, never started) from executions the re-run
-    replaces: left staged, Orquesta would run them with the old context besides the fresh
-    run the re-run makes.
+    To apply it, the host first removes from the workflow state the staged entries listed
+    in ``unstage`` and the ``tasks`` keys (``"<task>__r<route>"``) listed in
+    ``stale_branches`` (the sequence keeps those executions), then hands ``requests`` to
+    ``request_workflow_rerun``. Orquesta 1.2.0 needs both:
+
+    - ``unstage``: tasks the old run staged (ready, never started) from executions the
+      re-run replaces. Left staged, they run with the old context besides the fresh run.
+    - ``stale_branches``: inbound branches of a join that the re-run runs again, whose old
+      execution transitioned into the join. A join counts the latest execution of each
+      branch, so it would start as soon as its first branch is re-run, with the old
+      execution standing in for the others.
     """
 
     execution_id: str
@@ -126,12 +132,14 @@ class Plan:
     joins: list[JoinCheck] = field(default_factory=list)
     requests: list[tuple[str, int, bool]] = field(default_factory=list)
     unstage: list[tuple[str, int]] = field(default_factory=list)
+    stale_branches: list[tuple[str, int]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["requests"] = [list(r) for r in self.requests]
         data["unstage"] = [list(u) for u in self.unstage]
+        data["stale_branches"] = [list(b) for b in self.stale_branches]
         return data
 
     @classmethod
@@ -152,6 +160,7 @@ class Plan:
             ],
             requests=[(t, int(r), bool(x)) for t, r, x in data.get("requests", [])],
             unstage=[(t, int(r)) for t, r in data.get("unstage", [])],
+            stale_branches=[(t, int(r)) for t, r in data.get("stale_branches", [])],
             warnings=list(data.get("warnings", [])),
         )
 

@@ -360,6 +360,11 @@ class _Planner:
                 ):
                     continue  # that join already ran on this route and the re-run leaves it be
                 branches = [self.join_branch(join, p, route, produced) for p in inbound]
+                for branch in branches:
+                    old = self.live(branch.task, route) if branch.state == RERUN else None
+                    if old in replaced and self.run.transitions_to(old, join):
+                        if (branch.task, route) not in plan.stale_branches:
+                            plan.stale_branches.append((branch.task, route))
                 arriving = sum(1 for b in branches if b.state != BLOCKED)
                 check = JoinCheck(join, route, self.spec.barrier(join), required, arriving < required, branches)
                 plan.joins.append(check)

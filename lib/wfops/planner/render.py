@@ -95,6 +95,11 @@ def render_text(plan: Plan) -> str:
             "Unstage first (staged by replaced executions): %s"
             % ", ".join("%s[%d]" % (t, r) for t, r in plan.unstage)
         )
+    if plan.stale_branches:
+        lines.append(
+            "Forget first (old join branches): %s"
+            % ", ".join("%s[%d]" % (t, r) for t, r in plan.stale_branches)
+        )
     lines.append("Fingerprint: %s" % plan.fingerprint)
     return "\n".join(lines)
 

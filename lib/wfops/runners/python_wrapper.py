@@ -238,6 +238,8 @@ if __name__ == "__main__":
     # modules would shadow the action's own imports (e.g. a module named `base`).
     if sys.path and os.path.realpath(sys.path[0]) == os.path.dirname(os.path.realpath(__file__)):
         sys.path.pop(0)
+    # Leave no __pycache__ behind in pack directories.
+    sys.dont_write_bytecode = True
     code = main(sys.argv[1:])
     sys.stdout.flush()
     sys.stderr.flush()
