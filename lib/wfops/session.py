@@ -90,24 +90,47 @@ class Session:
 
     # -- operations on existing executions ------------------------------------------------
 
-    def operate(self, operation: str, execution_id: str, payload: dict) -> dict:
+    def operate(self, operation: str, execution_id: str, payload: dict, *, run_here: bool = False) -> dict:
         """Carry out ``operation`` where the execution's tree is owned, and return the
-        owner's answer. Raises the owner's refusal as a WfopsError."""
+        owner's answer. Raises the owner's refusal as a WfopsError.
+
+        With ``run_here``, a tree that no live engine owns is adopted by this process's
+        engine, which then runs what the operation starts (``wfops execution re-run``
+        waits for the new execution, as ``wfops run`` does)."""
         from wfops.engine import commands
 
         record = self.get_execution(execution_id)
         execution_id = record["id"]
-        root = self.store.get_execution(record["root"])
+        root = self._operated_root(operation, record)
         payload = dict(payload)
         payload.setdefault("user", self.user)
         if self._engine is not None and root["owner"] == self._engine.id:
             return commands.execute(self._engine, operation, execution_id, payload)
         if operation in ("pause", "resume", "cancel"):
             self._precheck_lifecycle(operation, record, root)
+        owner_alive = engine_alive(self.store, root["owner"])
+        if run_here and not owner_alive and self.engine.adopt(root["id"], root["owner"]):
+            try:
+                return commands.execute(self.engine, operation, execution_id, payload)
+            finally:
+                current = self.store.get_execution(root["id"])
+                if current["status"] in s.COMPLETED:
+                    self.store.release_root(root["id"], self.engine.id)
         seq = self.store.enqueue_command(root["id"], execution_id, operation, payload, time.time())
-        if not engine_alive(self.store, root["owner"]):
+        if not engine_alive(self.store, self.store.get_execution(root["id"])["owner"]):
             spawn_engine(self.home, ["--until-idle"], user=self.user)
         return self._await(seq)
+
+    def _operated_root(self, operation: str, record: dict) -> dict:
+        """The root execution whose owner carries the operation out. A re-run acts on the
+        workflow execution, which the latest re-run's tree may hold."""
+        if operation == "rerun" and record["runner_type"] == "orquesta":
+            wf_id = record["context"].get("workflow_execution")
+            wf = self.store.get_workflow_execution(wf_id) if wf_id else None
+            if wf is not None:
+                current = self.store.get_execution(wf["action_execution"])
+                return self.store.get_execution(current["root"])
+        return self.store.get_execution(record["root"])
 
     def _precheck_lifecycle(self, operation: str, record: dict, root: dict) -> None:
         """Refuse at once what the owner would refuse, without waking an engine."""

@@ -70,6 +70,15 @@ def build_parser() -> argparse.ArgumentParser:
     rerun.add_argument("--async", dest="run_async", action="store_true")
     rerun.add_argument("--comment")
     rerun.add_argument("-j", "--json", action="store_true")
+    rerun.add_argument("--tasks", nargs="+", default=[], metavar="T",
+                       help="re-run from these tasks (name or name[route])")
+    rerun.add_argument("--no-reset", nargs="+", default=[], metavar="T",
+                       help="with-items tasks whose succeeded items are kept")
+    rerun.add_argument("--failed", action="store_true", help="re-run every task whose latest execution abended")
+    rerun.add_argument("--force", action="store_true", help="submit even if a join cannot run")
+    rerun.add_argument("--dry-run", action="store_true", help="print the plan and change nothing")
+    rerun.add_argument("--format", choices=["text", "json", "dot"], default="text",
+                       help="how --dry-run prints the plan")
 
     audit = execution.add_parser("audit", help="list the operations recorded on an execution")
     audit.add_argument("id")
@@ -229,6 +238,8 @@ def cmd_execution_rerun(session, args, parser) -> int:
     original = session.get_execution(args.id)
     action = session.registry.get(original["action_ref"])
     overrides = cast_cli_values(action, _key_values(args.parameters, parser))
+    if args.tasks or args.failed or args.no_reset:
+        return _rerun_from_tasks(session, args, original, overrides)
     params = dict(overrides) if args.no_merge else {**original["parameters"], **overrides}
     context = {"re-run": {"ref": original["id"]}}
     from wfops.engine.commands import audit
@@ -245,6 +256,50 @@ def cmd_execution_rerun(session, args, parser) -> int:
         print(json.dumps({"id": execution_id}) if args.json else execution_id)
         return 0
     return _wait_and_print(session, execution_id, args.json)
+
+
+def _print_plan(session, original: dict, plan, args) -> None:
+    from wfops import planner
+    from wfops.engine import reruns
+
+    if args.format == "json" or (args.json and args.format == "text"):
+        print(output.dump_json(plan.to_dict()))
+    elif args.format == "dot":
+        print(planner.render_dot(plan, reruns.state_for(session.store, original)))
+    else:
+        print(planner.render_text(plan))
+
+
+def _rerun_from_tasks(session, args, original: dict, overrides: dict) -> int:
+    from wfops.engine import reruns
+
+    payload = {
+        "tasks": args.tasks,
+        "no_reset": args.no_reset,
+        "failed": args.failed,
+        "force": args.force,
+        "parameters": overrides or None,
+        "comment": args.comment,
+    }
+    # Planned here first: every problem is reported before anything is sent or changed.
+    plan = reruns.plan_for(session.store, original, payload)
+    if args.dry_run:
+        _print_plan(session, original, plan, args)
+        return 0
+    payload["fingerprint"] = plan.fingerprint
+    response = session.operate("rerun", original["id"], payload, run_here=not args.run_async)
+    execution_id = response["id"]
+    if args.run_async:
+        print(json.dumps({"id": execution_id}) if args.json else execution_id)
+        return 0
+    if session._engine is not None and execution_id in session.engine.by_execution:
+        record = session.engine.run_until_settled(execution_id)
+    else:
+        while session.store.get_execution(execution_id)["status"] in s.WAITING:
+            time.sleep(0.1)
+        record = session.store.get_execution(execution_id)
+    _print_execution(session, record, args.json)
+    return 0 if record["status"] == s.SUCCEEDED else 1
 
 
 def cmd_execution_audit(session, args, parser) -> int:

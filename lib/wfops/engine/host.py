@@ -635,10 +635,16 @@ class Engine:
 
     def _serve_commands(self) -> None:
         roots = self.store.owned_roots(self.id)
-        for command in self.store.pending_commands(roots):
+        pending = self.store.pending_commands(roots)
+        for command in pending:
             from wfops.engine import commands
 
             commands.serve(self, command)
+        if pending:
+            for root in self.store.owned_roots(self.id):
+                record = self.store.get_execution(root)
+                if record["status"] in s.COMPLETED:
+                    self.store.release_root(root, self.id)
 
     def run_until(self, done: Callable[[], bool], timeout: float | None = None) -> bool:
         deadline = None if timeout is None else time.monotonic() + timeout

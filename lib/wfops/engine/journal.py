@@ -108,6 +108,16 @@ class JournaledConductor:
         return task_state
 
     def _rerun(self, entry: dict) -> None:
+        # What the planner found Orquesta 1.2.0 gets wrong, undone first: staged tasks of
+        # replaced executions (they would run with the old context) and the old executions
+        # of join branches that run again (the join would count them).
+        state = self.conductor.workflow_state
+        for task_id, route in entry.get("unstage", []):
+            staged = state.get_staged_task(task_id, route)
+            if staged is not None:
+                state.staged.remove(staged)
+        for task_id, route in entry.get("stale_branches", []):
+            state.tasks.pop("%s__r%s" % (task_id, route), None)
         task_requests = [
             requests.TaskRerunRequest(task, route, reset_items=reset)
             for task, route, reset in entry["requests"]

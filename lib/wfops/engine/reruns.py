@@ -57,6 +57,12 @@ def workflow_of(store, execution: dict) -> dict:
     return store.get_workflow_execution(wf_id)
 
 
+def state_for(store, execution: dict) -> dict:
+    """The planner's run state of ``execution``'s workflow, from the store."""
+    wf = workflow_of(store, execution)
+    return run_state(store, wf["id"], restore_conductor(store, wf).conductor)
+
+
 def plan_for(store, execution: dict, payload: dict, conductor=None):
     """Plan the re-run described by ``payload`` against the stored state."""
     from wfops import planner
@@ -115,7 +121,12 @@ def apply_rerun(engine, execution_id: str, payload: dict) -> dict:
         live.execution_id = new_id
         live.root = new_id
         engine.by_execution[new_id] = wf["id"]
-        engine._journal(live, {"op": "rerun", "requests": [list(r) for r in plan.requests]})
+        engine._journal(live, {
+            "op": "rerun",
+            "requests": [list(r) for r in plan.requests],
+            "unstage": [list(u) for u in plan.unstage],
+            "stale_branches": [list(b) for b in plan.stale_branches],
+        })
         audit(store, original["id"], context["user"], "re-run", _request_as_given(payload),
               plan=plan_data, outcome={"execution": new_id}, comment=payload.get("comment"))
         audit(store, new_id, context["user"], "created-by-re-run", _request_as_given(payload),

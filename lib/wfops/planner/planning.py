@@ -291,9 +291,10 @@ class _Planner:
     # R8.
     def fill_continuing(self, kept: set[int], replaced: set[int], plan: Plan) -> None:
         """Completed executions the re-run leaves in place whose true transitions triggered
-        nothing yet. Orquesta clears the terminal mark of such executions when it re-runs,
-        and runs the tasks they staged; a join among the targets still waits for its other
-        branches. Non-terminal ones count too: their staged next tasks run on resume."""
+        nothing yet. For terminal ones (the workflow completed while they ran) Orquesta
+        clears the terminal mark and follows their transitions, joins included. A
+        non-terminal one counts when it staged a plain task that never started (the workflow
+        failed first): that task runs on resume."""
         for (task, route), index in self.run.latest_executions().items():
             node = self.run.execution(index)
             if (
@@ -304,6 +305,10 @@ class _Planner:
             ):
                 continue
             pending = self.run.pending_transitions(index)
+            if not node["term"]:
+                # A non-terminal execution's transition into a join has already counted
+                # towards it (see the joins); only its staged plain tasks are to come.
+                pending = [t for t in pending if self.spec.barrier(t) is None]
             if pending:
                 plan.continuing.append(
                     ContinuingTask(task, route, index, node["status"], pending, node["term"])
