@@ -143,8 +143,15 @@ class Session:
 
     def _await(self, seq: int) -> dict:
         deadline = time.monotonic() + COMMAND_TIMEOUT_SECONDS
+        last_check = time.monotonic()
         while True:
             command = self.store.get_command(seq)
+            if command["state"] == "pending" and time.monotonic() - last_check > 1.0:
+                # The owner may have let the tree go meanwhile: make sure some engine serves it.
+                last_check = time.monotonic()
+                root = self.store.get_execution(command["root"])
+                if not engine_alive(self.store, root["owner"]):
+                    spawn_engine(self.home, ["--until-idle"], user=self.user)
             if command["state"] == "done":
                 return command["response"]
             if command["state"] == "error":

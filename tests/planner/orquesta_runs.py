@@ -130,6 +130,8 @@ def apply_plan(run: Run, plan: Any) -> None:
     state = run.conductor.workflow_state
     for task_id, route in plan.unstage:
         state.staged.remove(state.get_staged_task(task_id, route))
+    for task_id, route in plan.hold:
+        state.get_staged_task(task_id, route)["ready"] = False
     for task_id, route in plan.stale_branches:
         del state.tasks["%s__r%s" % (task_id, route)]
     run.conductor.request_workflow_rerun(plan.orquesta_requests())

@@ -426,7 +426,7 @@ def test_plan_is_json_serializable_and_round_trips():
     assert data["requests"] == [["task1", 0, True]]
     assert set(data) == {
         "execution_id", "mode", "workflow_status", "request", "fingerprint", "rerun",
-        "dropped", "downstream", "continuing", "joins", "requests", "unstage",
+        "dropped", "downstream", "continuing", "joins", "requests", "unstage", "hold",
         "stale_branches", "warnings"}
 
 

@@ -95,6 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
     engine = sub.add_parser("engine", help="run the engine: adopt orphaned executions, serve operations")
     engine.add_argument("--until-idle", action="store_true", help="exit once nothing is left to do")
     engine.add_argument("--launch", help=argparse.SUPPRESS)
+
+    serve = sub.add_parser("serve", help="run the engine and the st2-compatible REST API (/api/v1)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=9101, help="port (default: 9101; 0: any free port)")
     return parser
 
 
@@ -356,6 +360,12 @@ def cmd_engine(session, args, parser) -> int:
                 return 0
 
 
+def cmd_serve(session, args, parser) -> int:
+    from wfops.api.server import serve
+
+    return serve(session, args.host, args.port)
+
+
 _HANDLERS = {
     ("run", None): cmd_run,
     ("execution", "get"): cmd_execution_get,
@@ -368,6 +378,7 @@ _HANDLERS = {
     ("action", "list"): cmd_action_list,
     ("action", "get"): cmd_action_get,
     ("engine", None): cmd_engine,
+    ("serve", None): cmd_serve,
 }
 
 

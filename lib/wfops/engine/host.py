@@ -380,6 +380,12 @@ class Engine:
         if wf["status"] == status and status not in s.COMPLETED:
             return
         record = self.store.get_execution(live.execution_id)
+        if status in s.COMPLETED and self._has_active_actions(live.wf_id):
+            # Orquesta fails a workflow at once while other tasks still run; show the status
+            # now, keep recording those tasks' outcomes, and finish when the last one ends.
+            self.store.update_workflow_execution(live.wf_id, status=status, updated=now_iso())
+            self._set_execution_status(live.execution_id, status)
+            return
         if status in s.COMPLETED:
             if live.jc.conductor.get_workflow_output() is None:
                 self._journal(live, {"op": "output"})
@@ -403,6 +409,9 @@ class Engine:
         if live.parent_task and status in (s.PAUSED, s.RUNNING, s.CANCELING, s.PAUSING):
             # The parent's task for this sub-workflow follows its status (L3, L5).
             self._deliver(Outcome(live.execution_id, status, None), final=False)
+
+    def _has_active_actions(self, wf_id: str) -> bool:
+        return any(info.get("wf_id") == wf_id for info in self.actions.values())
 
     def _release_live(self, live: LiveWorkflow) -> None:
         self.live.pop(live.wf_id, None)

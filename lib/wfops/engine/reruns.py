@@ -90,6 +90,17 @@ def apply_rerun(engine, execution_id: str, payload: dict) -> dict:
     if original is None:
         raise errors.ExecutionNotFound('Execution "%s" cannot be found.' % execution_id)
     wf = workflow_of(store, original)
+    if wf["id"] not in engine.live:
+        from wfops.engine.host import engine_alive
+
+        current = store.get_execution(wf["action_execution"])
+        holder = store.get_execution(current["root"])["owner"]
+        if holder not in (None, engine.id) and engine_alive(store, holder):
+            raise errors.Conflict(
+                'Workflow execution of "%s" is being run by another process (execution "%s"). '
+                "Wait until it completes, or cancel it, then plan the re-run again."
+                % (execution_id, current["id"])
+            )
     live = engine.live.get(wf["id"]) or engine.load_workflow(wf["id"])
     plan = plan_for(store, original, payload, conductor=live.jc)
     expected = payload.get("fingerprint")
@@ -105,7 +116,9 @@ def apply_rerun(engine, execution_id: str, payload: dict) -> dict:
 
     new_id = ids.new_id()
     tasks = [r[0] if r[1] == 0 else "%s[%s]" % (r[0], r[1]) for r in plan.requests]
-    reset = [r[0] for r in plan.requests if r[2]]
+    # As st2 records it: the requested tasks less the no-reset ones.
+    no_reset = {t.split("[")[0] for t in payload.get("no_reset") or []}
+    reset = [t for t in tasks if t.split("[")[0] not in no_reset]
     context = dict(original["context"])
     context.pop("orquesta", None)
     context["user"] = payload.get("user") or engine.user

@@ -107,17 +107,20 @@ class Plan:
     """What a re-run will do. Plain data: :meth:`to_dict` is JSON-serializable and
     :meth:`from_dict` reads it back.
 
-    To apply it, the host first removes from the workflow state the staged entries listed
-    in ``unstage`` and the ``tasks`` keys (``"<task>__r<route>"``) listed in
-    ``stale_branches`` (the sequence keeps those executions), then hands ``requests`` to
-    ``request_workflow_rerun``. Orquesta 1.2.0 needs both:
+    To apply it, the host first changes the workflow state as follows, then hands
+    ``requests`` to ``request_workflow_rerun``. Orquesta 1.2.0 needs these changes:
 
-    - ``unstage``: tasks the old run staged (ready, never started) from executions the
-      re-run replaces. Left staged, they run with the old context besides the fresh run.
-    - ``stale_branches``: inbound branches of a join that the re-run runs again, whose old
-      execution transitioned into the join. A join counts the latest execution of each
-      branch, so it would start as soon as its first branch is re-run, with the old
-      execution standing in for the others.
+    - ``unstage``: remove these staged entries. The old run staged them (ready, never
+      started) from executions that the re-run replaces; left staged, they would run with
+      the old context besides the fresh run the re-run makes.
+    - ``hold``: set ``ready`` to false on these staged entries: staged and ready, never
+      started, from several executions of which the re-run replaces some. The re-run's
+      fresh transitions make them ready again, with the new context merged in.
+    - ``stale_branches``: delete these ``"<task>__r<route>"`` keys from the ``tasks`` map
+      (the sequence keeps the executions). They are inbound branches of a join that the
+      re-run runs again, whose old execution transitioned into the join: a join counts the
+      latest execution of each branch, so it would start as soon as its first branch is
+      re-run, with an old execution standing in for the others.
     """
 
     execution_id: str
@@ -132,6 +135,7 @@ class Plan:
     joins: list[JoinCheck] = field(default_factory=list)
     requests: list[tuple[str, int, bool]] = field(default_factory=list)
     unstage: list[tuple[str, int]] = field(default_factory=list)
+    hold: list[tuple[str, int]] = field(default_factory=list)
     stale_branches: list[tuple[str, int]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -139,6 +143,7 @@ class Plan:
         data = asdict(self)
         data["requests"] = [list(r) for r in self.requests]
         data["unstage"] = [list(u) for u in self.unstage]
+        data["hold"] = [list(h) for h in self.hold]
         data["stale_branches"] = [list(b) for b in self.stale_branches]
         return data
 
@@ -160,6 +165,7 @@ class Plan:
             ],
             requests=[(t, int(r), bool(x)) for t, r, x in data.get("requests", [])],
             unstage=[(t, int(r)) for t, r in data.get("unstage", [])],
+            hold=[(t, int(r)) for t, r in data.get("hold", [])],
             stale_branches=[(t, int(r)) for t, r in data.get("stale_branches", [])],
             warnings=list(data.get("warnings", [])),
         )

@@ -51,13 +51,13 @@ def plan_rerun(
     """Plan a re-run of workflow execution ``execution_id``.
 
     Inputs: ``spec`` is the workflow definition (a :class:`SpecGraph`, an Orquesta
-    ``WorkflowSpec``, a dict or YAML text); ``run_state`` is Orquesta's serialized
-    ``WorkflowState`` plus ``items: {sequence index: [item status, ...]}``; ``request`` is
-    what the user asked.
+    ``WorkflowSpec``, a dict or YAML text; a host planning often passes a SpecGraph it
+    keeps per definition); ``run_state`` is Orquesta's serialized ``WorkflowState`` plus
+    ``items: {sequence index: [item status, ...]}``; ``request`` is what the user asked.
 
     Returns a :class:`Plan`. A request without tasks and without ``failed`` is a re-run
     from the beginning (mode ``from_beginning``: nothing else to plan). Raises
-    :class:`PlanError` listing every problem of the request (R1, R2, R5, R9, R12).
+    :class:`PlanError` listing every problem of the request (R1, R2, R5, R9, R11, R12).
 
     Pure: no I/O, clock or randomness. O(V + E + T + R + items) for V task executions, E
     prev links, T tasks and R transitions of the definition: the run graph is built once
@@ -77,12 +77,9 @@ def plan_rerun(
         request=request.to_dict(),
         fingerprint=fingerprint(run_state),
     )
-    if request.from_beginning:
-        collect(problems, PlanError)
-        return plan
-
-    planner = _Planner(SpecGraph.build(spec), RunGraph(run_state), run_state, execution_id)
-    planner.plan(request, plan, problems)
+    if not request.from_beginning:
+        planner = _Planner(SpecGraph.build(spec), RunGraph(run_state), run_state, execution_id)
+        planner.plan(request, plan, problems)
     collect(problems, PlanError)
     return plan
 
@@ -98,45 +95,43 @@ class _Planner:
         self.run_state = run_state
         self.execution_id = execution_id
 
-    def ref(self, index: int) -> str:
-        node = self.run.execution(index)
-        return "%s[%d]" % (node["task"], node["route"])
-
     def plan(self, request: RerunRequest, plan: Plan, problems: list[str]) -> None:
+        run = self.run
         claims: dict[int, str] = {}  # execution index -> the request string that named it
         task_refs = self.resolve_tasks(request.tasks, claims, plan.dropped, problems)
         failed = self.resolve_failed(claims, problems) if request.failed else []
         no_reset = self.check_no_reset(request.no_reset, task_refs, failed, problems)
-
-        covered = self.run.covering(claims)
-        for index, coverer in covered.items():
-            node = self.run.execution(index)
-            plan.dropped.append(
-                Dropped(claims[index], node["task"], node["route"], index, DOWNSTREAM, self.ref(coverer))
-            )
-        plan.dropped.sort(key=lambda d: (d.sequence_index, d.requested_as))
-        kept = sorted(
-            (i for i in claims if i not in covered),
-            key=lambda i: (self.run.execution(i)["task"], self.run.execution(i)["route"]),
-        )
         if not claims and not problems:
             problems.append("None of the requested task executions can be re-run.")
 
+        covered = run.covering(claims)
+        for index, coverer in covered.items():
+            plan.dropped.append(self.dropped(claims[index], index, DOWNSTREAM, coverer))
+        plan.dropped.sort(key=lambda d: (d.sequence_index, d.requested_as))
+        kept = sorted((i for i in claims if i not in covered), key=lambda i: (run.task(i), run.route(i)))
+
         self.fill_rerun(kept, claims, no_reset, plan)
-        replaced = self.run.descendants(kept, attempts=True)
-        self.fill_unstage(replaced.union(kept), plan)
+        replaced = run.descendants(kept, attempts=True)
+        self.fill_staged(replaced.union(kept), plan)
         self.fill_continuing(set(kept), replaced, plan)
         self.fill_downstream(plan)
         self.check_no_reset_effect(no_reset, plan)
         self.fill_joins(replaced, plan, problems, force=request.force)
 
+    def dropped(self, requested_as: str, index: int, reason: str, cover: int) -> Dropped:
+        run = self.run
+        return Dropped(requested_as, run.task(index), run.route(index), index, reason, run.ref(cover))
+
+    def live(self, task: str, route: int) -> int | None:
+        """The latest execution of ``task`` on ``route`` unless a later re-run replaced it."""
+        index = self.run.routes(task).get(route)
+        if index is None or self.run.superseded_by(index) is not None:
+            return None
+        return index
+
     # R2, R3: names and routes to task executions.
     def resolve_tasks(
-        self,
-        texts: list[str],
-        claims: dict[int, str],
-        dropped: list[Dropped],
-        problems: list[str],
+        self, texts: list[str], claims: dict[int, str], dropped: list[Dropped], problems: list[str]
     ) -> list[TaskRef]:
         refs = []
         for text in texts:
@@ -156,45 +151,46 @@ class _Planner:
             if ref.route is not None and ref.route not in routes:
                 problems.append(
                     'Task "%s" did not run on route %d; it ran on %s %s.'
-                    % (ref.name, ref.route, "route" if len(routes) == 1 else "routes",
-                       ", ".join(str(r) for r in sorted(routes)))
+                    % (
+                        ref.name,
+                        ref.route,
+                        "route" if len(routes) == 1 else "routes",
+                        ", ".join(str(r) for r in sorted(routes)),
+                    )
                 )
                 continue
-            chosen = [ref.route] if ref.route is not None else sorted(routes)
-            for route in chosen:
+            for route in [ref.route] if ref.route is not None else sorted(routes):
                 self.claim(routes[route], str(text).strip(), claims, dropped)
         return refs
 
     def claim(self, index: int, requested_as: str, claims: dict[int, str], dropped: list[Dropped]) -> None:
-        node = self.run.execution(index)
         if index in claims:
-            dropped.append(Dropped(requested_as, node["task"], node["route"], index, DUPLICATE, self.ref(index)))
+            dropped.append(self.dropped(requested_as, index, DUPLICATE, index))
             return
         newer = self.run.superseded_by(index)
         if newer is not None:
-            dropped.append(Dropped(requested_as, node["task"], node["route"], index, SUPERSEDED, self.ref(newer)))
+            dropped.append(self.dropped(requested_as, index, SUPERSEDED, newer))
             return
         claims[index] = requested_as
 
     def unknown_task(self, name: str) -> str:
-        message = 'Task "%s" is not defined in the workflow.' % name
         close = difflib.get_close_matches(name, sorted(self.spec.task_names), n=1)
-        if close:
-            message = message[:-1] + ' (did you mean "%s"?).' % close[0]
-        return message
+        hint = ' (did you mean "%s"?)' % close[0] if close else ""
+        return 'Task "%s" is not defined in the workflow%s.' % (name, hint)
 
     def never_ran(self, name: str) -> str:
         message = 'Task "%s" never ran in workflow execution "%s", so it cannot be re-run' % (
             name,
             self.execution_id,
         )
-        upstream = self.nearest_ran_upstream(name)
+        upstream = self.upstream_that_ran(name, lambda task: True)
         if upstream:
             return message + "; re-run a task upstream of it instead: %s." % ", ".join(upstream)
         return message + "."
 
-    def nearest_ran_upstream(self, name: str) -> list[str]:
-        """The closest tasks upstream of ``name`` (spec graph) that ran. O(T + R)."""
+    def upstream_that_ran(self, name: str, keep) -> list[str]:
+        """The closest tasks upstream of ``name`` (spec graph) that ran, those for which
+        ``keep(task)`` holds. Search stops at every task that ran. O(T + R)."""
         found, seen = [], {name}
         queue = deque([name])
         while queue:
@@ -202,20 +198,20 @@ class _Planner:
                 if parent in seen:
                     continue
                 seen.add(parent)
-                if self.run.has_run(parent):
-                    found.append(parent)
-                else:
+                if not self.run.has_run(parent):
                     queue.append(parent)
+                elif keep(parent):
+                    found.append(parent)
         return sorted(found)
 
     # R11: --failed.
     def resolve_failed(self, claims: dict[int, str], problems: list[str]) -> list[TaskRef]:
-        found = []
-        for (task, route), index in self.run.latest_executions().items():
+        run, found = self.run, []
+        for (task, route), index in run.latest_executions().items():
             if (
-                self.spec.has_task(task)
-                and self.run.execution(index)["status"] in statuses.ABENDED
-                and self.run.superseded_by(index) is None
+                run.status(index) in statuses.ABENDED
+                and self.spec.has_task(task)
+                and run.superseded_by(index) is None
             ):
                 found.append(TaskRef(task, route))
                 claims.setdefault(index, FAILED_FLAG)
@@ -230,6 +226,7 @@ class _Planner:
     def check_no_reset(
         self, texts: list[str], task_refs: list[TaskRef], failed: list[TaskRef], problems: list[str]
     ) -> list[TaskRef]:
+        failed_names = {f.name for f in failed}
         refs, subset = [], True
         for text in texts:
             try:
@@ -238,7 +235,7 @@ class _Planner:
                 subset = False
                 continue
             refs.append(ref)
-            if not any(t.covers(ref) for t in task_refs) and not any(f.name == ref.name for f in failed):
+            if ref.name not in failed_names and not any(t.covers(ref) for t in task_refs):
                 subset = False
         if not subset:
             problems.append(NO_RESET_NOT_SUBSET)
@@ -246,25 +243,25 @@ class _Planner:
 
     # R6.
     def fill_rerun(self, kept: list[int], claims: dict[int, str], no_reset: list[TaskRef], plan: Plan) -> None:
+        run = self.run
         by_name: dict[str, list[TaskRef]] = {}
         for ref in no_reset:
             by_name.setdefault(ref.name, []).append(ref)
-        item_map = item_statuses(self.run_state) if self.spec_has_items(kept) else {}
+        item_map = None
         for index in kept:
-            node = self.run.execution(index)
-            task, route = node["task"], node["route"]
+            task, route = run.task(index), run.route(index)
             keep_items = any(r.covers(TaskRef(task, route)) for r in by_name.get(task, ()))
-            entry = RerunTask(task, route, index, node["status"], claims[index])
+            entry = RerunTask(task, route, index, run.status(index), claims[index])
             if self.spec.has_items(task):
-                if not keep_items:
-                    entry.items = ITEMS_ALL
-                else:
-                    entry.items = ITEMS_ABENDED
+                entry.items = ITEMS_ABENDED if keep_items else ITEMS_ALL
+                if keep_items:
+                    if item_map is None:
+                        item_map = item_statuses(self.run_state)
                     items = item_map.get(index)
                     if items is None:
                         plan.warnings.append(
                             "The item statuses of %s are unknown: Orquesta will re-run the "
-                            "items it recorded as failed, timed out or abandoned." % self.ref(index)
+                            "items it recorded as failed, timed out or abandoned." % run.ref(index)
                         )
                     else:
                         # Orquesta also starts the items that never ran (status unset).
@@ -274,44 +271,47 @@ class _Planner:
             plan.rerun.append(entry)
             plan.requests.append((task, route, not keep_items))
 
-    def spec_has_items(self, indices: list[int]) -> bool:
-        return any(self.spec.has_items(self.run.execution(i)["task"]) for i in indices)
-
-    def fill_unstage(self, dead: set[int], plan: Plan) -> None:
+    def fill_staged(self, dead: set[int], plan: Plan) -> None:
+        """Staged entries, ready but never started, that executions the re-run replaces (or
+        re-runs) staged: all of their inbound executions (unstage) or some (hold)."""
         for staged in self.run_state.get("staged") or []:
-            prev = (staged.get("prev") or {}).values()
-            if (
-                staged.get("ready")
-                and not staged.get("completed")
-                and prev
-                and all(p in dead for p in prev)
-            ):
-                plan.unstage.append((staged["id"], staged.get("route", 0)))
+            if not staged.get("ready") or staged.get("completed"):
+                continue
+            prev = list((staged.get("prev") or {}).values())
+            stale = sum(1 for p in prev if p in dead)
+            if stale:
+                target = plan.unstage if stale == len(prev) else plan.hold
+                target.append((staged["id"], staged.get("route", 0)))
 
     # R8.
     def fill_continuing(self, kept: set[int], replaced: set[int], plan: Plan) -> None:
         """Completed executions the re-run leaves in place whose true transitions triggered
         nothing yet. For terminal ones (the workflow completed while they ran) Orquesta
-        clears the terminal mark and follows their transitions, joins included. A
-        non-terminal one counts when it staged a plain task that never started (the workflow
-        failed first): that task runs on resume."""
-        for (task, route), index in self.run.latest_executions().items():
-            node = self.run.execution(index)
-            if (
-                node["status"] not in statuses.COMPLETED
-                or index in kept
-                or index in replaced
-                or self.run.superseded_by(index) is not None
-            ):
+        clears the terminal mark and follows every such transition, joins included. A
+        non-terminal one counts for the tasks it staged ready that never started (the
+        workflow failed first): they run on resume. Its transition into a join still
+        waiting has already counted towards that join (see the joins)."""
+        run = self.run
+        held = set(plan.unstage).union(plan.hold)
+        waiting = {
+            s["id"]
+            for s in self.run_state.get("staged") or []
+            if s.get("ready") and not s.get("completed") and (s["id"], s.get("route", 0)) not in held
+        }
+        for (task, route), index in run.latest_executions().items():
+            if index in kept or index in replaced or run.status(index) not in statuses.COMPLETED:
                 continue
-            pending = self.run.pending_transitions(index)
-            if not node["term"]:
-                # A non-terminal execution's transition into a join has already counted
-                # towards it (see the joins); only its staged plain tasks are to come.
-                pending = [t for t in pending if self.spec.barrier(t) is None]
+            terminal = run.terminal(index)
+            if not terminal and not waiting.intersection(run.true_transitions(index)):
+                continue
+            if run.superseded_by(index) is not None:
+                continue
+            pending = run.pending_transitions(index)
+            if not terminal:
+                pending = [t for t in pending if t in waiting]
             if pending:
                 plan.continuing.append(
-                    ContinuingTask(task, route, index, node["status"], pending, node["term"])
+                    ContinuingTask(task, route, index, run.status(index), pending, terminal)
                 )
         plan.continuing.sort(key=lambda c: c.sequence_index)
 
@@ -319,8 +319,8 @@ class _Planner:
     def fill_downstream(self, plan: Plan) -> None:
         rerun_names = {r.task for r in plan.rerun}
         pending = sorted({t for c in plan.continuing for t in c.pending})
-        names = [t for t in pending if t not in rerun_names]
-        names += [t for t in self.spec.reachable(rerun_names.union(pending)) if t not in names]
+        names = dict.fromkeys(pending)
+        names.update(dict.fromkeys(self.spec.reachable(rerun_names.union(pending))))
         for name in names:
             if name in rerun_names or self.spec.is_command(name):
                 continue
@@ -336,13 +336,14 @@ class _Planner:
     def check_no_reset_effect(self, no_reset: list[TaskRef], plan: Plan) -> None:
         downstream = {d.task for d in plan.downstream}
         for ref in no_reset:
-            matched = [r for r in plan.rerun if ref.covers(TaskRef(r.task, r.route))]
             if ref.name in downstream and self.spec.has_items(ref.name):
                 plan.warnings.append(
                     "--no-reset %s has no effect where %s runs downstream of a re-run task: "
                     "it is reset there." % (ref, ref.name)
                 )
-            elif matched and not self.spec.has_items(ref.name):
+            elif not self.spec.has_items(ref.name) and any(
+                ref.covers(TaskRef(r.task, r.route)) for r in plan.rerun
+            ):
                 plan.warnings.append(
                     "--no-reset %s has no effect: %s is not a with-items task." % (ref, ref.name)
                 )
@@ -350,6 +351,7 @@ class _Planner:
     # R9.
     def fill_joins(self, replaced: set[int], plan: Plan, problems: list[str], force: bool) -> None:
         produced = {r.task for r in plan.rerun} | {d.task for d in plan.downstream}
+        stale: dict[tuple[str, int], None] = {}
         for down in plan.downstream:
             if not down.join:
                 continue
@@ -358,18 +360,14 @@ class _Planner:
             required = self.spec.required_branches(join)
             for route in self.join_routes(join, inbound):
                 done = self.live(join, route)
-                if (
-                    done is not None
-                    and self.run.execution(done)["status"] == statuses.SUCCEEDED
-                    and done not in replaced
-                ):
+                if done is not None and done not in replaced and self.run.status(done) == statuses.SUCCEEDED:
                     continue  # that join already ran on this route and the re-run leaves it be
-                branches = [self.join_branch(join, p, route, produced) for p in inbound]
-                for branch in branches:
-                    old = self.live(branch.task, route) if branch.state == RERUN else None
-                    if old in replaced and self.run.transitions_to(old, join):
-                        if (branch.task, route) not in plan.stale_branches:
-                            plan.stale_branches.append((branch.task, route))
+                branches = []
+                for task in inbound:
+                    branch, old = self.join_branch(join, task, route, produced)
+                    branches.append(branch)
+                    if branch.state == RERUN and old in replaced and self.run.transitions_to(old, join):
+                        stale[(task, route)] = None
                 arriving = sum(1 for b in branches if b.state != BLOCKED)
                 check = JoinCheck(join, route, self.spec.barrier(join), required, arriving < required, branches)
                 plan.joins.append(check)
@@ -379,52 +377,39 @@ class _Planner:
                             plan.warnings.append(message + " Submitted anyway (--force).")
                         else:
                             problems.append(message)
-
-    def live(self, task: str, route: int) -> int | None:
-        index = self.run.routes(task).get(route)
-        if index is None or self.run.superseded_by(index) is not None:
-            return None
-        return index
+        plan.stale_branches.extend(stale)
 
     def join_routes(self, join: str, inbound: list[str]) -> list[int]:
+        """Routes on which the join or any of its inbound tasks ran (at least route 0)."""
         routes = set()
         for task in [join, *inbound]:
             for route, index in self.run.routes(task).items():
-                if self.run.superseded_by(index) is None:
+                if route not in routes and self.run.superseded_by(index) is None:
                     routes.add(route)
         return sorted(routes) or [0]
 
-    def join_branch(self, join: str, task: str, route: int, produced: set[str]) -> JoinBranch:
-        if task in produced:
-            return JoinBranch(task, RERUN)
+    def join_branch(self, join: str, task: str, route: int, produced: set[str]) -> tuple[JoinBranch, int | None]:
+        """How inbound ``task`` will arrive at ``join`` on ``route``, and its old execution."""
         index = self.live(task, route)
+        if task in produced:
+            return JoinBranch(task, RERUN), index
         if index is None:
-            return JoinBranch(task, BLOCKED, "never_ran", self.culprits(task))
+            return JoinBranch(task, BLOCKED, "never_ran", self.culprits(task)), None
         if self.run.transitions_to(index, join):
-            return JoinBranch(task, SATISFIED)
-        status = self.run.execution(index)["status"]
+            return JoinBranch(task, SATISFIED), index
+        status = self.run.status(index)
         if status == statuses.SUCCEEDED:
-            return JoinBranch(task, BLOCKED, "not_taken", [task])
-        return JoinBranch(task, BLOCKED, status or "unknown", [task])
+            return JoinBranch(task, BLOCKED, "not_taken", [task]), index
+        return JoinBranch(task, BLOCKED, status or "unknown", [task]), index
 
     def culprits(self, task: str) -> list[str]:
-        """Tasks upstream of ``task`` (which never ran) whose latest execution did not
-        succeed: re-running them can make ``task`` run. O(T + R)."""
-        found, seen = [], {task}
-        queue = deque([task])
-        while queue:
-            for parent in self.spec.inbound(queue.popleft()):
-                if parent in seen:
-                    continue
-                seen.add(parent)
-                if not self.run.has_run(parent):
-                    queue.append(parent)
-                elif any(
-                    self.run.execution(i)["status"] != statuses.SUCCEEDED
-                    for i in self.run.routes(parent).values()
-                ):
-                    found.append(parent)
-        return sorted(found)
+        """Tasks upstream of ``task`` (which never ran) whose latest execution on some route
+        did not succeed: re-running them can make ``task`` run. O(T + R)."""
+        run = self.run
+        return self.upstream_that_ran(
+            task,
+            lambda parent: any(run.status(i) != statuses.SUCCEEDED for i in run.routes(parent).values()),
+        )
 
     def blocked_join_messages(self, check: JoinCheck, inbound: int) -> list[str]:
         name = check.task if check.route == 0 else "%s[%d]" % (check.task, check.route)
@@ -432,10 +417,10 @@ class _Planner:
         if check.required >= inbound:
             return [
                 'Join "%s" waits for %s, which %s: %s.'
-                % (name, b.task, self.why(b, check.task), self.how(b))
+                % (name, b.task, _why(b, check.task), _how(b))
                 for b in blocked
             ]
-        reasons = "; ".join("%s %s" % (b.task, self.why(b, check.task)) for b in blocked)
+        reasons = "; ".join("%s %s" % (b.task, _why(b, check.task)) for b in blocked)
         include = sorted({t for b in blocked for t in b.include})
         how = (
             "add %s with --tasks to re-run %s"
@@ -449,35 +434,30 @@ class _Planner:
             % (name, check.required, inbound, arriving, reasons, how)
         ]
 
-    @staticmethod
-    def why(branch: JoinBranch, join: str) -> str:
-        if branch.reason == "never_ran":
-            if branch.include:
-                return "never ran because %s did not succeed" % _and(branch.include)
-            return "never ran and is not downstream of the re-run"
-        if branch.reason == "not_taken":
-            return "did not take its transition to %s" % join
-        return "%s and is not in the request" % _status_phrase(branch.reason)
 
-    @staticmethod
-    def how(branch: JoinBranch) -> str:
-        if not branch.include:
-            return "re-run a task upstream of it with --tasks"
-        tasks = " ".join(branch.include)
-        it = "it" if len(branch.include) == 1 else "them"
-        if branch.reason == "not_taken":
-            return "add --tasks %s to re-run %s" % (tasks, it)
-        return (
-            "add --tasks %s to re-run %s (or --skip %s to skip %s, once skipping is "
-            "available in a later release)" % (tasks, it, tasks, it)
-        )
+def _why(branch: JoinBranch, join: str) -> str:
+    if branch.reason == "never_ran":
+        if branch.include:
+            return "never ran because %s did not succeed" % _and(branch.include)
+        return "never ran and is not downstream of the re-run"
+    if branch.reason == "not_taken":
+        return "did not take its transition to %s" % join
+    phrase = {"timeout": "timed out", "abandoned": "was abandoned", "canceled": "was canceled"}
+    return "%s and is not in the request" % phrase.get(branch.reason or "", branch.reason)
+
+
+def _how(branch: JoinBranch) -> str:
+    if not branch.include:
+        return "re-run a task upstream of it with --tasks"
+    tasks = " ".join(branch.include)
+    it = "it" if len(branch.include) == 1 else "them"
+    if branch.reason == "not_taken":
+        return "add --tasks %s to re-run %s" % (tasks, it)
+    return (
+        "add --tasks %s to re-run %s (or --skip %s to skip %s, once skipping is "
+        "available in a later release)" % (tasks, it, tasks, it)
+    )
 
 
 def _and(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
-
-def _status_phrase(status: str | None) -> str:
-    return {"timeout": "timed out", "abandoned": "was abandoned", "canceled": "was canceled"}.get(
-        status or "", status or "did not finish"
-    )

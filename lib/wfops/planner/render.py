@@ -95,6 +95,11 @@ def render_text(plan: Plan) -> str:
             "Unstage first (staged by replaced executions): %s"
             % ", ".join("%s[%d]" % (t, r) for t, r in plan.unstage)
         )
+    if plan.hold:
+        lines.append(
+            "Hold first (staged, partly by replaced executions): %s"
+            % ", ".join("%s[%d]" % (t, r) for t, r in plan.hold)
+        )
     if plan.stale_branches:
         lines.append(
             "Forget first (old join branches): %s"
@@ -121,8 +126,7 @@ def render_dot(plan: Plan, run_state: Mapping[str, Any]) -> str:
         '  label="%s";' % _escape("re-run plan for %s" % plan.execution_id),
         '  node [shape=box, style="rounded,filled", fontname="Helvetica"];',
     ]
-    for index in sorted(run.graph.nodes):
-        node = run.execution(index)
+    for index in range(len(run)):
         if index in rerun:
             mark = MARK_RERUN
         elif index in dropped:
@@ -131,11 +135,12 @@ def render_dot(plan: Plan, run_state: Mapping[str, Any]) -> str:
             mark = MARK_DOWNSTREAM
         else:
             mark = MARK_KEPT
-        label = "%s[%d] #%d\\n%s" % (_escape(node["task"]), node["route"], index, _escape(node["status"] or "-"))
+        label = "%s #%d\\n%s" % (_escape(run.ref(index)), index, _escape(run.status(index) or "-"))
         extra = ', color="#15803d", penwidth=3' if index in continuing else ""
         lines.append('  n%d [label="%s", class="%s", %s%s];' % (index, label, mark, _STYLE[mark], extra))
-    for parent, child in sorted(run.graph.edges):
-        lines.append("  n%d -> n%d;" % (parent, child))
+    for parent in range(len(run)):
+        for child in run.children(parent):
+            lines.append("  n%d -> n%d;" % (parent, child))
     lines.append("}")
     return "\n".join(lines) + "\n"
 

@@ -1,5 +1,5 @@
 """The run graph of one workflow execution: task executions and the ``prev`` links between
-them, as a networkx ``DiGraph``."""
+them."""
 
 from __future__ import annotations
 
@@ -24,44 +24,33 @@ class RunGraph:
     """Task executions of one workflow run (nodes: sequence indices) and which execution
     triggered which (edges: from each ``prev`` entry to the execution that names it).
 
-    Node attributes: ``task``, ``route``, ``status`` (``None`` when unset), ``term`` (bool),
-    ``prev`` and ``next`` (Orquesta's dicts, not copied). Edges always point from a lower
-    to a higher index, so the graph is a DAG whose index order is a topological order.
+    Edges always point from a lower to a higher index, so the graph is a DAG whose index
+    order is a topological order. :attr:`graph` is the networkx ``DiGraph``; searches run
+    on a child list per node built once with the RunGraph (networkx's dict-of-dicts is
+    several times slower to build for the 100,000-execution runs the planner must handle).
 
-    Besides the graph, a RunGraph knows the *position* of every execution: two executions
-    have the same position when they are the same task reached through the same chain of
-    transitions from the start, whatever the routes. A re-run makes a new execution at an
-    old position (an *attempt*); a loop makes an execution at a new position. Positions
-    let the planner tell the current branches of a run from those a re-run replaced.
+    A RunGraph also knows the *position* of every execution: two executions have the same
+    position when they are the same task reached through the same chain of transitions
+    from the start, whatever the routes. A re-run makes a new execution at an old position
+    (an *attempt*); a loop makes an execution at a new position. Positions tell the
+    current branches of a run from those a re-run replaced. They are only computed when
+    the state records re-runs (``reruns``); before the first re-run every execution is the
+    only one at its position.
 
     Building is O(V + E) time and memory for V executions and E prev links.
     """
 
     def __init__(self, run_state: Mapping[str, Any]):
-        sequence = run_state.get("sequence") or []
-        graph = nx.DiGraph()
-        graph.add_nodes_from(
-            (
-                i,
-                {
-                    "task": entry["id"],
-                    "route": entry.get("route", 0),
-                    "status": _status(entry.get("status")),
-                    "term": bool(entry.get("term", False)),
-                    "prev": entry.get("prev") or {},
-                    "next": entry.get("next") or {},
-                },
-            )
-            for i, entry in enumerate(sequence)
-        )
-        graph.add_edges_from(
-            (parent, i)
-            for i, entry in enumerate(sequence)
-            for parent in (entry.get("prev") or {}).values()
-        )
-        self.graph: nx.DiGraph = graph
-        self._latest = self._index_latest(run_state, sequence)
-        self._position, self._attempts = self._index_positions(sequence)
+        self._sequence: list[dict] = run_state.get("sequence") or []
+        children: list[list[int]] = [[] for _ in self._sequence]
+        for i, entry in enumerate(self._sequence):
+            for parent in (entry.get("prev") or {}).values():
+                children[parent].append(i)
+        self._children = children
+        self._latest = self._index_latest(run_state, self._sequence)
+        self._has_reruns = bool(run_state.get("reruns"))
+        self._positions: tuple[list[int], dict[int, list[int]]] | None = None
+        self._graph: nx.DiGraph | None = None
 
     @staticmethod
     def _index_latest(
@@ -79,36 +68,48 @@ class RunGraph:
                 latest.setdefault(task, {})[int(route)] = index
         return latest
 
-    @staticmethod
-    def _index_positions(sequence: list[dict]) -> tuple[list[int], dict[int, list[int]]]:
-        """Intern each execution's position: (task, sorted (prev key, parent position))."""
-        interned: dict[tuple, int] = {}
-        position: list[int] = []
-        attempts: dict[int, list[int]] = {}
-        for i, entry in enumerate(sequence):
-            parents = []
-            for key, parent in (entry.get("prev") or {}).items():
-                # A malformed forward link gets a position of its own: never merged.
-                parent_pos = position[parent] if parent < i else -1 - i
-                parents.append((key, parent_pos))
-            signature = (entry["id"], tuple(sorted(parents)))
-            pos = interned.setdefault(signature, len(interned))
-            position.append(pos)
-            attempts.setdefault(pos, []).append(i)
-        return position, attempts
+    @property
+    def graph(self) -> nx.DiGraph:
+        """The run graph as a networkx ``DiGraph`` (built on first use, O(V + E)), nodes
+        carrying ``task``, ``route`` and ``status``."""
+        if self._graph is None:
+            graph = nx.DiGraph()
+            graph.add_nodes_from(
+                (i, {"task": e["id"], "route": e.get("route", 0), "status": self.status(i)})
+                for i, e in enumerate(self._sequence)
+            )
+            graph.add_edges_from((p, c) for p, cs in enumerate(self._children) for c in cs)
+            self._graph = graph
+        return self._graph
 
     def __len__(self) -> int:
-        return self.graph.number_of_nodes()
+        return len(self._sequence)
 
-    def __contains__(self, index: object) -> bool:
-        return index in self.graph
+    def task(self, index: int) -> str:
+        return self._sequence[index]["id"]
 
-    def execution(self, index: int) -> dict[str, Any]:
-        """The node attributes of execution ``index``. O(1)."""
-        return self.graph.nodes[index]
+    def route(self, index: int) -> int:
+        return self._sequence[index].get("route", 0)
+
+    def status(self, index: int) -> str | None:
+        """The execution's status; ``None`` when unset (Orquesta writes ``"null"``)."""
+        status = self._sequence[index].get("status")
+        return None if status in (None, "null") else status
+
+    def terminal(self, index: int) -> bool:
+        return bool(self._sequence[index].get("term", False))
+
+    def ref(self, index: int) -> str:
+        """``"task[route]"``."""
+        entry = self._sequence[index]
+        return "%s[%d]" % (entry["id"], entry.get("route", 0))
+
+    def children(self, index: int) -> list[int]:
+        """Executions that ``index`` triggered. O(1)."""
+        return self._children[index]
 
     def tasks(self) -> Iterator[str]:
-        """Names of the tasks that ran. O(1) per name."""
+        """Names of the tasks that ran."""
         return iter(self._latest)
 
     def has_run(self, task: str) -> bool:
@@ -117,25 +118,44 @@ class RunGraph:
     def latest_executions(self, task: str | None = None) -> dict[tuple[str, int], int]:
         """``{(task, route): index}`` of the latest execution of each task on each route
         (Orquesta's ``tasks`` map), for one task or all. O(routes of the task) or O(V)."""
-        names = [task] if task is not None else list(self._latest)
-        return {
-            (name, route): index
-            for name in names
-            for route, index in sorted(self._latest.get(name, {}).items())
-        }
+        if task is not None:
+            return {(task, r): i for r, i in self._latest.get(task, {}).items()}
+        return {(t, r): i for t, routes in self._latest.items() for r, i in routes.items()}
 
     def routes(self, task: str) -> dict[int, int]:
         """``{route: latest index}`` for one task; empty when it never ran. O(1)."""
         return self._latest.get(task, {})
 
+    def _index_positions(self) -> tuple[list[int], dict[int, list[int]]]:
+        """Intern each execution's position: (task, sorted (prev key, parent position))."""
+        if self._positions is None:
+            interned: dict[tuple, int] = {}
+            position: list[int] = []
+            attempts: dict[int, list[int]] = {}
+            for i, entry in enumerate(self._sequence):
+                parents = []
+                for key, parent in (entry.get("prev") or {}).items():
+                    # A malformed forward link gets a position of its own: never merged.
+                    parents.append((key, position[parent] if parent < i else -1 - i))
+                pos = interned.setdefault((entry["id"], tuple(sorted(parents))), len(interned))
+                position.append(pos)
+                attempts.setdefault(pos, []).append(i)
+            self._positions = (position, attempts)
+        return self._positions
+
     def attempts(self, index: int) -> list[int]:
         """Every execution at the same position as ``index`` (re-runs of it), oldest first.
-        O(1)."""
-        return self._attempts[self._position[index]]
+        O(1) once positions are indexed."""
+        if not self._has_reruns:
+            return [index]
+        position, attempts = self._index_positions()
+        return attempts[position[index]]
 
     def superseded_by(self, index: int) -> int | None:
         """The newest attempt at ``index``'s position when that is not ``index`` itself:
         ``index`` ran on a branch that a later re-run replaced. O(1)."""
+        if not self._has_reruns:
+            return None
         newest = self.attempts(index)[-1]
         return newest if newest != index else None
 
@@ -143,28 +163,39 @@ class RunGraph:
         """Whether execution ``index`` evaluated a transition to task ``target`` as true
         (``None`` when it has no transition to it). O(out-transitions)."""
         found = None
-        for key, value in self.execution(index)["next"].items():
-            if split_transition_key(key)[0] == target:
+        for key, value in (self._sequence[index].get("next") or {}).items():
+            if key.rpartition(_TRANSITION_SEP)[0] == target:
                 if value:
                     return True
                 found = False
         return found
 
+    def true_transitions(self, index: int) -> list[str]:
+        """Targets of the transitions of ``index`` that evaluated true."""
+        return [
+            key.rpartition(_TRANSITION_SEP)[0]
+            for key, value in (self._sequence[index].get("next") or {}).items()
+            if value
+        ]
+
     def pending_transitions(self, index: int) -> list[str]:
-        """Targets of the true transitions of ``index`` that triggered no execution.
+        """Targets of the true transitions of ``index`` that triggered no execution, sorted.
         O(out-transitions + children)."""
-        node = self.execution(index)
+        next_ = self._sequence[index].get("next") or {}
+        if not any(next_.values()):
+            return []
+        task = self._sequence[index]["id"]
         taken = set()
-        for child in self.graph._succ[index]:
-            child_node = self.graph.nodes[child]
-            for key, parent in child_node["prev"].items():
-                if parent == index:
-                    taken.add((child_node["task"], split_transition_key(key)[1]))
-        pending = []
-        for key, value in node["next"].items():
-            target, edge = split_transition_key(key)
-            if value and (target, edge) not in taken and target not in pending:
-                pending.append(target)
+        for child in self._children[index]:
+            entry = self._sequence[child]
+            for key, parent in entry["prev"].items():
+                if parent == index and key.rpartition(_TRANSITION_SEP)[0] == task:
+                    taken.add((entry["id"], key.rpartition(_TRANSITION_SEP)[2]))
+        pending = set()
+        for key, value in next_.items():
+            target, _, edge = key.rpartition(_TRANSITION_SEP)
+            if value and (target, edge) not in taken:
+                pending.add(target)
         return sorted(pending)
 
     def descendants(self, sources: Iterable[int], *, attempts: bool = False) -> set[int]:
@@ -184,37 +215,29 @@ class RunGraph:
         :meth:`descendants`). Two breadth-first searches: O(V + E) in all.
         """
         sources = list(dict.fromkeys(sources))
-        wanted = set(sources)
-        covered = wanted.intersection(self._search(sources, attempts=True))
+        covered = set(sources).intersection(self._search(sources, attempts=True))
+        if not covered:
+            return {}
         kept = [s for s in sources if s not in covered]
-        coverer = {}
-        for node, origin in self._search(kept, attempts=True).items():
-            if node in covered:
-                coverer[node] = origin
-        return coverer
+        reached = self._search(kept, attempts=True)
+        return {node: reached[node] for node in covered}
 
     def _search(self, sources: Iterable[int], *, attempts: bool) -> dict[int, int]:
         """Breadth-first search from the children of ``sources``: ``{reached: origin}``."""
-        succ = self.graph._succ
+        children = self._children
         origin: dict[int, int] = {}
         queue: deque[int] = deque()
         for source in sorted(set(sources)):
-            starts = self.attempts(source) if attempts else [source]
-            for start in starts:
-                for child in succ[start]:
+            for start in self.attempts(source) if attempts else (source,):
+                for child in children[start]:
                     if child not in origin:
                         origin[child] = source
                         queue.append(child)
         while queue:
             node = queue.popleft()
             here = origin[node]
-            for child in succ[node]:
+            for child in children[node]:
                 if child not in origin:
                     origin[child] = here
                     queue.append(child)
         return origin
-
-
-def _status(value: Any) -> str | None:
-    # Orquesta writes the string "null" for an unset status.
-    return None if value in (None, "null") else value

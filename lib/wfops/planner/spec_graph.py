@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import copy
 from collections import deque
 from collections.abc import Iterable, Mapping
 from typing import Any, Union
 
 import networkx as nx
+import yaml
 from orquesta.specs.native.v1.models import WorkflowSpec
 
 # Orquesta's engine commands: transition targets that are not tasks of the definition.
@@ -23,10 +23,10 @@ class SpecGraph:
     The graph has the nodes, edges and ``barrier`` attributes of Orquesta's
     ``WorkflowComposer.compose(spec)`` (``"*"`` for ``join: all``, the count for
     ``join: <n>``), plus ``items`` (true for a with-items task) and ``command`` (true for
-    an engine command node such as ``fail``). It is built directly from the task specs in
-    O(T + R) for T tasks and R transitions: Orquesta's composer finds start tasks and
-    cycles with repeated scans, which grows faster than quadratically on large definitions
-    and computes route details the planner does not need.
+    an engine command node such as ``fail``). It is read straight from the definition in
+    O(T + R) for T tasks and R transitions. Orquesta's composer finds start tasks and
+    cycles with repeated scans, and building a ``WorkflowSpec`` deep-copies schemas for
+    every task: both take seconds on definitions of a few thousand tasks.
     """
 
     def __init__(self, graph: nx.MultiDiGraph, task_names: Iterable[str]):
@@ -39,31 +39,40 @@ class SpecGraph:
         workflow definition dict or its YAML text."""
         if isinstance(spec, SpecGraph):
             return spec
-        if not isinstance(spec, WorkflowSpec):
-            # WorkflowSpec rewrites "with" shorthands in the dict it is given.
-            spec = WorkflowSpec(copy.deepcopy(spec) if isinstance(spec, Mapping) else spec)
-        return cls.from_workflow_spec(spec)
+        if isinstance(spec, WorkflowSpec):
+            return cls.from_definition(spec.spec)
+        if isinstance(spec, str):
+            spec = yaml.safe_load(spec)
+        if not isinstance(spec, Mapping):
+            raise TypeError("A workflow definition is a mapping, its YAML text or a WorkflowSpec.")
+        return cls.from_definition(spec)
 
     @classmethod
-    def from_workflow_spec(cls, spec: WorkflowSpec) -> SpecGraph:
+    def from_definition(cls, definition: Mapping[str, Any]) -> SpecGraph:
+        """Read an Orquesta native workflow definition (its ``tasks``)."""
         graph = nx.MultiDiGraph()
-        tasks = spec.tasks
-        names = list(tasks.keys())
-        for name in names:
-            task_spec = tasks.get_task(name)
-            attrs: dict[str, Any] = {"items": bool(task_spec.has_items()), "command": False}
-            join = getattr(task_spec, "join", None)
+        tasks: Mapping[str, Any] = definition.get("tasks") or {}
+        for name, task in tasks.items():
+            task = task or {}
+            attrs: dict[str, Any] = {"items": task.get("with") is not None, "command": False}
+            join = task.get("join")
             if join is not None:
                 attrs["barrier"] = "*" if join == "all" else join
             graph.add_node(name, **attrs)
-        for name in names:
-            for target, condition, ref in tasks.get_next_tasks(name):
-                if target == "retry":
-                    continue
-                if target not in graph:
-                    graph.add_node(target, items=False, command=target in ENGINE_COMMANDS)
-                graph.add_edge(name, target, criteria=[condition] if condition else [], ref=ref)
-        return cls(graph, names)
+        for name, task in tasks.items():
+            for ref, transition in enumerate((task or {}).get("next") or []):
+                # A transition without "do" continues (Orquesta's default).
+                targets = transition.get("do") or "continue"
+                if isinstance(targets, str):
+                    targets = [t.strip() for t in targets.split(",")]
+                condition = transition.get("when")
+                for target in targets:
+                    if target == "retry":
+                        continue
+                    if target not in graph:
+                        graph.add_node(target, items=False, command=target in ENGINE_COMMANDS)
+                    graph.add_edge(name, target, criteria=[condition] if condition else [], ref=ref)
+        return cls(graph, tasks.keys())
 
     def has_task(self, name: str) -> bool:
         """True for a task of the definition (engine commands are not tasks)."""
