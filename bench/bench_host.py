@@ -217,7 +217,7 @@ def run_host_case(kind: str, n: int, packs_root: str, profile_path: str | None, 
 
 
 def run_plain_case(kind: str, n: int, packs_root: str, serialize: bool, profile_path: str | None,
-                   trace: bool) -> dict:
+                   trace: bool, skip_item_next: bool = False) -> dict:
     import wfops  # noqa: F401  (Orquesta compatibility layer)
     import yaml
     from orquesta import conducting, events
@@ -239,6 +239,13 @@ def run_plain_case(kind: str, n: int, packs_root: str, serialize: bool, profile_
             "action": action.ref,
         }
     }
+    inspect_seconds = None
+    if not serialize and not skip_item_next:
+        # What the host (and StackStorm, at request time) adds before running: inspection.
+        # Timed apart, in the same process, before (and not in) the compared part.
+        started = time.perf_counter()
+        native_specs.WorkflowSpec(data).inspect(app_ctx={}, raise_exception=False)
+        inspect_seconds = time.perf_counter() - started
     base_mb = _rss_mb()
     calls = 0
     with _Measure(profile_path, trace) as measure:
@@ -292,8 +299,17 @@ def run_plain_case(kind: str, n: int, packs_root: str, serialize: bool, profile_
                 event = events.TaskItemActionExecutionEvent(
                     item_id, ost.SUCCEEDED, result=result, accumulated_result=results
                 )
-            call("update_task_state", task_id, route, event)
+            task_state = call("update_task_state", task_id, route, event)
             actions += 1
+            if (
+                skip_item_next
+                and item_id is not None
+                and task_state.get("status") not in ost.COMPLETED_STATUSES
+                and conductor.get_workflow_status() == ost.RUNNING
+            ):
+                # The "skip" variant: an item that did not complete its task (no
+                # concurrency limit here) cannot make another task ready.
+                continue
             start(call("get_next_tasks"))
         status = conductor.get_workflow_status()
     return {
@@ -302,6 +318,7 @@ def run_plain_case(kind: str, n: int, packs_root: str, serialize: bool, profile_
         "status": status,
         "actions": actions,
         "conductor_calls": calls,
+        "inspect": inspect_seconds,
         "base_mb": base_mb,
         "peak_mb": _rss_mb(),
         "traced_peak_mb": measure.traced_peak_mb,
@@ -315,7 +332,7 @@ def run_case(mode: str, kind: str, n: int, packs_root: str, profile_dir: str | N
         profile_path = os.path.join(profile_dir, "%s-%s-%d.prof" % (mode, kind, n))
     if mode == "host":
         return run_host_case(kind, n, packs_root, profile_path, trace)
-    return run_plain_case(kind, n, packs_root, mode == "ser", profile_path, trace)
+    return run_plain_case(kind, n, packs_root, mode == "ser", profile_path, trace, mode == "skip")
 
 
 # ======================================================================================
@@ -343,14 +360,28 @@ def spawn_case(mode: str, kind: str, n: int, packs_root: str, limit: float, prof
     return outcome
 
 
+def _ok(outcome: dict | None) -> bool:
+    return bool(outcome) and "seconds" in outcome
+
+
 def _seconds(outcome: dict | None, limit: float) -> str:
-    if outcome is None:
+    if not outcome:
         return "-"
     if outcome.get("timeout"):
         return "> %.0f" % limit
     if "error" in outcome:
         return "error"
     return "%.3f" % outcome["seconds"]
+
+
+def _ratio(a: dict | None, b: dict | None, limit: float, key: str = "seconds", digits: int = 2) -> str:
+    if _ok(a) and _ok(b):
+        return "%.*fx" % (digits, a[key] / b[key])
+    if a and a.get("timeout") and _ok(b):
+        return "> %.*fx" % (digits, limit / b["seconds"])
+    if _ok(a) and b and b.get("timeout"):
+        return "< %.*fx" % (digits, a["seconds"] / limit)
+    return "-"
 
 
 def _mb(outcome: dict | None) -> str:
@@ -362,47 +393,50 @@ def _mb(outcome: dict | None) -> str:
     return text
 
 
-COLUMNS = [
-    ("case", 6), ("N", 6), ("host s", 9), ("launch s", 9), ("plain s", 9), ("host/plain", 10),
-    ("cpu h/p", 8), ("ser s", 9), ("ser/plain", 9), ("host RSS MB", 12), ("plain RSS MB", 12), ("setup s", 8),
-    ("check", 5),
-]
+def _field(outcome: dict | None, key: str) -> str:
+    value = outcome.get(key) if _ok(outcome) else None
+    return "-" if value is None else "%.3f" % value
 
 
-def _row(values: list[str]) -> str:
-    return "  ".join(v.rjust(w) if i > 0 else v.ljust(w) for i, (v, (_, w)) in enumerate(zip(values, COLUMNS)))
-
-
-def format_row(kind: str, n: int, host: dict, plain: dict, ser: dict | None, limit: float) -> str:
-    def ok(o: dict | None) -> bool:
-        return bool(o) and "seconds" in o
-
-    ratio = "-"
-    if ok(host) and ok(plain):
-        ratio = "%.2fx" % (host["seconds"] / plain["seconds"])
-    elif host.get("timeout") and ok(plain):
-        ratio = "> %.1fx" % (limit / plain["seconds"])
-    elif ok(host) and plain.get("timeout"):
-        ratio = "< %.2fx" % (host["seconds"] / limit)
-    cpu_ratio = "-"
-    if ok(host) and ok(plain):
-        cpu_ratio = "%.2fx" % (host["cpu"] / plain["cpu"])
-    ser_ratio = "-"
-    if ok(ser) and ok(plain):
-        ser_ratio = "%.1fx" % (ser["seconds"] / plain["seconds"])
-    check = []
-    for o in (host, plain, ser):
-        if ok(o):
-            check.append(o["status"] == "succeeded" and o["actions"] == n)
-    values = [
-        kind, str(n), _seconds(host, limit),
-        "%.3f" % host["launch"] if ok(host) else "-",
-        _seconds(plain, limit), ratio, cpu_ratio, _seconds(ser, limit), ser_ratio,
-        _mb(host), _mb(plain),
-        "%.3f" % host["setup"] if ok(host) else "-",
-        ("ok" if all(check) else "FAIL") if check else "-",
+def columns(show_ser: bool, show_skip: bool) -> list[tuple[str, int, Any]]:
+    """(header, width, value of a row) for each column of the table."""
+    cols: list[tuple[str, int, Any]] = [
+        ("case", 5, lambda r: r["kind"]),
+        ("N", 6, lambda r: str(r["n"])),
+        ("host s", 8, lambda r: _seconds(r["host"], r["limit"])),
+        ("launch s", 8, lambda r: _field(r["host"], "launch")),
+        ("plain s", 8, lambda r: _seconds(r["plain"], r["limit"])),
+        ("host/plain", 10, lambda r: _ratio(r["host"], r["plain"], r["limit"])),
+        ("cpu h/p", 7, lambda r: _ratio(r["host"], r["plain"], r["limit"], key="cpu")),
+        ("insp s", 7, lambda r: _field(r["plain"], "inspect")),
     ]
-    return _row(values)
+    if show_ser:
+        cols += [
+            ("ser s", 8, lambda r: _seconds(r["ser"], r["limit"])),
+            ("ser/plain", 9, lambda r: _ratio(r["ser"], r["plain"], r["limit"], digits=1)),
+        ]
+    if show_skip:
+        cols += [("skip s", 8, lambda r: _seconds(r["skip"], r["limit"]))]
+    cols += [
+        ("host MB", 7, lambda r: _mb(r["host"])),
+        ("plain MB", 8, lambda r: _mb(r["plain"])),
+        ("setup s", 7, lambda r: _field(r["host"], "setup")),
+        ("check", 5, _check),
+    ]
+    return cols
+
+
+def _check(row: dict) -> str:
+    checks = [
+        o["status"] == "succeeded" and o["actions"] == row["n"]
+        for o in (row["host"], row["plain"], row["ser"], row["skip"])
+        if _ok(o)
+    ]
+    return ("ok" if all(checks) else "FAIL") if checks else "-"
+
+
+def _line(cols, values: list[str]) -> str:
+    return "  ".join(v.ljust(w) if i == 0 else v.rjust(w) for i, (v, (_, w, _f)) in enumerate(zip(values, cols)))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -411,7 +445,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=float, default=DEFAULT_LIMIT,
                         help="seconds allowed per case and mode (default %(default)s)")
     parser.add_argument("--cases", help="comma-separated kind:N, e.g. chain:100,items:1000")
-    parser.add_argument("--modes", default="host,plain,ser", help="subset of host,plain,ser")
+    parser.add_argument("--modes", default="host,plain,ser",
+                        help="subset of host,plain,ser,skip (default %(default)s); skip: the plain "
+                             "driver without get_next_tasks() after an item that did not complete "
+                             "its task")
     parser.add_argument("--serialize-max", type=int, default=100,
                         help="run the serialize/deserialize variant for N up to this (default 100)")
     parser.add_argument("--profile", metavar="DIR", help="write a cProfile of each timed part to DIR")
@@ -433,44 +470,62 @@ def main(argv: list[str] | None = None) -> int:
     else:
         cases = QUICK_CASES if args.quick else FULL_CASES
     modes = set(args.modes.split(","))
+    unknown = modes - {"host", "plain", "ser", "skip"}
+    if unknown or any(kind not in ("chain", "items") for kind, _ in cases):
+        parser.error("unknown mode or case kind")
+    show_ser = "ser" in modes and any(n <= args.serialize_max for _, n in cases)
+    cols = columns(show_ser, "skip" in modes)
     packs_root = tempfile.mkdtemp(prefix="wfops-bench-packs-")
     write_pack(packs_root, cases)
 
     print("wfops host vs plain Orquesta conductor (Python %s, %d CPU, WFOPS_WORKERS=%s, limit %.0f s/case)"
           % (sys.version.split()[0], os.cpu_count() or 0, os.environ.get("WFOPS_WORKERS", "16"), args.limit))
-    print("pack: %s" % os.path.join(packs_root, PACK_REF))
     if args.tracemalloc:
-        print("(tracemalloc on: RSS column shows 'peak RSS (traced heap peak)'; times include tracing)")
+        print("(tracemalloc on: MB columns show 'peak RSS (traced heap peak)'; times include tracing)")
     print()
-    header = _row([c for c, _ in COLUMNS])
+    header = _line(cols, [c[0] for c in cols])
     print(header)
     print("-" * len(header), flush=True)
     measurements = []
-    worst = 0.0
+    worst = None
     try:
         for kind, n in cases:
-            host = spawn_case("host", kind, n, packs_root, args.limit, args.profile, args.tracemalloc) \
-                if "host" in modes else {}
-            plain = spawn_case("plain", kind, n, packs_root, args.limit, args.profile, args.tracemalloc) \
-                if "plain" in modes else {}
-            ser = None
-            if "ser" in modes and n <= args.serialize_max:
-                ser = spawn_case("ser", kind, n, packs_root, args.limit, args.profile, args.tracemalloc)
-            print(format_row(kind, n, host, plain, ser, args.limit), flush=True)
-            for label, o in (("host", host), ("plain", plain), ("ser", ser)):
-                if o and "error" in o:
-                    print("    %s error: %s" % (label, o["error"]), flush=True)
-            if "seconds" in host and "seconds" in plain:
-                worst = max(worst, host["seconds"] / plain["seconds"])
-            measurements.append({"kind": kind, "n": n, "host": host, "plain": plain, "ser": ser})
+            row: dict[str, Any] = {"kind": kind, "n": n, "limit": args.limit}
+            for mode in ("host", "plain", "ser", "skip"):
+                wanted = mode in modes and (mode != "ser" or n <= args.serialize_max)
+                if mode == "skip" and kind != "items":
+                    wanted = False
+                row[mode] = spawn_case(mode, kind, n, packs_root, args.limit, args.profile,
+                                       args.tracemalloc) if wanted else None
+            print(_line(cols, [f(row) for _, _, f in cols]), flush=True)
+            for mode in ("host", "plain", "ser", "skip"):
+                if row[mode] and "error" in row[mode]:
+                    print("    %s error: %s" % (mode, row[mode]["error"]), flush=True)
+            host, plain = row["host"], row["plain"]
+            if host and plain and (host.get("timeout") or _ok(host)) and (plain.get("timeout") or _ok(plain)):
+                if _ok(host) and _ok(plain):
+                    ratio = host["seconds"] / plain["seconds"]
+                elif _ok(plain):
+                    ratio = args.limit / plain["seconds"]    # at least this
+                else:
+                    ratio = None                            # both over the limit: unknown
+                if ratio is not None:
+                    worst = ratio if worst is None else max(worst, ratio)
+            measurements.append(row)
     finally:
         shutil.rmtree(packs_root, ignore_errors=True)
     print()
-    print("host s: launch + run_until_settled (launch s: the launch part); plain s: spec + conductor +")
-    print("driver loop; ser s: the same with deserialize()/serialize() around every conductor call;")
-    print("cpu h/p: the same ratio in process CPU time (all threads), less sensitive to other load;")
-    print("RSS: peak of the case's process (interpreter and imports included); setup s: Session(home).")
-    if worst:
+    print("host s: launch + run_until_settled (launch s: its launch part, which includes Orquesta's")
+    print("  spec.inspect()); plain s: WorkflowSpec + WorkflowConductor + driver loop; cpu h/p: host/plain")
+    print("  in process CPU time (all threads; less sensitive to other load on the machine); insp s:")
+    print("  WorkflowSpec(...).inspect() alone, timed apart in the plain process (not in plain s).")
+    if show_ser:
+        print("ser s: the plain driver with deserialize()/serialize() around every conductor call.")
+    if "skip" in modes:
+        print("skip s: the plain driver calling get_next_tasks() after an item event only when it")
+        print("  completed its task.")
+    print("MB: peak RSS of the case's process (interpreter and imports included); setup s: Session(home).")
+    if worst is not None:
         print("target host/plain <= %.1fx: worst %.2fx -> %s"
               % (TARGET_RATIO, worst, "met" if worst <= TARGET_RATIO else "NOT met"))
     if args.json:

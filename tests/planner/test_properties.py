@@ -116,4 +116,3 @@ def test_orquesta_runs_each_planned_task_once_and_only_what_the_plan_says(data, 
     assert {task for task, _, _ in added} <= expected
     if not any(j.blocked for j in plan.joins):
         assert {task for task, _, _ in added} == expected
-        assert run.conductor.get_workflow_status() == "succeeded"

@@ -31,6 +31,7 @@ LOG = logging.getLogger("wfops.api")
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 9101
 MAX_BODY_BYTES = int(os.environ.get("WFOPS_API_MAX_BODY", str(1024 * 1024)))
+MAX_DRAIN_BYTES = 16 * 1024 * 1024
 PREFIXES = ("/api/v1", "/v1")
 # Reachable without an API key: nothing in them is private.
 PUBLIC_PATHS = ("", "/openapi.json")
@@ -118,7 +119,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
             return b"", fault(400, 'Invalid Content-Length header "%s".' % length_text)
         if length > MAX_BODY_BYTES:
-            self.close_connection = True  # the unread body must not be taken for a request
+            # Drained (up to a bound) rather than left unread, so that the client, still
+            # sending, gets the answer instead of a reset connection; never kept.
+            if length <= MAX_DRAIN_BYTES:
+                remaining = length
+                while remaining > 0:
+                    chunk = self.rfile.read(min(remaining, 65536))
+                    if not chunk:
+                        break
+                    remaining -= len(chunk)
+            self.close_connection = True
             return b"", fault(413, "Request body too large: %d bytes; the limit is %d bytes."
                               % (length, MAX_BODY_BYTES))
         body = self.rfile.read(length)

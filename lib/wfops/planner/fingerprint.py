@@ -9,6 +9,8 @@ from typing import Any
 
 from wfops import errors
 
+_UNSET = (None, "null")
+
 
 def item_statuses(run_state: Mapping[str, Any]) -> dict[int, list[str | None]]:
     """``{sequence index: [item status, ...]}`` from the host's ``items``, completed by
@@ -19,17 +21,17 @@ def item_statuses(run_state: Mapping[str, Any]) -> dict[int, list[str | None]]:
     tasks = run_state.get("tasks") or {}
     for staged in run_state.get("staged") or []:
         if staged.get("items"):
-            index = tasks.get("%s__r%s" % (staged["id"], staged["route"]))
+            index = tasks.get("%s__r%s" % (staged["id"], staged.get("route", 0)))
             if index is not None:
-                result[index] = [_item_status(i) for i in staged["items"]]
-    for key, statuses in (run_state.get("items") or {}).items():
-        result[int(key)] = [_item_status(s) for s in statuses]
+                result[index] = [_status(i) for i in staged["items"]]
+    for key, items in (run_state.get("items") or {}).items():
+        result[int(key)] = [None if s in _UNSET else _status(s) for s in items]
     return result
 
 
-def _item_status(item: Any) -> str | None:
+def _status(item: Any) -> str | None:
     status = item.get("status") if isinstance(item, Mapping) else item
-    return None if status in (None, "null") else status
+    return None if status in _UNSET else status
 
 
 def fingerprint(run_state: Mapping[str, Any]) -> str:
@@ -37,15 +39,16 @@ def fingerprint(run_state: Mapping[str, Any]) -> str:
     workflow status; each sequence entry's task, route and status; item statuses; the
     number of re-runs; each staged entry's task, route, readiness and item statuses.
     Contexts, logs and results are left out. O(V + items)."""
+    sequence = run_state.get("sequence") or []
+    items = item_statuses(run_state)
     canonical = {
         "status": run_state.get("status"),
-        "sequence": [
-            [e["id"], e.get("route", 0), e.get("status")] for e in run_state.get("sequence") or []
-        ],
-        "items": {str(k): v for k, v in sorted(item_statuses(run_state).items())},
+        "sequence": [[e["id"], e.get("route", 0), e.get("status")] for e in sequence],
+        # Keyed by sequence index, in index order.
+        "items": [[i, items[i]] for i in sorted(items)],
         "reruns": len(run_state.get("reruns") or []),
         "staged": [
-            [s["id"], s.get("route", 0), bool(s.get("ready")), [_item_status(i) for i in s.get("items") or []]]
+            [s["id"], s.get("route", 0), bool(s.get("ready")), [_status(i) for i in s.get("items") or ()]]
             for s in run_state.get("staged") or []
         ],
     }
