@@ -23,4 +23,6 @@ def work(tmp_path):
     """A directory for markers and the side-effect log: (dir, log path)."""
     d = tmp_path / "work"
     d.mkdir()
-    return d, d / "log.txt"
+    yield d, d / "log.txt"
+    for hold in d.glob("hold.*"):  # never leave a held task waiting after a failed test
+        hold.unlink()

@@ -146,7 +146,6 @@ class Server:
             "ST2_AUTH_URL": "http://127.0.0.1:%d/auth" % self.port,
             "ST2_STREAM_URL": "http://127.0.0.1:%d/stream" % self.port,
             "ST2_CLI_SKIP_CONFIG": "1",
-            "ST2_CONFIG_FILE": str(self.home / "no-st2-config"),
             "HOME": str(self.home),
             "TERM": "dumb",  # no colours
         })

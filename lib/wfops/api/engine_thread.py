@@ -36,6 +36,7 @@ class EngineThread(threading.Thread):
         self.started_ok = threading.Event()
         self.start_error: BaseException | None = None
         self.engine_id: str | None = None
+        self.left_running = 0
 
     # -- called from other threads ------------------------------------------------------
 
@@ -79,8 +80,10 @@ class EngineThread(threading.Thread):
                 self._guard(engine.step, STEP_TIMEOUT_SECONDS)
         finally:
             self._fail_pending()
+            self.left_running = len(engine.actions)
             try:
-                # Running actions are not waited for: the next engine adopts their trees.
+                # Running actions are not waited for: the next engine adopts their trees
+                # (and records those actions as abandoned).
                 self.session.close(wait=False)
             except Exception:  # noqa: BLE001
                 LOG.exception("closing the engine failed")

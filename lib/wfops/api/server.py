@@ -231,6 +231,15 @@ def serve(session, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> int:
         server.server_close()
         engine_thread.stop()
         engine_thread.join(timeout=30)
+    if engine_thread.left_running:
+        # The action threads of the engine's pool would keep the interpreter alive until
+        # their actions end; their trees are the next engine's to adopt.
+        print("wfops serve: stopped with %d action(s) still running; the next wfops engine "
+              "adopts their executions." % engine_thread.left_running, file=sys.stderr)
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
     return 0
 
 

@@ -80,6 +80,13 @@ def build_parser() -> argparse.ArgumentParser:
     rerun.add_argument("--format", choices=["text", "json", "dot"], default="text",
                        help="how --dry-run prints the plan")
 
+    context = execution.add_parser("context", help="show what a task saw and did")
+    context.add_argument("id")
+    context.add_argument("task")
+    context.add_argument("--route", type=int)
+    context.add_argument("--item", type=int)
+    context.add_argument("-j", "--json", action="store_true")
+
     audit = execution.add_parser("audit", help="list the operations recorded on an execution")
     audit.add_argument("id")
     audit.add_argument("-j", "--json", action="store_true")
@@ -306,6 +313,18 @@ def _rerun_from_tasks(session, args, original: dict, overrides: dict) -> int:
     return 0 if record["status"] == s.SUCCEEDED else 1
 
 
+def cmd_execution_context(session, args, parser) -> int:
+    from wfops.engine.task_context import task_context
+
+    record = session.get_execution(args.id)
+    view = task_context(session.store, record, args.task, route=args.route, item=args.item)
+    if args.json:
+        print(output.dump_json(view))
+    else:
+        print(output.render_task_context(view))
+    return 0
+
+
 def cmd_execution_audit(session, args, parser) -> int:
     record = session.get_execution(args.id)
     entries = session.store.operations(record["id"])
@@ -375,6 +394,7 @@ _HANDLERS = {
     ("execution", "cancel"): _lifecycle("cancel"),
     ("execution", "re-run"): cmd_execution_rerun,
     ("execution", "audit"): cmd_execution_audit,
+    ("execution", "context"): cmd_execution_context,
     ("action", "list"): cmd_action_list,
     ("action", "get"): cmd_action_get,
     ("engine", None): cmd_engine,

@@ -91,3 +91,25 @@ def render_list(views: list[dict]) -> str:
 
 def dump_json(value: Any) -> str:
     return json.dumps(value, indent=2, sort_keys=True, default=str)
+
+
+def render_task_context(view: dict) -> str:
+    skipped = " (skipped)" if view.get("skipped") else ""
+    lines = [
+        "task: %s[%s]" % (view["task"], view["route"]),
+        "status: %s%s" % (view["status"], skipped),
+        "task_execution: %s" % view["task_execution"],
+        "led to by: %s" % (", ".join("%s[%s] (%s)" % (p["task"], p["route"], p["status"])
+                                      for p in view["led_to_by"]) or "the workflow's start"),
+        "context:\n" + _block(view["context"]),
+    ]
+    if "items" in view:
+        for item in view["items"]:
+            lines.append("item %d: %s" % (item["item"], item["status"]))
+            lines.append("  input:\n" + _block(item["input"], indent="    "))
+            lines.append("  result:\n" + _block(item["result"], indent="    "))
+    else:
+        lines.append("input:\n" + _block(view.get("input")))
+        lines.append("result:\n" + _block(view.get("result")))
+    lines.append("published:\n" + _block(view.get("published")))
+    return "\n".join(lines)

@@ -338,7 +338,7 @@ class Engine:
             }
             self.store.insert_task_execution(record)
             live.task_records[index] = {"id": record["id"], "status": record["status"]}
-        if entry["op"] in ("task", "item", "status", "rerun"):
+        if entry["op"] in ("task", "item", "status", "rerun", "skip"):
             for index, task_state in enumerate(sequence):
                 known = live.task_records[index]
                 status = task_state.get("status") or s.REQUESTED
@@ -346,6 +346,10 @@ class Engine:
                     fields: dict[str, Any] = {"status": status}
                     if status in s.COMPLETED:
                         fields["end_timestamp"] = now
+                        fields["published"] = self._published(live, task_state)
+                        if task_state.get("skipped"):
+                            fields["skipped"] = 1
+                            fields["result"] = entry.get("result")
                         if entry["op"] == "item" and entry["task"] == task_state["id"]:
                             from wfops.engine.journal import items_key
 
@@ -356,6 +360,16 @@ class Engine:
                             fields["result"] = entry.get("result")
                     self.store.update_task_execution(known["id"], **fields)
                     known["status"] = status
+
+    @staticmethod
+    def _published(live: LiveWorkflow, task_state: dict) -> dict:
+        """What a completed task's transitions published (their new context entries)."""
+        contexts = live.jc.conductor.workflow_state.contexts
+        published: dict = {}
+        for index in (task_state.get("ctxs", {}).get("out") or {}).values():
+            if 0 <= index < len(contexts):
+                published.update(contexts[index])
+        return published
 
     def task_record_id(self, live: LiveWorkflow, task_id: str, route: int) -> str | None:
         index = live.jc.conductor._get_task_state_idx(task_id, route)

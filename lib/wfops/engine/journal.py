@@ -14,7 +14,9 @@ next       ``get_next_tasks()``
 task       ``update_task_state`` with an action execution event
 item       ``update_task_state`` with a with-items item event
 rerun      ``request_workflow_rerun`` with ``[task, route, reset_items]`` requests
-restage    set chosen with-items items back to not-run (item selection)
+restage    set exactly the chosen with-items items to not-run (item selection)
+context    merge values into a staged task's inbound context (changed context)
+skip       complete a staged task as succeeded with a supplied result (skip)
 output     ``render_workflow_output()``
 =========  ==================================================================
 """
@@ -124,30 +126,85 @@ class JournaledConductor:
         ]
         self.conductor.request_workflow_rerun(task_requests=task_requests)
 
-    def _restage(self, entry: dict) -> None:
-        """Mark chosen items of a with-items task as not run, so they are scheduled again."""
+    def _stage_for_items(self, task_id: str, route: int) -> dict:
+        """The staged entry of a with-items task, re-created when Orquesta dropped it (it
+        does once such a task succeeded)."""
         state = self.conductor.workflow_state
-        staged = state.get_staged_task(entry["task"], entry["route"])
+        staged = state.get_staged_task(task_id, route)
         if staged is None:
-            task_entry = self.conductor.get_task_state_entry(entry["task"], entry["route"])
+            task_entry = self.conductor.get_task_state_entry(task_id, route)
             staged = state.add_staged_task(
-                entry["task"],
-                entry["route"],
-                ctxs=list(task_entry["ctxs"]["in"]),
-                prev=dict(task_entry["prev"]),
-                ready=True,
+                task_id, route, ctxs=list(task_entry["ctxs"]["in"]),
+                prev=dict(task_entry["prev"]), ready=True,
             )
-        count = entry["count"]
-        current = staged.get("items") or []
-        item_statuses = [
-            dict(current[i]) if i < len(current) else {"status": orquesta_statuses.SUCCEEDED}
-            for i in range(count)
+        return staged
+
+    def _restage(self, entry: dict) -> None:
+        """Run exactly ``indices`` of a with-items task again; every other item keeps the
+        status it had (``statuses``)."""
+        staged = self._stage_for_items(entry["task"], entry["route"])
+        chosen = set(entry["indices"])
+        staged["items"] = [
+            {"status": orquesta_statuses.UNSET if i in chosen else status}
+            for i, status in enumerate(entry["statuses"])
         ]
-        for index in entry["indices"]:
-            item_statuses[index] = {"status": orquesta_statuses.UNSET}
-        staged["items"] = item_statuses
         staged.pop("completed", None)
         staged["ready"] = True
+        task_entry = self.conductor.get_task_state_entry(entry["task"], entry["route"])
+        if task_entry is not None:
+            task_entry.pop("term", None)
+
+    def _context(self, entry: dict) -> None:
+        """Merge ``values`` over the inbound context of a staged task (and of the task
+        state Orquesta already added for it): a new context entry, last in merge order."""
+        state = self.conductor.workflow_state
+        state.contexts.append(dict(entry["values"]))
+        index = len(state.contexts) - 1
+        staged = state.get_staged_task(entry["task"], entry["route"])
+        if staged is not None:
+            staged["ctxs"]["in"] = list(staged["ctxs"]["in"]) + [index]
+        task_entry = self.conductor.get_task_state_entry(entry["task"], entry["route"])
+        if task_entry is not None and task_entry.get("status") is None:
+            task_entry["ctxs"]["in"] = list(task_entry["ctxs"]["in"]) + [index]
+
+    def _skip(self, entry: dict):
+        """Complete a staged task as succeeded with ``result``, without running it. Its
+        transitions are evaluated against that result; ``publish`` values replace what
+        those transitions would publish."""
+        task_id, route = entry["task"], entry["route"]
+        overrides = entry.get("publish") or {}
+        task_spec = self.conductor.spec.tasks.get_task(task_id)
+        saved = []
+        for transition in getattr(task_spec, "next") or []:
+            publish = transition.spec.get("publish")
+            saved.append((transition, publish))
+            if overrides and publish:
+                transition.spec["publish"] = [
+                    {name: overrides[name]} if name in overrides else {name: value}
+                    for item in publish for name, value in item.items()
+                ]
+            missing = [n for n in overrides if n not in {k for item in publish or [] for k in item}]
+            if missing and (transition.spec.get("do")):
+                transition.spec["publish"] = list(transition.spec.get("publish") or []) + [
+                    {name: overrides[name]} for name in missing
+                ]
+        try:
+            staged = self.conductor.workflow_state.get_staged_task(task_id, route)
+            if staged is not None:
+                staged.pop("items", None)
+            self.conductor.update_task_state(task_id, route, events.ActionExecutionEvent(orquesta_statuses.RUNNING))
+            task_state = self.conductor.update_task_state(
+                task_id, route,
+                events.ActionExecutionEvent(orquesta_statuses.SUCCEEDED, result=entry.get("result")),
+            )
+        finally:
+            for transition, publish in saved:
+                if publish is None:
+                    transition.spec.pop("publish", None)
+                else:
+                    transition.spec["publish"] = publish
+        task_state["skipped"] = True
+        return task_state
 
     def _output(self, entry: dict) -> None:
         self.conductor.render_workflow_output()
@@ -170,6 +227,8 @@ _HANDLERS = {
     "item": JournaledConductor._item,
     "rerun": JournaledConductor._rerun,
     "restage": JournaledConductor._restage,
+    "context": JournaledConductor._context,
+    "skip": JournaledConductor._skip,
     "output": JournaledConductor._output,
 }
 

@@ -25,7 +25,9 @@ def item_statuses(run_state: Mapping[str, Any]) -> dict[int, list[str | None]]:
             if index is not None:
                 result[index] = [_status(i) for i in staged["items"]]
     for key, items in (run_state.get("items") or {}).items():
-        result[int(key)] = [None if s in _UNSET else _status(s) for s in items]
+        result[int(key)] = [
+            None if s in _UNSET else s if isinstance(s, str) else _status(s) for s in items
+        ]
     return result
 
 
@@ -34,13 +36,17 @@ def _status(item: Any) -> str | None:
     return None if status in _UNSET else status
 
 
-def fingerprint(run_state: Mapping[str, Any]) -> str:
+def fingerprint(
+    run_state: Mapping[str, Any], items: dict[int, list[str | None]] | None = None
+) -> str:
     """sha256 (hex) of a canonical JSON of what any operation on the run changes: the
     workflow status; each sequence entry's task, route and status; item statuses; the
     number of re-runs; each staged entry's task, route, readiness and item statuses.
-    Contexts, logs and results are left out. O(V + items)."""
+    Contexts, logs and results are left out. ``items`` is ``item_statuses(run_state)``
+    when the caller has it already. O(V + items)."""
     sequence = run_state.get("sequence") or []
-    items = item_statuses(run_state)
+    if items is None:
+        items = item_statuses(run_state)
     canonical = {
         "status": run_state.get("status"),
         "sequence": [[e["id"], e.get("route", 0), e.get("status")] for e in sequence],

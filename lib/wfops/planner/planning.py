@@ -70,15 +70,16 @@ def plan_rerun(
     if request.parameters and not request.from_beginning:
         problems.append(PARAMETERS_WITH_TASKS)
 
+    items = item_statuses(run_state)
     plan = Plan(
         execution_id=execution_id,
         mode=FROM_BEGINNING if request.from_beginning else FROM_TASKS,
         workflow_status=status,
         request=request.to_dict(),
-        fingerprint=fingerprint(run_state),
+        fingerprint=fingerprint(run_state, items),
     )
     if not request.from_beginning:
-        planner = _Planner(SpecGraph.build(spec), RunGraph(run_state), run_state, execution_id)
+        planner = _Planner(SpecGraph.build(spec), RunGraph(run_state), run_state, items, execution_id)
         planner.plan(request, plan, problems)
     collect(problems, PlanError)
     return plan
@@ -88,11 +89,17 @@ class _Planner:
     """The steps of one planning, sharing the spec graph, the run graph and the problems."""
 
     def __init__(
-        self, spec: SpecGraph, run: RunGraph, run_state: Mapping[str, Any], execution_id: str
+        self,
+        spec: SpecGraph,
+        run: RunGraph,
+        run_state: Mapping[str, Any],
+        items: dict[int, list[str | None]],
+        execution_id: str,
     ):
         self.spec = spec
         self.run = run
         self.run_state = run_state
+        self.items = items
         self.execution_id = execution_id
 
     def plan(self, request: RerunRequest, plan: Plan, problems: list[str]) -> None:
@@ -247,7 +254,6 @@ class _Planner:
         by_name: dict[str, list[TaskRef]] = {}
         for ref in no_reset:
             by_name.setdefault(ref.name, []).append(ref)
-        item_map = None
         for index in kept:
             task, route = run.task(index), run.route(index)
             keep_items = any(r.covers(TaskRef(task, route)) for r in by_name.get(task, ()))
@@ -255,9 +261,7 @@ class _Planner:
             if self.spec.has_items(task):
                 entry.items = ITEMS_ABENDED if keep_items else ITEMS_ALL
                 if keep_items:
-                    if item_map is None:
-                        item_map = item_statuses(self.run_state)
-                    items = item_map.get(index)
+                    items = self.items.get(index)
                     if items is None:
                         plan.warnings.append(
                             "The item statuses of %s are unknown: Orquesta will re-run the "

@@ -19,7 +19,7 @@ from wfops.store import schema
 _JSON_COLUMNS = {
     "executions": ("parameters", "result", "context", "log"),
     "workflow_executions": ("input", "parent_context", "snapshot"),
-    "task_executions": ("prev", "context", "result"),
+    "task_executions": ("prev", "context", "result", "published"),
     "operations": ("request", "plan", "outcome"),
     "commands": ("payload", "response"),
 }

@@ -85,6 +85,7 @@ STATEMENTS = [
         prev TEXT NOT NULL,
         context TEXT NOT NULL,
         result TEXT,
+        published TEXT,
         skipped INTEGER NOT NULL DEFAULT 0,
         start_timestamp TEXT NOT NULL,
         end_timestamp TEXT,
