@@ -76,6 +76,11 @@ def plan_for(store, execution: dict, payload: dict, conductor=None):
         failed=bool(payload.get("failed")),
         force=bool(payload.get("force")),
         parameters=payload.get("parameters") or None,
+        items=payload.get("items") or None,
+        context=payload.get("context") or None,
+        skips=list(payload.get("skip") or []),
+        results=payload.get("result") or None,
+        publish=payload.get("publish") or None,
     )
     state = run_state(store, wf["id"], jc.conductor)
     return planner.plan_rerun(spec, state, request, execution_id=execution["id"])
@@ -140,7 +145,16 @@ def apply_rerun(engine, execution_id: str, payload: dict) -> dict:
             "unstage": [list(u) for u in plan.unstage],
             "stale_branches": [list(b) for b in plan.stale_branches],
         })
-        audit(store, original["id"], context["user"], "re-run", _request_as_given(payload),
+        for selection in getattr(plan, "item_selections", []):
+            engine._journal(live, {"op": "restage", "task": selection.task, "route": selection.route,
+                                   "indices": list(selection.indices), "statuses": list(selection.statuses)})
+        for override in getattr(plan, "contexts", []):
+            engine._journal(live, {"op": "context", "task": override.task, "route": override.route,
+                                   "values": override.values})
+        for skip in getattr(plan, "skips", []):
+            _apply_skip(engine, live, skip, new_id)
+        operation = "skip" if getattr(plan, "skips", []) and not payload.get("tasks") else "re-run"
+        audit(store, original["id"], context["user"], operation, _request_as_given(payload),
               plan=plan_data, outcome={"execution": new_id}, comment=payload.get("comment"))
         audit(store, new_id, context["user"], "created-by-re-run", _request_as_given(payload),
               plan=plan_data, outcome={"from": original["id"]}, comment=payload.get("comment"))
@@ -148,6 +162,34 @@ def apply_rerun(engine, execution_id: str, payload: dict) -> dict:
     return {"id": new_id, "status": store.get_execution(new_id)["status"], "plan": plan_data}
 
 
+def _apply_skip(engine, live, skip, execution_id: str) -> None:
+    """Record a skipped task: succeeded with the supplied result, marked skipped, with a
+    child execution (no action runs) so that st2-style listings show it."""
+    engine._journal(live, {"op": "skip", "task": skip.task, "route": skip.route,
+                           "result": skip.result, "publish": dict(skip.publish or {})})
+    task_execution = engine.task_record_id(live, skip.task, skip.route)
+    spec = live.jc.conductor.spec.tasks.get_task(skip.task)
+    ref = getattr(spec, "action", None) or "core.noop"
+    try:
+        action = engine.registry.get(ref)
+    except errors.WfopsError:
+        action = engine.registry.get("core.noop")
+    record_id = ids.new_id()
+    context = {
+        "user": engine.user,
+        "parent": {"execution_id": execution_id},
+        "skipped": True,
+        "orquesta": {
+            "workflow_execution_id": live.wf_id, "task_execution_id": task_execution,
+            "task_id": task_execution, "task_name": skip.task, "task_route": skip.route, "item_id": None,
+        },
+    }
+    engine._insert_execution(record_id, action, {}, context, parent=execution_id, root=live.root,
+                             task_execution=task_execution, status=s.SUCCEEDED)
+    engine.store.update_execution(record_id, result=skip.result, end_timestamp=engine.store.get_execution(record_id)["start_timestamp"])
+
+
 def _request_as_given(payload: dict) -> dict:
-    keep = ("tasks", "no_reset", "failed", "force", "parameters", "fingerprint")
+    keep = ("tasks", "no_reset", "failed", "force", "parameters", "fingerprint", "items", "context",
+            "skip", "result", "publish")
     return {k: payload[k] for k in keep if payload.get(k) not in (None, [], False)}

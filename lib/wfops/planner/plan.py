@@ -29,7 +29,7 @@ class PlanError(WfopsError):
     """The re-run request cannot be planned; ``problems`` lists every reason."""
 
 
-@dataclass
+@dataclass(slots=True)
 class RerunTask:
     """A task execution that will re-run."""
 
@@ -46,7 +46,7 @@ class RerunTask:
         return "%s[%d]" % (self.task, self.route)
 
 
-@dataclass
+@dataclass(slots=True)
 class Dropped:
     """A requested task execution that will not be handed to Orquesta, and why."""
 
@@ -58,7 +58,7 @@ class Dropped:
     covered_by: str  # "task[route]" of the execution that makes this one unnecessary
 
 
-@dataclass
+@dataclass(slots=True)
 class DownstreamTask:
     """A task expected to run afresh after the re-run (spec-graph reachability)."""
 
@@ -68,7 +68,7 @@ class DownstreamTask:
     ran_before: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class ContinuingTask:
     """An execution of the old run, left in place by the re-run, whose true transitions
     triggered nothing yet: the re-run continues it (R8). ``terminal`` is Orquesta's mark
@@ -82,7 +82,7 @@ class ContinuingTask:
     terminal: bool = True
 
 
-@dataclass
+@dataclass(slots=True)
 class JoinBranch:
     task: str
     state: str  # SATISFIED, RERUN or BLOCKED
@@ -90,7 +90,7 @@ class JoinBranch:
     include: list[str] = field(default_factory=list)  # tasks to add to unblock it
 
 
-@dataclass
+@dataclass(slots=True)
 class JoinCheck:
     """A join downstream of the re-run and what each inbound branch will bring (R9)."""
 

@@ -32,6 +32,11 @@ class SpecGraph:
     def __init__(self, graph: nx.MultiDiGraph, task_names: Iterable[str]):
         self.graph = graph
         self.task_names = frozenset(task_names)
+        # Plain lookups for the per-task questions the planner asks thousands of times.
+        nodes = graph.nodes
+        self._items = frozenset(n for n, on in nodes(data="items") if on)
+        self._commands = frozenset(n for n, on in nodes(data="command") if on)
+        self._barriers = {n: b for n, b in nodes(data="barrier") if b is not None}
 
     @classmethod
     def build(cls, spec: SpecLike) -> SpecGraph:
@@ -50,15 +55,16 @@ class SpecGraph:
     @classmethod
     def from_definition(cls, definition: Mapping[str, Any]) -> SpecGraph:
         """Read an Orquesta native workflow definition (its ``tasks``)."""
-        graph = nx.MultiDiGraph()
         tasks: Mapping[str, Any] = definition.get("tasks") or {}
+        nodes: dict[str, dict[str, Any]] = {}
+        edges: list[tuple[str, str, dict[str, Any]]] = []
         for name, task in tasks.items():
             task = task or {}
             attrs: dict[str, Any] = {"items": task.get("with") is not None, "command": False}
             join = task.get("join")
             if join is not None:
                 attrs["barrier"] = "*" if join == "all" else join
-            graph.add_node(name, **attrs)
+            nodes[name] = attrs
         for name, task in tasks.items():
             for ref, transition in enumerate((task or {}).get("next") or []):
                 # A transition without "do" continues (Orquesta's default).
@@ -69,9 +75,12 @@ class SpecGraph:
                 for target in targets:
                     if target == "retry":
                         continue
-                    if target not in graph:
-                        graph.add_node(target, items=False, command=target in ENGINE_COMMANDS)
-                    graph.add_edge(name, target, criteria=[condition] if condition else [], ref=ref)
+                    if target not in nodes:
+                        nodes[target] = {"items": False, "command": target in ENGINE_COMMANDS}
+                    edges.append((name, target, {"criteria": [condition] if condition else [], "ref": ref}))
+        graph = nx.MultiDiGraph()
+        graph.add_nodes_from(nodes.items())
+        graph.add_edges_from(edges)
         return cls(graph, tasks.keys())
 
     def has_task(self, name: str) -> bool:
@@ -79,14 +88,14 @@ class SpecGraph:
         return name in self.task_names
 
     def has_items(self, name: str) -> bool:
-        return bool(self.graph.nodes[name].get("items")) if name in self.graph else False
+        return name in self._items
 
     def is_command(self, name: str) -> bool:
-        return bool(self.graph.nodes[name].get("command")) if name in self.graph else False
+        return name in self._commands
 
     def barrier(self, name: str) -> str | int | None:
         """``"*"``, a count, or ``None`` for a task that is not a join."""
-        return self.graph.nodes[name].get("barrier") if name in self.graph else None
+        return self._barriers.get(name)
 
     def inbound(self, name: str) -> list[str]:
         """Distinct tasks with a transition into ``name``, sorted. O(in-degree)."""

@@ -1,0 +1,189 @@
+"""The Mistral "resume" use cases (rules E1 to E8) end to end on the embedded host:
+changed context, selected items, skip with a supplied result, requirement checks, the task
+context view and the audit trail."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import log_lines, tasks_of, wait_for
+
+
+def _run(wfops, workdir, ref, *params, fail=()):
+    d, log = workdir
+    for marker in fail:
+        (d / ("fail." + marker)).touch()
+    view, done = wfops.json("run", ref, "log=%s" % log, "dir=%s" % d, *params)
+    for marker in fail:
+        (d / ("fail." + marker)).unlink()
+    return view
+
+
+def _new(log, before):
+    return log_lines(log)[len(before):]
+
+
+def test_e1_resume_from_a_manual_pause(wfops, workdir):
+    d, log = workdir
+    process = wfops.popen("run", "examples.sequential", "log=%s" % log, "dir=%s" % d, "sleep=1")
+    wait_for(lambda: log_lines(log) == ["task1"], timeout=30)
+    ex = wfops.json("execution", "list")[0][0]["id"]
+    assert wfops.run("execution", "pause", ex).returncode == 0
+    wfops.wait_status(ex, {"paused"})
+    assert wfops.run("execution", "resume", ex).returncode == 0
+    assert wfops.wait_status(ex, {"succeeded", "failed"})["status"] == "succeeded"
+    assert log_lines(log) == ["task1", "task2", "task3"]
+
+
+def test_e2_rerun_a_failed_task_with_a_changed_context(wfops, workdir):
+    d, log = workdir
+    first = _run(wfops, workdir, "examples.context_demo")
+    assert first["status"] == "failed"
+    assert log_lines(log) == ["task1", "task2:bad"]
+    view, done = wfops.json("execution", "re-run", first["id"], "--context", "task2", "target=good")
+    assert done.returncode == 0, done.stderr
+    assert view["status"] == "succeeded"
+    # task2's input was rendered again from the changed context; task3 saw what it published.
+    assert _new(log, ["task1", "task2:bad"]) == ["task2:good", "task3:token-good"]
+    assert view["result"]["output"]["token"] == "token-good"
+    seen = wfops.json("execution", "context", view["id"], "task2")[0]
+    assert seen["context"]["target"] == "good"
+    assert "good" in seen["input"]["cmd"]
+
+
+def test_e2_context_override_for_a_task_not_in_the_request_is_refused(wfops, workdir):
+    d, log = workdir
+    first = _run(wfops, workdir, "examples.context_demo")
+    done = wfops.run("execution", "re-run", first["id"], "--tasks", "task2", "--context", "task3", "x=1")
+    assert done.returncode == 1
+    assert "task3" in done.stderr and "--context" in done.stderr
+
+
+def test_e3_rerun_selected_items(wfops, workdir):
+    d, log = workdir
+    first = _run(wfops, workdir, "examples.with_items", fail=["task1.1", "task1.3"])
+    before = log_lines(log)
+    view, done = wfops.json("execution", "re-run", first["id"], "--items", "task1", "1,3")
+    assert done.returncode == 0, done.stderr
+    assert view["status"] == "succeeded"
+    assert sorted(_new(log, before)) == ["task1:1", "task1:3"]
+    assert view["result"]["output"]["results"] == [0, 1, 2, 3, 4, 5], "the result list has all six"
+
+
+def test_e3_selected_items_run_whatever_their_status(wfops, workdir):
+    d, log = workdir
+    first = _run(wfops, workdir, "examples.with_items")
+    before = log_lines(log)
+    view, done = wfops.json("execution", "re-run", first["id"], "--items", "task1", "0,5")
+    assert view["status"] == "succeeded", done.stderr
+    assert sorted(_new(log, before)) == ["task1:0", "task1:5"]
+
+
+def test_e3_item_index_out_of_range(wfops, workdir):
+    d, log = workdir
+    first = _run(wfops, workdir, "examples.with_items", fail=["task1.1"])
+    done = wfops.run("execution", "re-run", first["id"], "--items", "task1", "1,9")
+    assert done.returncode == 1
+    assert "9" in done.stderr and "0 to 5" in done.stderr
+
+
+def test_e4_skip_a_failed_task_with_publish_and_continue(wfops, workdir):
+    d, log = workdir
+    first = _run(wfops, workdir, "examples.context_demo")
+    before = log_lines(log)
+    view, done = wfops.json("execution", "skip", first["id"], "task2", "--publish", "token=manual")
+    assert done.returncode == 0, done.stderr
+    assert view["status"] == "succeeded"
+    assert _new(log, before) == ["task3:manual"], "task2 did not run again; task3 used the value"
+    seen = wfops.json("execution", "context", view["id"], "task2")[0]
+    assert seen["status"] == "succeeded" and seen["skipped"] is True
+    audit = wfops.json("execution", "audit", first["id"])[0]
+    assert audit[-1]["operation"] == "skip"
+
+
+def test_e4_skip_with_a_supplied_result(wfops, workdir):
+    d, log = workdir
+    first = _run(wfops, workdir, "examples.context_demo")
+    before = log_lines(log)
+    view, done = wfops.json("execution", "re-run", first["id"], "--skip", "task2",
+                            "--result", "task2", '{"stdout": "token-from-result"}')
+    assert view["status"] == "succeeded", done.stderr
+    assert _new(log, before) == ["task3:token-from-result"]
+
+
+def test_e5_skip_missing_a_needed_variable_names_it(wfops, workdir):
+    d, log = workdir
+    first = _run(wfops, workdir, "examples.context_demo")
+    before = log_lines(log)
+    done = wfops.run("execution", "skip", first["id"], "task2")
+    assert done.returncode == 1
+    assert "token" in done.stderr and "result().stdout" in done.stderr
+    assert log_lines(log) == before
+    assert len(wfops.json("execution", "list")[0]) == 1, "nothing was created"
+
+
+def test_e5_two_failed_branches_of_a_join(wfops, workdir):
+    d, log = workdir
+    first = _run(wfops, workdir, "examples.parallel_join", fail=["task2", "task3"])
+    before = log_lines(log)
+    done = wfops.run("execution", "re-run", first["id"], "--tasks", "task2")
+    assert done.returncode == 1 and "task3" in done.stderr
+    view, done = wfops.json("execution", "re-run", first["id"], "--tasks", "task2", "--skip", "task3")
+    assert done.returncode == 0, done.stderr
+    assert view["status"] == "succeeded"
+    assert _new(log, before) == ["task2", "task4"]
+
+
+def test_e6_skipping_a_succeeded_or_never_run_task_is_refused(wfops, workdir):
+    d, log = workdir
+    first = _run(wfops, workdir, "examples.context_demo")
+    done = wfops.run("execution", "skip", first["id"], "task1")
+    assert done.returncode == 1
+    assert "task1" in done.stderr and "succeeded" in done.stderr and "--tasks task1" in done.stderr
+    done = wfops.run("execution", "skip", first["id"], "task3")
+    assert done.returncode == 1
+    assert "task3" in done.stderr and "never ran" in done.stderr
+
+
+def test_bad_input_for_extras(wfops, workdir):
+    d, log = workdir
+    first = _run(wfops, workdir, "examples.context_demo")
+    done = wfops.run("execution", "re-run", first["id"], "--skip", "task2", "--result", "task2", "{not json")
+    assert done.returncode == 1 and "not JSON" in done.stderr
+    done = wfops.run("execution", "re-run", first["id"], "--skip", "task2", "--tasks", "task2")
+    assert done.returncode == 1 and "task2" in done.stderr
+    assert len(wfops.json("execution", "list")[0]) == 1
+
+
+def test_e8_context_of_a_task_in_a_paused_workflow(wfops, workdir):
+    d, log = workdir
+    process = wfops.popen("run", "examples.sequential", "log=%s" % log, "dir=%s" % d, "sleep=1")
+    wait_for(lambda: log_lines(log) == ["task1"], timeout=30)
+    ex = wfops.json("execution", "list")[0][0]["id"]
+    assert wfops.run("execution", "pause", ex).returncode == 0
+    wfops.wait_status(ex, {"paused"})
+    seen, done = wfops.json("execution", "context", ex, "task1")
+    assert done.returncode == 0, done.stderr
+    assert seen["status"] == "succeeded"
+    assert seen["context"]["log"] == str(log)
+    assert seen["published"] == {"msg1": "task1"}
+    assert seen["result"]["stdout"] == "task1"
+    assert seen["led_to_by"] == []
+    done = wfops.run("execution", "context", ex, "task3")
+    assert done.returncode == 1 and "has not run" in done.stderr
+
+
+def test_e7_audit_entries_after_each_operation(wfops, workdir):
+    d, log = workdir
+    first = _run(wfops, workdir, "examples.context_demo")
+    second, done = wfops.json("execution", "re-run", first["id"], "--context", "task2", "target=good",
+                              "--comment", "fixed the target")
+    audit = wfops.json("execution", "audit", first["id"])[0]
+    entry = audit[-1]
+    assert entry["operation"] == "re-run"
+    assert entry["comment"] == "fixed the target"
+    assert entry["request"]["context"] == {"task2": {"target": "good"}}
+    assert entry["plan"]["rerun"], "the plan it resolved to is recorded"
+    assert entry["outcome"]["execution"] == second["id"]
+    created = wfops.json("execution", "audit", second["id"])[0]
+    assert created[0]["outcome"]["from"] == first["id"]
