@@ -118,6 +118,8 @@ class Engine:
         from wfops.parameters import validate_parameters
 
         action = self.registry.get(ref)
+        if not action.enabled:
+            raise errors.InvalidOperation('Unable to execute. Action "%s" is disabled.' % ref)
         params = validate_parameters(action, parameters)
         spec = None
         if action.runner_type == "orquesta":
@@ -523,12 +525,11 @@ class Engine:
         record = self.store.get_execution(execution_id)
         if record["status"] != s.DELAYED:
             return
-        if live.jc.status not in s.RUNNING_GROUP:
-            # Paused or canceled while delayed: the action never starts.
-            status = s.CANCELED if live.jc.status in (s.CANCELING, s.CANCELED) else s.PAUSED
-            if status == s.CANCELED:
-                self._deliver(Outcome(execution_id, s.CANCELED, None))
+        if live.jc.status in (s.CANCELING, s.CANCELED):
+            # Canceled while delayed: the action never starts.
+            self._deliver(Outcome(execution_id, s.CANCELED, None))
             return
+        # Running or pausing: a delayed task counts as active, so it runs like one.
         self._journal(live, self._event_entry(live, info["task"], info["route"], info["item"], info["count"], s.RUNNING))
         self._start_task_action(live, execution_id, action, params, info, task)
 
