@@ -40,7 +40,8 @@ def test_e2_rerun_a_failed_task_with_a_changed_context(wfops, workdir):
     first = _run(wfops, workdir, "examples.context_demo")
     assert first["status"] == "failed"
     assert log_lines(log) == ["task1", "task2:bad"]
-    view, done = wfops.json("execution", "re-run", first["id"], "--context", "task2", "target=good")
+    view, done = wfops.json("execution", "re-run", first["id"], "--tasks", "task2",
+                            "--context", "task2", "target=good")
     assert done.returncode == 0, done.stderr
     assert view["status"] == "succeeded"
     # task2's input was rendered again from the changed context; task3 saw what it published.
@@ -176,8 +177,8 @@ def test_e8_context_of_a_task_in_a_paused_workflow(wfops, workdir):
 def test_e7_audit_entries_after_each_operation(wfops, workdir):
     d, log = workdir
     first = _run(wfops, workdir, "examples.context_demo")
-    second, done = wfops.json("execution", "re-run", first["id"], "--context", "task2", "target=good",
-                              "--comment", "fixed the target")
+    second, done = wfops.json("execution", "re-run", first["id"], "--tasks", "task2", "--context", "task2",
+                              "target=good", "--comment", "fixed the target")
     audit = wfops.json("execution", "audit", first["id"])[0]
     entry = audit[-1]
     assert entry["operation"] == "re-run"

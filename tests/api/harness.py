@@ -148,6 +148,7 @@ class Server:
             "ST2_CLI_SKIP_CONFIG": "1",
             "HOME": str(self.home),
             "TERM": "dumb",  # no colours
+            "COLUMNS": "250",  # tables as wide as st2 wants them, whatever the terminal
         })
         if api_key:
             env["ST2_API_KEY"] = api_key

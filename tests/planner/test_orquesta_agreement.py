@@ -150,3 +150,28 @@ def test_unstage_drops_tasks_staged_by_replaced_executions():
     apply_plan(run, from_t0)
     drive(run)
     assert sorted(t for t, _, _ in run.executions()[3:]) == ["t0", "t1", "t3", "t4"]
+
+
+def test_hold_keeps_a_join_staged_by_a_replaced_branch_waiting():
+    # b and c start together; b succeeds and makes the join j ready, then c fails and the
+    # workflow fails before j starts. Re-running b must not let j start with the old b.
+    workflow = {
+        "version": 1.0,
+        "tasks": {
+            "a": {"action": "core.noop", "next": [{"when": "<% succeeded() %>", "do": ["b", "c", "j"]}]},
+            "b": {"action": "core.noop", "next": [{"when": "<% succeeded() %>", "do": "j"}]},
+            "c": {"action": "core.noop"},
+            "j": {"action": "core.noop", "join": "all"},
+        },
+    }
+    run = run_workflow(workflow, fail={"c"})
+    assert [(s["id"], s["ready"]) for s in run.state["staged"]] == [("j", True)]
+    plan = planned(run, ["b"])
+    assert (plan.unstage, plan.hold) == ([], [("j", 0)])
+
+    alone = run_workflow(workflow, fail={"c"})
+    alone.conductor.request_workflow_rerun([TaskRerunRequest("b", 0)])
+    assert drive(alone)[0] == [("b", 0), ("j", 0)]
+
+    apply_plan(run, plan)
+    assert drive(run) == [[("b", 0)], [("j", 0)]]

@@ -288,8 +288,8 @@ def test_r9_force_turns_the_blocked_join_into_a_warning():
     [join] = p.joins
     assert join.blocked is True
     assert [(b.task, b.state, b.reason, b.include) for b in join.branches] == [
-        ("task2", "rerun", None, []),
-        ("task3", "blocked", "failed", ["task3"]),
+        ("task2", "rerun", None, ()),
+        ("task3", "blocked", "failed", ("task3",)),
     ]
     assert p.warnings == [
         'Join "task4" waits for task3, which failed and is not in the request: add --tasks '
@@ -449,3 +449,41 @@ def test_request_extras_travel_with_the_plan_and_are_not_validated():
     assert rerun_refs(p) == ["task3[0]"]
     assert p.request["items"] == {"task3": [0]} and p.request["skips"] == ["task9"]
     assert RerunRequest.from_dict(p.request) == request
+
+
+def test_naming_only_replaced_executions_is_refused():
+    from orquesta.requests import TaskRerunRequest
+
+    from .orquesta_runs import rerun_and_finish
+
+    run = run_workflow(SPLIT, fail={"task5"})
+    rerun_and_finish(run, [TaskRerunRequest("task1", 0)], fail={"task5"})
+    assert str(refused(run, ["task5[1]"])) == (
+        "Nothing to re-run: task5[1] ran on a branch that the later re-run task5[3] replaced; "
+        "name the current executions instead."
+    )
+
+
+def test_r12_parameters_with_failed_are_refused():
+    run = run_workflow(SEQUENTIAL, fail={"task3"})
+    assert str(refused(run, failed=True, parameters={"x": 1})) == PARAMETERS_MESSAGE
+
+
+PARAMETERS_MESSAGE = "Parameters override is not supported when re-running task(s) for a workflow."
+
+
+def test_r9_blocked_branch_that_took_another_way():
+    definition = {
+        "version": 1.0,
+        "tasks": {
+            "task1": {"action": "core.noop", "next": [{"when": "<% succeeded() %>", "do": ["task2", "task3"]}]},
+            "task2": {"action": "core.noop", "next": [{"when": "<% succeeded() %>", "do": "task4"}]},
+            "task3": {"action": "core.noop", "next": [{"when": "<% failed() %>", "do": "task4"}]},
+            "task4": {"action": "core.noop", "join": "all"},
+        },
+    }
+    run = run_workflow(definition, fail={"task2"})
+    assert str(refused(run, ["task2"])) == (
+        'Join "task4" waits for task3, which did not take its transition to task4: add '
+        "--tasks task3 to re-run it."
+    )

@@ -44,10 +44,6 @@ DELAY_UNSUPPORTED = (
     'Delayed scheduling ("delay": %s ms) is not supported by wfops; nothing was created. '
     "Submit the request without a delay (or with 0)."
 )
-TASK_CONTEXT_NOT_IMPLEMENTED = (
-    "Task context (GET /executions/{id}/tasks/{task}/context, rule E8) is not implemented "
-    "by this wfops server yet."
-)
 
 MAX_INT = 2**31 - 1
 
@@ -178,7 +174,9 @@ class Api:
     def _json_body(request: Request, schema: dict) -> dict:
         text = request.body or b"{}"
         try:
-            body = json.loads(text.decode("utf-8"))
+            body = json.loads(text.decode("utf-8"), parse_constant=_no_constant, parse_float=_finite_float)
+        except RecursionError:
+            raise ApiError(400, "Failed to parse request body: it is nested too deeply.") from None
         except (UnicodeDecodeError, ValueError) as e:
             raise ApiError(400, "Failed to parse request body: %s" % e) from None
         found = schemas.problems(schema, body)
@@ -310,15 +308,27 @@ class Api:
         project = self._projection(request, resources.EXECUTION_EXCLUDABLE)
         parent = self._str_query(request, "parent")
         ascending = "sort_asc" in request.query and "sort_desc" not in request.query
+        user = self._str_query(request, "user") or None
+        after = _timestamp_query(self._str_query(request, "timestamp_gt"), "timestamp_gt")
+        before = _timestamp_query(self._str_query(request, "timestamp_lt"), "timestamp_lt")
+        filtered = bool(user or after or before)
         records, total = self.store.list_executions(
             status=self._str_query(request, "status") or None,
             action=self._str_query(request, "action") or None,
             top_level_only=parent == "null",
             parent=parent if parent and parent != "null" else None,
-            limit=limit,
-            offset=offset,
+            limit=None if filtered else limit,
+            offset=0 if filtered else offset,
             newest_first=not ascending,
         )
+        if filtered:
+            # Filters the store does not index: applied here, then the page is cut.
+            records = [r for r in records
+                       if (not user or (r["context"] or {}).get("user") == user)
+                       and (not after or _parse_timestamp(r["start_timestamp"]) > after)
+                       and (not before or _parse_timestamp(r["start_timestamp"]) < before)]
+            total = len(records)
+            records = records[offset:] if limit is None else records[offset:offset + limit]
         headers = {"X-Total-Count": str(total)}
         if limit is not None:
             headers["X-Limit"] = str(limit)
@@ -326,6 +336,11 @@ class Api:
 
     def get_execution(self, request: Request, id: str) -> Response:
         project = self._projection(request, resources.EXECUTION_EXCLUDABLE)
+        if id == "last" and self.store.get_execution(id) is None:  # as st2
+            records, _ = self.store.list_executions(limit=1)
+            if not records:
+                raise ApiError(400, "No executions found in the database")
+            return Response(200, project(self._doc(records[0])))
         return Response(200, project(self._doc(id)))
 
     def get_children(self, request: Request, id: str) -> Response:
@@ -341,13 +356,8 @@ class Api:
         if output_type not in ("all", "stdout", "stderr"):
             raise ApiError(400, 'Parameter "output_type" must be one of all, stdout, stderr.')
         streams = ("stdout", "stderr") if output_type == "all" else (output_type,)
-        records = [record] + self.store.tree_executions(record["root"])
-        seen, parts = set(), []
-        wanted = {record["id"]} | {d["id"] for d in self._descendants(record["id"])}
-        for r in records:
-            if r["id"] in seen or r["id"] not in wanted:
-                continue
-            seen.add(r["id"])
+        parts = []
+        for r in [record] + self._descendants(record["id"]):
             result = r.get("result")
             if isinstance(result, dict):
                 for stream in streams:
@@ -369,8 +379,38 @@ class Api:
         return Response(200, resources.audit_doc(self.registry, record, self.store.operations(record["id"])))
 
     def get_task_context(self, request: Request, id: str, task: str) -> Response:
-        self._execution(id)
-        raise ApiError(501, TASK_CONTEXT_NOT_IMPLEMENTED)
+        from wfops import masking
+        from wfops.engine.task_context import task_context
+        from wfops.planner import TaskRef
+
+        record = self._execution(id)
+        try:
+            ref = TaskRef.parse(task)
+        except ValueError as e:
+            raise ApiError(400, str(e)) from None
+        route = self._int_query(request, "route", ref.route)
+        item = self._int_query(request, "item", None)
+        if record["runner_type"] != "orquesta" or not record["context"].get("workflow_execution"):
+            raise ApiError(400, 'Execution "%s" is not a workflow execution; only workflow tasks have '
+                                "a context." % record["id"])
+        view = task_context(self.store, record, ref.name, route=route, item=item)
+        # Secrets: the workflow's secret inputs in the context, each action's in its input.
+        try:
+            view["context"] = masking.mask_secrets(self.registry.get(record["action_ref"]), view["context"])
+        except errors.ActionNotFound:
+            pass
+        holders = [(view, view.get("action_execution"))] + [(i, i.get("execution")) for i in view.get("items", [])]
+        for holder, execution_id in holders:
+            action_execution = self.store.get_execution(execution_id) if execution_id else None
+            if action_execution is None or not isinstance(holder.get("input"), dict):
+                continue
+            try:
+                spec = self.registry.get(action_execution["action_ref"])
+            except errors.ActionNotFound:
+                holder["input"] = {k: masking.MASKED_ATTRIBUTE_VALUE for k in holder["input"]}
+                continue
+            holder["input"] = masking.mask_secrets(spec, holder["input"])
+        return Response(200, view)
 
     # ================================================================================
     # Executions: running and operating
@@ -386,6 +426,7 @@ class Api:
         user = body.get("user") or self.session.user
         context = dict(body.get("context") or {})
         context.pop("re-run", None)
+        context["user"] = user
         parameters = body.get("parameters") or {}
 
         def launch() -> str:
@@ -518,6 +559,10 @@ class Api:
         plan = reruns.plan_for(self.store, original, payload)
         unsupported = [k for k, field_name in _EXTRAS.items()
                        if k in extras and not plan.request.get(field_name)]
+        if not unsupported and plan.mode != "from_tasks":
+            # Extras without tasks that the planner takes for a re-run from the beginning:
+            # it cannot carry them out, and the request must not run as if they were absent.
+            unsupported = sorted(extras)
         if unsupported:
             raise ApiError(501, 'The re-run option(s) %s are not supported by this wfops engine yet; '
                                 "nothing was changed." % ", ".join('"%s"' % k for k in unsupported))
@@ -535,6 +580,41 @@ class Api:
         return Response(201, doc)
 
 
+def _no_constant(name: str):
+    raise ValueError("%s is not valid JSON" % name)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError("number %s is out of range" % text)
+    return value
+
+
+def _parse_timestamp(text: str | None):
+    import datetime
+
+    if not text:
+        return None
+    value = text.strip().replace(" ", "T")
+    value = re.sub(r"(Z|\+00:?00|\+00)$", "", value)
+    for fmt in ("%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S"):
+        try:
+            return datetime.datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+    return None
+
+
+def _timestamp_query(text: str | None, name: str):
+    if not text:
+        return None
+    value = _parse_timestamp(text)
+    if value is None:
+        raise ApiError(400, 'Parameter "%s" is not a timestamp like "2000-01-01T12:00:00.000Z".' % name)
+    return value
+
+
 def _dedupe(values: list[str]) -> list[str]:
     seen: list[str] = []
     for value in values:
@@ -544,22 +624,26 @@ def _dedupe(values: list[str]) -> list[str]:
 
 
 def _extras_payload(extras: dict) -> dict:
-    """The resume extras for the engine, under the API's names and the planner request's
-    (``skips``, ``results``; ``result`` and ``publish`` of a single skip keyed by its task)."""
+    """The resume extras as the engine takes them (as ``wfops execution re-run`` sends
+    them): ``items`` {task: [index]}, ``context`` {task: {k: v}}, ``skip`` [task],
+    ``result`` {task: result}, ``publish`` {task: {k: v}}. With one skipped task, the API
+    also takes ``result`` as that task's result and ``publish`` as its {k: v}."""
     out = dict(extras)
     skips = list(extras.get("skip") or [])
-    if skips:
-        out["skips"] = skips
-    if "result" in extras:
-        result = extras["result"]
-        if len(skips) == 1 and not (isinstance(result, dict) and set(result) <= set(skips) and result):
-            out["results"] = {skips[0]: result}
-        else:
-            out["results"] = result
-    if "publish" in extras:
-        publish = extras["publish"]
-        keyed = isinstance(publish, dict) and publish and all(
-            k in skips and isinstance(v, dict) for k, v in publish.items())
-        if len(skips) == 1 and not keyed:
-            out["publish"] = {skips[0]: publish}
+    for name in ("result", "publish"):
+        if name not in extras:
+            continue
+        if not skips:
+            raise ApiError(400, '"%s" applies to skipped tasks: name them in "skip".' % name)
+        value = extras[name]
+        keyed = isinstance(value, dict) and bool(value) and set(value) <= set(skips) and (
+            name == "result" or all(isinstance(v, dict) for v in value.values()))
+        if len(skips) == 1 and not (keyed and set(value) == set(skips)):
+            if name == "publish" and not isinstance(value, dict):
+                raise ApiError(400, '"publish" must be an object of {key: value}.')
+            value = {skips[0]: value}
+        elif not keyed:
+            raise ApiError(400, 'With several skipped tasks, "%s" must be an object keyed by the '
+                                "skipped task names (%s)." % (name, ", ".join(skips)))
+        out[name] = value
     return out

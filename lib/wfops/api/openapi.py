@@ -180,10 +180,15 @@ def document() -> dict:
                           **_errors(404)},
         }},
         "/api/v1/executions/{id}/tasks/{task}/context": {"get": {
-            "summary": "wfops: a task's context (E8); not implemented yet (501).",
+            "summary": "wfops: what a task saw and did (E8): status, inbound context, rendered "
+                       "input, result (per item), published values, the task executions that led to it.",
             "operationId": "executions_task_context",
-            "parameters": [_ID, _path("task", "Task name, or name[route].")],
-            "responses": {"501": _ERROR_RESPONSE, **_errors(404)},
+            "parameters": [_ID, _path("task", "Task name, or name[route]."),
+                           _query("route", "The route (branch index) of the task.", {"type": "integer"}),
+                           _query("item", "One item of a with-items task.", {"type": "integer"})],
+            "responses": {"200": {"description": "The task's context (secrets masked)",
+                                  "content": {"application/json": {"schema": {"type": "object"}}}},
+                          **_errors(400, 404)},
         }},
     }
     return {
@@ -208,7 +213,7 @@ def document() -> dict:
             },
             "schemas": {
                 "Error": schemas.ERROR,
-                "Execution": EXECUTION_SCHEMA,
+                "Execution": _openapi_schema(EXECUTION_SCHEMA),
                 "ExecutionRequest": _openapi_schema(schemas.EXECUTION_REQUEST),
                 "ExecutionUpdate": _openapi_schema(schemas.EXECUTION_UPDATE),
                 "RerunRequest": _openapi_schema(schemas.RERUN_REQUEST),

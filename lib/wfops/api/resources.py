@@ -8,7 +8,6 @@ parameters (``wfops.views`` applies ``wfops.masking``); audit entries go through
 
 from __future__ import annotations
 
-import calendar
 import copy
 import datetime
 import hashlib
@@ -226,6 +225,3 @@ class _Missing:
 
 _MISSING = _Missing()
 
-
-def utc_now_epoch() -> int:
-    return calendar.timegm(datetime.datetime.now(datetime.timezone.utc).timetuple())

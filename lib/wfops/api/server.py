@@ -13,7 +13,6 @@ checked before anything else; request bodies are limited in size (413) and must 
 from __future__ import annotations
 
 import http.server
-import json
 import logging
 import os
 import signal
@@ -73,8 +72,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             response = self._respond(method)
         except Exception:  # noqa: BLE001 - a bug must not kill the connection silently
             LOG.exception("%s %s failed", method, self.path)
+            self.close_connection = True  # its body may be unread
             response = fault(500, "Internal Server Error")
-        self._send(method, response)
+        try:
+            self._send(method, response)
+        except OSError as e:  # the client went away
+            LOG.info("%s %s: the answer could not be sent: %s", method, self.path, e)
+            self.close_connection = True
 
     def _respond(self, method: str) -> Response:
         parts = urlsplit(self.path)
@@ -242,7 +246,3 @@ def serve(session, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> int:
         os._exit(0)
     return 0
 
-
-def dump(response: Response) -> str:
-    """A response as text (for debugging)."""
-    return "%d %s" % (response.status, json.dumps(response.body))

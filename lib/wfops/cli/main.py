@@ -352,6 +352,11 @@ def _print_plan(session, original: dict, plan, args) -> None:
         print(planner.render_dot(plan, reruns.state_for(session.store, original)))
     else:
         print(planner.render_text(plan))
+        extras = getattr(plan, "extras", None)
+        if extras:
+            from wfops.planner.extras import render_extras_text
+
+            print(render_extras_text(extras))
 
 
 def cmd_execution_skip(session, args, parser) -> int:

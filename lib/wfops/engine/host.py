@@ -340,6 +340,11 @@ class Engine:
             }
             self.store.insert_task_execution(record)
             live.task_records[index] = {"id": record["id"], "status": record["status"]}
+        if entry["op"] == "context":
+            index = live.jc.conductor._get_task_state_idx(entry["task"], entry["route"])
+            if index is not None and index in live.task_records:
+                inbound = live.jc.conductor.get_task_context(sequence[index]["ctxs"]["in"])
+                self.store.update_task_execution(live.task_records[index]["id"], context=inbound)
         if entry["op"] in ("task", "item", "status", "rerun", "skip"):
             for index, task_state in enumerate(sequence):
                 known = live.task_records[index]

@@ -120,6 +120,14 @@ class JournaledConductor:
                 state.staged.remove(staged)
         for task_id, route in entry.get("stale_branches", []):
             state.tasks.pop("%s__r%s" % (task_id, route), None)
+        for task, route, reset in entry["requests"]:
+            task_spec = self.conductor.spec.tasks.get_task(task)
+            if task_spec.has_items() and state.get_staged_task(task, route) is None:
+                # Orquesta 1.2.0 drops the staged entry of a with-items task that succeeded
+                # and then cannot re-run it; stage it again with its items' statuses.
+                staged = self._stage_for_items(task, route)
+                count = len(self.items.get(items_key(task, route)) or [])
+                staged["items"] = [] if reset else [{"status": orquesta_statuses.SUCCEEDED}] * count
         task_requests = [
             requests.TaskRerunRequest(task, route, reset_items=reset)
             for task, route, reset in entry["requests"]

@@ -35,7 +35,6 @@ def item_statuses(store, wf_id: str) -> dict[int, list[str]]:
 def run_state(store, wf_id: str, conductor) -> dict:
     """The planner's view of a workflow execution: Orquesta's state plus item statuses."""
     state = conductor.workflow_state.serialize()
-    state.pop("contexts", None)
     state["items"] = item_statuses(store, wf_id)
     return state
 
@@ -83,7 +82,9 @@ def plan_for(store, execution: dict, payload: dict, conductor=None):
         publish=payload.get("publish") or None,
     )
     state = run_state(store, wf["id"], jc.conductor)
-    return planner.plan_rerun(spec, state, request, execution_id=execution["id"])
+    from wfops.planner.extras import plan_with_extras
+
+    return plan_with_extras(spec, state, request, execution_id=execution["id"])
 
 
 def apply_rerun(engine, execution_id: str, payload: dict) -> dict:

@@ -12,7 +12,7 @@ from wfops import errors
 _UNSET = (None, "null")
 
 
-def item_statuses(run_state: Mapping[str, Any]) -> dict[int, list[str | None]]:
+def item_statuses(run_state: Mapping[str, Any]) -> dict[int, tuple[str | None, ...]]:
     """``{sequence index: [item status, ...]}`` from the host's ``items``, completed by
     the ``items`` Orquesta keeps on staged entries (those belong to the latest execution of
     their task and route). Statuses are strings, ``None`` for an item that never ran.
@@ -23,11 +23,11 @@ def item_statuses(run_state: Mapping[str, Any]) -> dict[int, list[str | None]]:
         if staged.get("items"):
             index = tasks.get("%s__r%s" % (staged["id"], staged.get("route", 0)))
             if index is not None:
-                result[index] = [_status(i) for i in staged["items"]]
+                result[index] = tuple(_status(i) for i in staged["items"])
     for key, items in (run_state.get("items") or {}).items():
-        result[int(key)] = [
+        result[int(key)] = tuple(
             None if s in _UNSET else s if isinstance(s, str) else _status(s) for s in items
-        ]
+        )
     return result
 
 
@@ -37,7 +37,7 @@ def _status(item: Any) -> str | None:
 
 
 def fingerprint(
-    run_state: Mapping[str, Any], items: dict[int, list[str | None]] | None = None
+    run_state: Mapping[str, Any], items: dict[int, tuple[str | None, ...]] | None = None
 ) -> str:
     """sha256 (hex) of a canonical JSON of what any operation on the run changes: the
     workflow status; each sequence entry's task, route and status; item statuses; the
@@ -49,12 +49,13 @@ def fingerprint(
         items = item_statuses(run_state)
     canonical = {
         "status": run_state.get("status"),
-        "sequence": [[e["id"], e.get("route", 0), e.get("status")] for e in sequence],
+        # Tuples: the garbage collector stops tracking them, unlike lists (see RunGraph).
+        "sequence": [(e["id"], e.get("route", 0), e.get("status")) for e in sequence],
         # Keyed by sequence index, in index order.
-        "items": [[i, items[i]] for i in sorted(items)],
+        "items": [(i, items[i]) for i in sorted(items)],
         "reruns": len(run_state.get("reruns") or []),
         "staged": [
-            [s["id"], s.get("route", 0), bool(s.get("ready")), [_status(i) for i in s.get("items") or ()]]
+            (s["id"], s.get("route", 0), bool(s.get("ready")), tuple(_status(i) for i in s.get("items") or ()))
             for s in run_state.get("staged") or []
         ],
     }

@@ -87,7 +87,7 @@ class JoinBranch:
     task: str
     state: str  # SATISFIED, RERUN or BLOCKED
     reason: str | None = None  # for BLOCKED: "failed", "timeout", ..., "not_taken", "never_ran"
-    include: list[str] = field(default_factory=list)  # tasks to add to unblock it
+    include: tuple[str, ...] = ()  # for BLOCKED: tasks to add to the request to unblock it
 
 
 @dataclass(slots=True)
@@ -160,7 +160,15 @@ class Plan:
             downstream=[DownstreamTask(**d) for d in data.get("downstream", [])],
             continuing=[ContinuingTask(**c) for c in data.get("continuing", [])],
             joins=[
-                JoinCheck(**{**j, "branches": [JoinBranch(**b) for b in j.get("branches", [])]})
+                JoinCheck(
+                    **{
+                        **j,
+                        "branches": [
+                            JoinBranch(**{**b, "include": tuple(b.get("include") or ())})
+                            for b in j.get("branches", [])
+                        ],
+                    }
+                )
                 for j in data.get("joins", [])
             ],
             requests=[(t, int(r), bool(x)) for t, r, x in data.get("requests", [])],

@@ -93,7 +93,7 @@ class _Planner:
         spec: SpecGraph,
         run: RunGraph,
         run_state: Mapping[str, Any],
-        items: dict[int, list[str | None]],
+        items: dict[int, tuple[str | None, ...]],
         execution_id: str,
     ):
         self.spec = spec
@@ -109,7 +109,14 @@ class _Planner:
         failed = self.resolve_failed(claims, problems) if request.failed else []
         no_reset = self.check_no_reset(request.no_reset, task_refs, failed, problems)
         if not claims and not problems:
-            problems.append("None of the requested task executions can be re-run.")
+            problems.append(
+                "Nothing to re-run: %s; name the current executions instead."
+                % "; ".join(
+                    "%s[%d] ran on a branch that the later re-run %s replaced" % (d.task, d.route, d.covered_by)
+                    for d in plan.dropped
+                    if d.reason == SUPERSEDED
+                )
+            )
 
         covered = run.covering(claims)
         for index, coverer in covered.items():
@@ -297,25 +304,32 @@ class _Planner:
         waiting has already counted towards that join (see the joins)."""
         run = self.run
         held = set(plan.unstage).union(plan.hold)
-        waiting = {
-            s["id"]
-            for s in self.run_state.get("staged") or []
-            if s.get("ready") and not s.get("completed") and (s["id"], s.get("route", 0)) not in held
-        }
-        for (task, route), index in run.latest_executions().items():
-            if index in kept or index in replaced or run.status(index) not in statuses.COMPLETED:
+        waiting: set[str] = set()
+        candidates = set(run.terminals())
+        for staged in self.run_state.get("staged") or []:
+            if (
+                staged.get("ready")
+                and not staged.get("completed")
+                and (staged["id"], staged.get("route", 0)) not in held
+            ):
+                waiting.add(staged["id"])
+                candidates.update((staged.get("prev") or {}).values())
+        for index in sorted(candidates):
+            if (
+                index in kept
+                or index in replaced
+                or run.status(index) not in statuses.COMPLETED
+                or not run.is_latest(index)
+                or run.superseded_by(index) is not None
+            ):
                 continue
             terminal = run.terminal(index)
-            if not terminal and not waiting.intersection(run.true_transitions(index)):
-                continue
-            if run.superseded_by(index) is not None:
-                continue
             pending = run.pending_transitions(index)
             if not terminal:
                 pending = [t for t in pending if t in waiting]
             if pending:
                 plan.continuing.append(
-                    ContinuingTask(task, route, index, run.status(index), pending, terminal)
+                    ContinuingTask(run.task(index), run.route(index), index, run.status(index), pending, terminal)
                 )
         plan.continuing.sort(key=lambda c: c.sequence_index)
 
@@ -325,15 +339,16 @@ class _Planner:
         pending = sorted({t for c in plan.continuing for t in c.pending})
         names = dict.fromkeys(pending)
         names.update(dict.fromkeys(self.spec.reachable(rerun_names.union(pending))))
+        spec, has_run = self.spec, self.run.has_run
         for name in names:
-            if name in rerun_names or self.spec.is_command(name):
+            if name in rerun_names or spec.is_command(name):
                 continue
             plan.downstream.append(
                 DownstreamTask(
                     name,
-                    items=ITEMS_ALL if self.spec.has_items(name) else None,
-                    join=self.spec.barrier(name) is not None,
-                    ran_before=self.run.has_run(name),
+                    ITEMS_ALL if spec.has_items(name) else None,
+                    spec.barrier(name) is not None,
+                    has_run(name),
                 )
             )
 
@@ -361,19 +376,25 @@ class _Planner:
                 continue
             join = down.task
             inbound = self.spec.inbound(join)
-            required = self.spec.required_branches(join)
+            barrier = self.spec.barrier(join)
+            required = len(inbound) if barrier == "*" else min(int(barrier), len(inbound))
             for route in self.join_routes(join, inbound):
                 done = self.live(join, route)
                 if done is not None and done not in replaced and self.run.status(done) == statuses.SUCCEEDED:
                     continue  # that join already ran on this route and the re-run leaves it be
                 branches = []
                 for task in inbound:
-                    branch, old = self.join_branch(join, task, route, produced)
-                    branches.append(branch)
-                    if branch.state == RERUN and old in replaced and self.run.transitions_to(old, join):
-                        stale[(task, route)] = None
+                    old = self.live(task, route)
+                    if task in produced:
+                        branches.append(JoinBranch(task, RERUN))
+                        if old in replaced and self.run.transitions_to(old, join):
+                            stale[(task, route)] = None
+                    elif old is not None and self.run.transitions_to(old, join):
+                        branches.append(JoinBranch(task, SATISFIED))
+                    else:
+                        branches.append(self.blocked_branch(join, task, old))
                 arriving = sum(1 for b in branches if b.state != BLOCKED)
-                check = JoinCheck(join, route, self.spec.barrier(join), required, arriving < required, branches)
+                check = JoinCheck(join, route, barrier, required, arriving < required, branches)
                 plan.joins.append(check)
                 if check.blocked:
                     for message in self.blocked_join_messages(check, len(inbound)):
@@ -392,19 +413,15 @@ class _Planner:
                     routes.add(route)
         return sorted(routes) or [0]
 
-    def join_branch(self, join: str, task: str, route: int, produced: set[str]) -> tuple[JoinBranch, int | None]:
-        """How inbound ``task`` will arrive at ``join`` on ``route``, and its old execution."""
-        index = self.live(task, route)
-        if task in produced:
-            return JoinBranch(task, RERUN), index
-        if index is None:
-            return JoinBranch(task, BLOCKED, "never_ran", self.culprits(task)), None
-        if self.run.transitions_to(index, join):
-            return JoinBranch(task, SATISFIED), index
-        status = self.run.status(index)
+    def blocked_branch(self, join: str, task: str, old: int | None) -> JoinBranch:
+        """Inbound ``task`` of ``join``, not produced by the re-run, whose old execution
+        ``old`` (if any) did not transition into the join."""
+        if old is None:
+            return JoinBranch(task, BLOCKED, "never_ran", tuple(self.culprits(task)))
+        status = self.run.status(old)
         if status == statuses.SUCCEEDED:
-            return JoinBranch(task, BLOCKED, "not_taken", [task]), index
-        return JoinBranch(task, BLOCKED, status or "unknown", [task]), index
+            return JoinBranch(task, BLOCKED, "not_taken", (task,))
+        return JoinBranch(task, BLOCKED, status or "unknown", (task,))
 
     def culprits(self, task: str) -> list[str]:
         """Tasks upstream of ``task`` (which never ran) whose latest execution on some route
@@ -446,7 +463,12 @@ def _why(branch: JoinBranch, join: str) -> str:
         return "never ran and is not downstream of the re-run"
     if branch.reason == "not_taken":
         return "did not take its transition to %s" % join
-    phrase = {"timeout": "timed out", "abandoned": "was abandoned", "canceled": "was canceled"}
+    phrase = {
+        "timeout": "timed out",
+        "abandoned": "was abandoned",
+        "canceled": "was canceled",
+        "unknown": "did not finish",
+    }
     return "%s and is not in the request" % phrase.get(branch.reason or "", branch.reason)
 
 

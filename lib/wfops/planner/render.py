@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,6 +20,9 @@ MARK_RERUN = "rerun"
 MARK_DROPPED = "dropped"
 MARK_DOWNSTREAM = "downstream"  # an execution the re-run replaces with a fresh one
 MARK_KEPT = "kept"
+
+# Longer lists (a join of thousands of branches) are cut in the text.
+_SHOWN = 12
 
 _STYLE = {
     MARK_RERUN: 'fillcolor="#fdba74", penwidth=2',
@@ -57,7 +61,8 @@ def render_text(plan: Plan) -> str:
                 "downstream": "downstream of %s, which re-runs it" % d.covered_by,
                 "superseded": "replaced by the later re-run %s" % d.covered_by,
             }.get(d.reason, d.reason)
-            lines.append("  %-24s #%-6d %s" % ("%s[%d]" % (d.task, d.route), d.sequence_index, why))
+            asked = "  [%s]" % d.requested_as if d.requested_as != d.task else ""
+            lines.append("  %-24s #%-6d %s%s" % ("%s[%d]" % (d.task, d.route), d.sequence_index, why, asked))
     if plan.continuing:
         lines.append("Continuing:")
         for c in plan.continuing:
@@ -70,15 +75,22 @@ def render_text(plan: Plan) -> str:
         for d in plan.downstream:
             notes = [n for n, on in (("join", d.join), ("items reset", d.items == ITEMS_ALL)) if on]
             shown.append(d.task + (" (%s)" % ", ".join(notes) if notes else ""))
-        lines.append("Runs afresh downstream: %s" % ", ".join(shown))
+        lines.append("Runs afresh downstream: %s" % _some(shown))
     if plan.joins:
         lines.append("Joins:")
         for j in plan.joins:
             wanted = "all" if j.barrier == "*" else "%d" % j.required
-            branches = "; ".join(
-                "%s %s" % (b.task, b.state if b.state != BLOCKED else "BLOCKED (%s)" % b.reason)
-                for b in j.branches
-            )
+            if len(j.branches) <= _SHOWN:
+                branches = "; ".join(
+                    "%s %s" % (b.task, b.state if b.state != BLOCKED else "BLOCKED (%s)" % b.reason)
+                    for b in j.branches
+                )
+            else:
+                counts = Counter(b.state for b in j.branches)
+                blocked = ["%s (%s)" % (b.task, b.reason) for b in j.branches if b.state == BLOCKED]
+                branches = ", ".join("%d %s" % (n, state) for state, n in sorted(counts.items()))
+                if blocked:
+                    branches += ": " + _some(blocked)
             lines.append(
                 "  %s[%d] waits for %s of %d: %s%s"
                 % (j.task, j.route, wanted, len(j.branches), branches, "  -> blocked" if j.blocked else "")
@@ -88,25 +100,32 @@ def render_text(plan: Plan) -> str:
         lines.extend("  - %s" % w for w in plan.warnings)
     lines.append(
         "Orquesta requests: %s"
-        % ", ".join("%s[%d]%s" % (t, r, "" if reset else " no-reset") for t, r, reset in plan.requests)
+        % _some(["%s[%d]%s" % (t, r, "" if reset else " no-reset") for t, r, reset in plan.requests])
     )
     if plan.unstage:
         lines.append(
             "Unstage first (staged by replaced executions): %s"
-            % ", ".join("%s[%d]" % (t, r) for t, r in plan.unstage)
+            % _some(["%s[%d]" % (t, r) for t, r in plan.unstage])
         )
     if plan.hold:
         lines.append(
             "Hold first (staged, partly by replaced executions): %s"
-            % ", ".join("%s[%d]" % (t, r) for t, r in plan.hold)
+            % _some(["%s[%d]" % (t, r) for t, r in plan.hold])
         )
     if plan.stale_branches:
         lines.append(
             "Forget first (old join branches): %s"
-            % ", ".join("%s[%d]" % (t, r) for t, r in plan.stale_branches)
+            % _some(["%s[%d]" % (t, r) for t, r in plan.stale_branches])
         )
     lines.append("Fingerprint: %s" % plan.fingerprint)
     return "\n".join(lines)
+
+
+def _some(names: list[str]) -> str:
+    """The names joined, or the first of them and how many more."""
+    if len(names) <= _SHOWN:
+        return ", ".join(names)
+    return "%s, ... and %d more" % (", ".join(names[:_SHOWN]), len(names) - _SHOWN)
 
 
 def render_dot(plan: Plan, run_state: Mapping[str, Any]) -> str:

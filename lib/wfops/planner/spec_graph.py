@@ -109,13 +109,13 @@ class SpecGraph:
 
     def reachable(self, sources: Iterable[str]) -> list[str]:
         """Tasks reachable from ``sources`` through one transition or more, in
-        breadth-first order (successors by name). O(T + R)."""
+        breadth-first order (sources by name, successors in definition order). O(T + R)."""
         succ = self.graph._succ
         seen: set[str] = set()
         order: list[str] = []
         queue = deque(sorted(set(s for s in sources if s in succ)))
         while queue:
-            for child in sorted(succ[queue.popleft()]):
+            for child in succ[queue.popleft()]:
                 if child not in seen:
                     seen.add(child)
                     order.append(child)

@@ -1,0 +1,320 @@
+"""The parameters of the pack's actions, made into one checked request.
+
+Action parameters arrive from three places: workflows and rules (typed values), the
+``st2 run`` command line (st2 casts ``key=value`` strings by the parameter type) and
+ChatOps aliases (st2 casts an array by splitting on commas, and an object from JSON).
+So every list also accepts ``"a,b c"`` strings, and ``items``/``context``/``publish``
+accept the short forms ``{"task1": "0,3,5"}`` and ``{"task2": "target=good"}`` besides
+the API's ``{"task1": [0, 3, 5]}`` and ``{"task2": {"target": "good"}}``.
+
+Every problem of a request is reported at once (:class:`OptionError`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+# StackStorm's wording (st2client, st2api).
+NO_RESET_NOT_SUBSET = "List of tasks to reset does not match the tasks to rerun."
+
+_NAME = re.compile(r"^\w+(?:\[\d+\])?$")
+_UNSET = object()
+
+
+class OptionError(ValueError):
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        if len(problems) == 1:
+            message = problems[0]
+        else:
+            message = "The request has %d problems:\n%s" % (
+                len(problems), "\n".join("  - %s" % p for p in problems))
+        super().__init__(message)
+
+
+def split_list(value: Any) -> list[str]:
+    """``["a", "b"]``, ``"a,b"``, ``"a b"`` or ``["a,b", "c"]`` -> ``["a", "b", ...]``,
+    without empties and duplicates, in the given order."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [value]
+    out: list[str] = []
+    for entry in value:
+        if entry is None:
+            continue
+        for part in re.split(r"[,\s]+", str(entry).strip()):
+            if part and part not in out:
+                out.append(part)
+    return out
+
+
+def parse_value(text: Any) -> Any:
+    """A value given as text: JSON when it is valid JSON, else the text itself (E2)."""
+    if not isinstance(text, str):
+        return text
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def parse_assignments(text: str, what: str, problems: list[str]) -> dict[str, Any]:
+    """``"k=v, k2=[1,2]"`` -> ``{"k": "v", "k2": [1, 2]}``. Values that contain commas
+    must be JSON (brackets and quotes are respected)."""
+    values: dict[str, Any] = {}
+    for part in _split_top_level(text):
+        part = part.strip()
+        if not part:
+            continue
+        key, sep, value = part.partition("=")
+        key = key.strip()
+        if not sep or not re.match(r"^[A-Za-z_]\w*$", key):
+            problems.append('%s: "%s" is not of the form key=value.' % (what, part))
+            continue
+        values[key] = parse_value(value.strip())
+    return values
+
+
+def _split_top_level(text: str) -> list[str]:
+    parts, depth, quote, current = [], 0, None, []
+    for char in text:
+        if quote:
+            if char == quote:
+                quote = None
+        elif char in "\"'":
+            quote = char
+        elif char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth -= 1
+        elif char in ",;" and depth == 0:
+            parts.append("".join(current))
+            current = []
+            continue
+        current.append(char)
+    parts.append("".join(current))
+    return parts
+
+
+def _mapping(value: Any, what: str, problems: list[str]) -> dict | None:
+    if value is None or value == "" or value == {}:
+        return None
+    if isinstance(value, str):
+        parsed = parse_value(value)
+        if not isinstance(parsed, dict):
+            problems.append('%s must be an object such as {"task1": ...}, not %r.' % (what, value))
+            return None
+        value = parsed
+    if not isinstance(value, dict):
+        problems.append("%s must be an object keyed by task name, not %s." % (what, type(value).__name__))
+        return None
+    return value
+
+
+def normalize_items(value: Any, problems: list[str]) -> dict[str, list[int]] | None:
+    """``{task: [index, ...]}`` (E3)."""
+    items = _mapping(value, "items", problems)
+    if items is None:
+        return None
+    out: dict[str, list[int]] = {}
+    for task, indices in items.items():
+        if isinstance(indices, (int, str)) and not isinstance(indices, bool):
+            indices = split_list(str(indices))
+        if not isinstance(indices, list) or not indices:
+            problems.append('items of "%s" must be a list of item indices such as [0, 3, 5].' % task)
+            continue
+        parsed = []
+        for index in indices:
+            try:
+                number = int(str(index).strip())
+            except ValueError:
+                number = -1
+            if number < 0 or isinstance(index, bool):
+                problems.append('items of "%s": "%s" is not an item index (0, 1, 2, ...).' % (task, index))
+                continue
+            if number not in parsed:
+                parsed.append(number)
+        out[str(task)] = parsed
+    return out or None
+
+
+def normalize_context(value: Any, problems: list[str]) -> dict[str, dict[str, Any]] | None:
+    """``{task: {key: value}}`` (E2); ``{task: "k=v,k2=v2"}`` is accepted too."""
+    context = _mapping(value, "context", problems)
+    if context is None:
+        return None
+    out: dict[str, dict[str, Any]] = {}
+    for task, values in context.items():
+        if isinstance(values, str):
+            values = parse_assignments(values, 'context of "%s"' % task, problems)
+        if not isinstance(values, dict) or not values:
+            problems.append('context of "%s" must be an object of variables, e.g. {"target": "good"}.' % task)
+            continue
+        out[str(task)] = values
+    return out or None
+
+
+def normalize_publish(value: Any, skips: list[str], problems: list[str]) -> dict | None:
+    """``{key: value}`` for a single skip, or ``{task: {key: value}}`` (E4); the text
+    ``"k=v,k2=v2"`` is accepted for a single skip."""
+    if isinstance(value, str) and value.strip() and not value.strip().startswith("{"):
+        value = parse_assignments(value, "publish", problems)
+    publish = _mapping(value, "publish", problems)
+    if publish is None:
+        return None
+    if not skips:
+        problems.append("publish only applies to skipped tasks: name the task to skip.")
+        return None
+    if all(k in skips and isinstance(v, dict) for k, v in publish.items()):
+        return publish
+    if len(skips) > 1:
+        problems.append("With several skipped tasks, publish must be keyed by task: "
+                        '{"task2": {"key": "value"}}.')
+        return None
+    return publish
+
+
+@dataclass
+class RerunOptions:
+    """One re-run request as the pack's actions take it."""
+
+    id: str
+    tasks: list[str] = field(default_factory=list)
+    no_reset: list[str] = field(default_factory=list)
+    failed: bool = False
+    parameters: dict[str, Any] = field(default_factory=dict)
+    items: dict[str, list[int]] | None = None
+    context: dict[str, dict[str, Any]] | None = None
+    skip: list[str] = field(default_factory=list)
+    result: Any = _UNSET
+    publish: dict | None = None
+    force: bool = False
+    dry_run: bool = False
+    comment: str | None = None
+    delay: int = 0
+
+    @classmethod
+    def build(cls, id: Any, tasks: Any = None, no_reset: Any = None, failed: Any = False,
+              parameters: Any = None, items: Any = None, context: Any = None, skip: Any = None,
+              result: Any = _UNSET, publish: Any = None, force: Any = False, dry_run: Any = False,
+              comment: Any = None, delay: Any = None) -> RerunOptions:
+        problems: list[str] = []
+        ids = split_list(id)
+        if len(ids) != 1:
+            problems.append("Give exactly one execution id to re-run (got %s)." % (ids or "none"))
+        tasks_list = split_list(tasks)
+        no_reset_list = split_list(no_reset)
+        skips = split_list(skip)
+        for name in tasks_list + no_reset_list + skips:
+            if not _NAME.match(name):
+                problems.append('"%s" is not a task name or name[route].' % name)
+        if parameters in (None, ""):
+            parameters = {}
+        if isinstance(parameters, str):
+            parameters = parse_value(parameters)
+        if not isinstance(parameters, dict):
+            problems.append("parameters must be an object of action parameters.")
+            parameters = {}
+        options = cls(
+            id=ids[0] if ids else "",
+            tasks=tasks_list,
+            no_reset=no_reset_list,
+            failed=_bool(failed),
+            parameters=parameters,
+            items=normalize_items(items, problems),
+            context=normalize_context(context, problems),
+            skip=skips,
+            result=_UNSET if result is _UNSET or (result is None and not skips) else parse_value(result),
+            publish=normalize_publish(publish, skips, problems),
+            force=_bool(force),
+            dry_run=_bool(dry_run),
+            comment=str(comment) if comment not in (None, "") else None,
+            delay=_delay(delay, problems),
+        )
+        if options.result is not _UNSET and not skips:
+            problems.append("result only applies to a skipped task: name the task to skip.")
+        # R5, checked here as st2client does: the API only sees reset = tasks - no_reset,
+        # where a no-reset name outside tasks would silently vanish.
+        if set(no_reset_list) - set(tasks_list) and not options.failed:
+            problems.append(NO_RESET_NOT_SUBSET)
+        if problems:
+            raise OptionError(problems)
+        return options
+
+    @property
+    def result_given(self) -> bool:
+        return self.result is not _UNSET
+
+    @property
+    def extras(self) -> list[str]:
+        """The wfops extras this request uses (what StackStorm's API cannot carry)."""
+        used = []
+        if self.items:
+            used.append("items")
+        if self.context:
+            used.append("context")
+        if self.skip:
+            used.append("skip")
+        if self.result_given:
+            used.append("result")
+        if self.publish:
+            used.append("publish")
+        return used
+
+    @property
+    def from_tasks(self) -> bool:
+        return bool(self.tasks or self.failed or self.items or self.context or self.skip)
+
+    def reset(self, tasks: list[str] | None = None) -> list[str]:
+        """StackStorm's ``reset``: the tasks less those a no-reset name covers (``task2``
+        covers ``task2[1]``)."""
+        no_reset = [_ref(t) for t in self.no_reset]
+        out = []
+        for text in self.tasks if tasks is None else tasks:
+            name, route = _ref(text)
+            if not any(n == name and (r is None or r == route) for n, r in no_reset):
+                out.append(text)
+        return out
+
+    def request(self) -> dict[str, Any]:
+        """The request as given (what results and audit entries show)."""
+        out: dict[str, Any] = {"id": self.id}
+        for name in ("tasks", "no_reset", "failed", "parameters", "items", "context", "skip",
+                     "publish", "force", "dry_run", "comment", "delay"):
+            value = getattr(self, name)
+            if value not in (None, [], {}, False, 0, ""):
+                out[name] = value
+        if self.result_given:
+            out["result"] = self.result
+        return out
+
+
+def _ref(text: str) -> tuple[str, int | None]:
+    """``"task2"`` -> ``("task2", None)``; ``"task2[1]"`` -> ``("task2", 1)``."""
+    name, _, route = str(text).strip().partition("[")
+    route = route.rstrip("]").strip()
+    return name.strip(), int(route) if route.isdigit() else None
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1", "yes", "y", "on")
+    return bool(value)
+
+
+def _delay(value: Any, problems: list[str]) -> int:
+    if value in (None, ""):
+        return 0
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        problems.append('delay must be a number of milliseconds, not "%s".' % value)
+        return 0
+    if number < 0:
+        problems.append("delay must not be negative.")
+        return 0
+    return number

@@ -1,0 +1,270 @@
+"""The resume extras of a re-run request (rules E2 to E6): item selections, context
+overrides and skips, planned and checked together with the re-run tasks.
+
+:func:`plan_with_extras` extends :func:`plan_rerun`: every task named by ``--items``,
+``--context`` or ``--skip`` is re-run from (so joins, collapsing and fingerprints are
+planned as for ``--tasks``), then the extras are checked and attached to the plan. All
+problems of the request, the re-run's and the extras', come in one error.
+
+Pure: no I/O, clock or randomness.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Mapping
+
+from wfops import errors
+from wfops import statuses as s
+from wfops.planner.fingerprint import item_statuses
+from wfops.planner.plan import Plan, PlanError
+from wfops.planner.planning import plan_rerun
+from wfops.planner.requests import RerunRequest
+from wfops.planner.run_graph import RunGraph
+
+
+@dataclass
+class ItemSelection:
+    """Run exactly ``indices`` of a with-items task again; ``statuses`` are the latest
+    status of every item, which the others keep."""
+
+    task: str
+    route: int
+    indices: list[int]
+    statuses: list[str]
+
+
+@dataclass
+class ContextOverride:
+    task: str
+    route: int
+    values: dict[str, Any]
+
+
+@dataclass
+class SkipTask:
+    task: str
+    route: int
+    result: Any
+    publish: dict[str, Any]
+    computed: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Extras:
+    item_selections: list[ItemSelection] = field(default_factory=list)
+    contexts: list[ContextOverride] = field(default_factory=list)
+    skips: list[SkipTask] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def __bool__(self) -> bool:
+        return bool(self.item_selections or self.contexts or self.skips)
+
+
+@dataclass
+class ExtendedPlan:
+    """A :class:`Plan` with the extras attached; reads like the plan."""
+
+    plan: Plan
+    extras: Extras
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("item_selections", "contexts", "skips"):
+            return getattr(self.extras, name)
+        return getattr(self.plan, name)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = self.plan.to_dict()
+        data.update(self.extras.to_dict())
+        return data
+
+
+def _latest(run: RunGraph, task: str) -> list[tuple[int, int]]:
+    """[(route, sequence index)] of the latest execution of ``task`` on each route."""
+    return sorted((route, index) for (_, route), index in run.latest_executions(task).items())
+
+
+def _transitions_on_success(task_spec) -> list[Any]:
+    """The transitions of a task that a success takes: no condition, or one that names
+    succeeded() or completed()."""
+    chosen = []
+    for transition in getattr(task_spec, "next", None) or []:
+        when = transition.spec.get("when")
+        if not when or "succeeded()" in when or "completed()" in when:
+            chosen.append(transition)
+    return chosen
+
+
+def _publish_problems(spec, run_state: Mapping[str, Any], skip: SkipTask, index: int) -> list[str]:
+    """E5: each variable the skipped task's on-success transitions publish must be
+    computable from the supplied result, or be given with --publish."""
+    from orquesta.expressions import base as expr_base
+    from orquesta.utils import context as ctx_util
+
+    task_spec = spec.tasks.get_task(skip.task)
+    contexts = run_state.get("contexts") or []
+    entry = (run_state.get("sequence") or [])[index]
+    inbound: dict[str, Any] = {}
+    for i in entry.get("ctxs", {}).get("in", []):
+        if 0 <= i < len(contexts):
+            inbound.update(contexts[i])
+    rolling = ctx_util.set_current_task(dict(inbound), {"id": skip.task, "route": skip.route, "result": skip.result})
+    problems = []
+    for transition in _transitions_on_success(task_spec):
+        for item in transition.spec.get("publish") or []:
+            for name, expression in item.items():
+                if name in skip.publish:
+                    rolling[name] = skip.publish[name]
+                    continue
+                try:
+                    value = expr_base.evaluate(expression, rolling)
+                except Exception:
+                    problems.append(
+                        'Task "%s" publishes "%s" with %s, which cannot be computed from the '
+                        "supplied result (%s): give --publish %s %s=VALUE, or a --result %s JSON "
+                        "that provides it." % (skip.task, name, expression, _short(skip.result),
+                                               skip.task, name, skip.task)
+                    )
+                    continue
+                rolling[name] = value
+                skip.computed[name] = value
+    return problems
+
+
+def _short(value: Any) -> str:
+    import json
+
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def plan_with_extras(spec, run_state: Mapping[str, Any], request: RerunRequest,
+                     execution_id: str) -> ExtendedPlan:
+    """Plan ``request`` including its extras. ``spec`` is an Orquesta ``WorkflowSpec``.
+
+    Returns an :class:`ExtendedPlan`; raises :class:`PlanError` listing every problem.
+    O(V + E + items) plus the evaluation of the skipped tasks' publish expressions.
+    """
+    items = {t: list(v) for t, v in (request.items or {}).items()}
+    contexts = {t: dict(v) for t, v in (request.context or {}).items()}
+    skips = list(dict.fromkeys(request.skips or []))
+    results = dict(request.results or {})
+    publish = {t: dict(v) for t, v in (request.publish or {}).items()}
+    extra_tasks = set(items) | set(contexts) | set(skips)
+    if not extra_tasks and not results and not publish:
+        return ExtendedPlan(plan_rerun(spec, run_state, request, execution_id), Extras())
+
+    run = RunGraph(run_state)
+    statuses_by_index = item_statuses(run_state)
+    problems: list[str] = []
+    tasks_named = {t.split("[")[0] for t in request.tasks}
+    defined = set(spec.tasks.keys())
+
+    for task in skips:
+        if task in tasks_named:
+            problems.append(
+                'Task "%s" is given both to --tasks and to --skip: re-run it (--tasks) or skip it '
+                "(--skip), not both." % task
+            )
+    for option, names in (("--result", results), ("--publish", publish)):
+        for task in names:
+            if task not in skips:
+                problems.append('%s %s applies only to a skipped task: add --skip %s.' % (option, task, task))
+    for task in contexts:
+        if task in skips:
+            problems.append('--context %s: a skipped task does not run, so its context cannot change.' % task)
+        elif task not in tasks_named and task not in items:
+            problems.append(
+                '--context %s names a task that is not in the request: add --tasks %s to re-run it '
+                "with the changed context." % (task, task)
+            )
+
+    extras = Extras()
+    for task in sorted(extra_tasks):
+        if task not in defined:
+            problems.append('Task "%s" is not defined in the workflow.' % task)
+            continue
+        latest = _latest(run, task)
+        if not latest:
+            what = "skip" if task in skips else "re-run items of"
+            problems.append(
+                'Task "%s" never ran, so there is nothing to %s; re-run the task that leads to it '
+                "with --tasks instead." % (task, what)
+            )
+            continue
+        for route, index in latest:
+            status = run.status(index)
+            if task in skips:
+                if status == s.SUCCEEDED:
+                    problems.append(
+                        'Task "%s" already succeeded, so it cannot be skipped; to run it again, '
+                        "use --tasks %s." % (task, task)
+                    )
+                    continue
+                if status not in s.ABENDED:
+                    problems.append('Task "%s" is %s; only a failed task can be skipped.' % (task, status))
+                    continue
+                skip = SkipTask(task, route, results.get(task), publish.get(task, {}))
+                problems += _publish_problems(spec, run_state, skip, index)
+                extras.skips.append(skip)
+            if task in items:
+                prior = statuses_by_index.get(index)
+                if prior is None:
+                    problems.append('Task "%s" is not a with-items task; --items does not apply.' % task)
+                    continue
+                count = len(prior)
+                bad = [i for i in items[task] if not 0 <= i < count]
+                if bad:
+                    problems.append(
+                        'Task "%s" has items 0 to %d; %s out of range.'
+                        % (task, count - 1, ", ".join(str(i) for i in bad) + (" is" if len(bad) == 1 else " are"))
+                    )
+                    continue
+                extras.item_selections.append(
+                    ItemSelection(task, route, sorted(set(items[task])),
+                                  [st if st else s.SUCCEEDED for st in prior])
+                )
+            if task in contexts:
+                extras.contexts.append(ContextOverride(task, route, contexts[task]))
+
+    combined = replace(
+        request,
+        tasks=list(request.tasks) + [t for t in sorted(extra_tasks) if t not in tasks_named],
+        no_reset=list(request.no_reset) + [t for t in sorted(items) if t not in request.no_reset],
+    )
+    plan = None
+    try:
+        plan = plan_rerun(spec, run_state, combined, execution_id)
+    except PlanError as e:
+        problems = (e.problems or [e.message]) + problems
+    if plan is not None:
+        rerun_tasks = {r[0] for r in plan.requests}
+        for task in sorted(extra_tasks):
+            if task in defined and run.has_run(task) and task not in rerun_tasks:
+                covering = [d.covered_by for d in plan.dropped if d.task == task]
+                problems.append(
+                    'Task "%s" runs afresh after %s, which the request re-runs, so --items, '
+                    "--context or --skip cannot apply to it; leave %s out of --tasks."
+                    % (task, covering[0] if covering else "another task", covering[0] if covering else "that task")
+                )
+    errors.collect(problems, PlanError)
+    return ExtendedPlan(plan, extras)
+
+
+def render_extras_text(extras: Extras) -> str:
+    """The extras of a plan as a few lines of text. O(size of the extras)."""
+    lines = []
+    for selection in extras.item_selections:
+        lines.append("Items of %s[%d] re-run: %s (the others keep their status and result)"
+                     % (selection.task, selection.route, ", ".join(str(i) for i in selection.indices)))
+    for override in extras.contexts:
+        lines.append("Context of %s[%d] changed for this re-run: %s"
+                     % (override.task, override.route, ", ".join("%s=%s" % (k, _short(v)) for k, v in override.values.items())))
+    for skip in extras.skips:
+        published = {**skip.computed, **skip.publish}
+        lines.append("Skipped: %s[%d] recorded as succeeded with result %s; publishes %s"
+                     % (skip.task, skip.route, _short(skip.result),
+                        ", ".join("%s=%s" % (k, _short(v)) for k, v in published.items()) or "nothing"))
+    return "\n".join(lines)

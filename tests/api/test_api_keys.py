@@ -1,0 +1,56 @@
+"""API keys: with keys configured, a request without a valid ``St2-Api-Key`` is refused
+(401, StackStorm's wording) before anything is read or changed; the st2 CLI passes its key
+from ``ST2_API_KEY``."""
+
+from __future__ import annotations
+
+import pytest
+
+from .harness import ST2, Server
+
+KEYS = ("key-one-0123456789", "key-two-9876543210")
+
+
+@pytest.fixture(scope="module")
+def keyed(tmp_path_factory):
+    if not ST2.exists():
+        pytest.skip("the st2 command line (st2client) is not installed in this environment")
+    home = tmp_path_factory.mktemp("keyed") / "home"
+    home.mkdir(parents=True)
+    (home / "api_keys").write_text("# one key per line\n%s\n" % KEYS[1])
+    srv = Server(home, api_keys=KEYS[0]).start()
+    yield srv
+    assert srv.stop() == 0, srv.log()
+
+
+def test_requests_without_a_valid_key_are_refused(keyed):
+    good = {"St2-Api-Key": KEYS[0]}
+    assert keyed.total(headers=good) == 0
+    for method, path, body in [("GET", "/executions", None), ("GET", "/actions", None),
+                               ("POST", "/executions", {"action": "core.noop"}),
+                               ("GET", "/executions/0123456789abcdef01234567", None)]:
+        status, value, _ = keyed.request(method, path, body)
+        assert (status, value) == (401, {"faultstring": "Unauthorized - One of Token or API key required."})
+        status, value, _ = keyed.request(method, path, body, headers={"St2-Api-Key": "wrong"})
+        assert status == 401
+        assert value["faultstring"].startswith("Unauthorized - ApiKey with key_hash=")
+    assert keyed.total(headers=good) == 0, "nothing was created by the refused POSTs"
+
+    # Both configured keys work, in the header or as st2's query parameter.
+    assert keyed.request("GET", "/executions", headers={"St2-Api-Key": KEYS[1]})[0] == 200
+    assert keyed.request("GET", "/executions?st2-api-key=%s" % KEYS[0])[0] == 200
+    status, value, _ = keyed.request("POST", "/executions", {"action": "core.noop"}, headers=good)
+    assert status == 201
+    keyed.wait_status(value["id"], "succeeded", headers=good)
+    # The version and the OpenAPI document are public.
+    assert keyed.request("GET", "/")[0] == 200
+    assert keyed.request("GET", "/openapi.json")[0] == 200
+
+
+def test_st2_cli_with_and_without_its_api_key(keyed):
+    refused = keyed.st2("action", "list", "-p", "core")
+    assert refused.returncode == 1
+    assert "Unauthorized - One of Token or API key required." in refused.stdout + refused.stderr
+    listed = keyed.st2("action", "list", "-p", "core", api_key=KEYS[0])
+    assert listed.returncode == 0, listed.stderr
+    assert "core.noop" in listed.stdout
