@@ -324,7 +324,10 @@ def cmd_execution_rerun(session, args, parser) -> int:
     extras = _extras_payload(args)
     if args.tasks or args.failed or args.no_reset or any(extras.values()):
         return _rerun_from_tasks(session, args, original, overrides, extras)
-    params = dict(overrides) if args.no_merge else {**original["parameters"], **overrides}
+    # Immutable parameters were filled in from the metadata; they are not the user's to pass.
+    given = {k: v for k, v in original["parameters"].items()
+             if not (action.parameters.get(k) or {}).get("immutable")}
+    params = dict(overrides) if args.no_merge else {**given, **overrides}
     context = {"re-run": {"ref": original["id"]}}
     from wfops.engine.commands import audit
 

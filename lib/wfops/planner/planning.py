@@ -377,7 +377,7 @@ class _Planner:
             join = down.task
             inbound = self.spec.inbound(join)
             barrier = self.spec.barrier(join)
-            required = len(inbound) if barrier == "*" else min(int(barrier), len(inbound))
+            required = self.spec.required_branches(join)
             for route in self.join_routes(join, inbound):
                 done = self.live(join, route)
                 if done is not None and done not in replaced and self.run.status(done) == statuses.SUCCEEDED:

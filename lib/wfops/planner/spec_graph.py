@@ -37,6 +37,7 @@ class SpecGraph:
         self._items = frozenset(n for n, on in nodes(data="items") if on)
         self._commands = frozenset(n for n, on in nodes(data="command") if on)
         self._barriers = {n: b for n, b in nodes(data="barrier") if b is not None}
+        self._inbound: dict[str, list[str]] = {}
 
     @classmethod
     def build(cls, spec: SpecLike) -> SpecGraph:
@@ -98,8 +99,12 @@ class SpecGraph:
         return self._barriers.get(name)
 
     def inbound(self, name: str) -> list[str]:
-        """Distinct tasks with a transition into ``name``, sorted. O(in-degree)."""
-        return sorted(set(self.graph.predecessors(name)))
+        """Distinct tasks with a transition into ``name``, sorted. O(in-degree) the first
+        time, then remembered (a SpecGraph does not change)."""
+        inbound = self._inbound.get(name)
+        if inbound is None:
+            inbound = self._inbound[name] = sorted(set(self.graph.predecessors(name)))
+        return inbound
 
     def required_branches(self, name: str) -> int:
         """How many inbound tasks a join waits for."""
@@ -110,7 +115,7 @@ class SpecGraph:
     def reachable(self, sources: Iterable[str]) -> list[str]:
         """Tasks reachable from ``sources`` through one transition or more, in
         breadth-first order (sources by name, successors in definition order). O(T + R)."""
-        succ = self.graph._succ
+        succ = self.graph.adj
         seen: set[str] = set()
         order: list[str] = []
         queue = deque(sorted(set(s for s in sources if s in succ)))
