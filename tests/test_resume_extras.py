@@ -25,7 +25,7 @@ def _new(log, before):
 
 def test_e1_resume_from_a_manual_pause(wfops, workdir):
     d, log = workdir
-    process = wfops.popen("run", "examples.sequential", "log=%s" % log, "dir=%s" % d, "sleep=1")
+    process = wfops.popen("run", "examples.sequential", "log=%s" % log, "dir=%s" % d, "sleep=3")
     wait_for(lambda: log_lines(log) == ["task1"], timeout=30)
     ex = wfops.json("execution", "list")[0][0]["id"]
     assert wfops.run("execution", "pause", ex).returncode == 0
@@ -158,7 +158,7 @@ def test_bad_input_for_extras(wfops, workdir):
 
 def test_e8_context_of_a_task_in_a_paused_workflow(wfops, workdir):
     d, log = workdir
-    process = wfops.popen("run", "examples.sequential", "log=%s" % log, "dir=%s" % d, "sleep=1")
+    process = wfops.popen("run", "examples.sequential", "log=%s" % log, "dir=%s" % d, "sleep=3")
     wait_for(lambda: log_lines(log) == ["task1"], timeout=30)
     ex = wfops.json("execution", "list")[0][0]["id"]
     assert wfops.run("execution", "pause", ex).returncode == 0

@@ -118,6 +118,10 @@ class JournaledConductor:
             staged = state.get_staged_task(task_id, route)
             if staged is not None:
                 state.staged.remove(staged)
+        for task_id, route in entry.get("hold", []):
+            staged = state.get_staged_task(task_id, route)
+            if staged is not None:
+                staged["ready"] = False
         for task_id, route in entry.get("stale_branches", []):
             state.tasks.pop("%s__r%s" % (task_id, route), None)
         for task, route, reset in entry["requests"]:

@@ -144,6 +144,7 @@ def apply_rerun(engine, execution_id: str, payload: dict) -> dict:
             "op": "rerun",
             "requests": [list(r) for r in plan.requests],
             "unstage": [list(u) for u in plan.unstage],
+            "hold": [list(h) for h in getattr(plan, "hold", [])],
             "stale_branches": [list(b) for b in plan.stale_branches],
         })
         for selection in getattr(plan, "item_selections", []):

@@ -55,7 +55,12 @@ def fingerprint(
         "items": [(i, items[i]) for i in sorted(items)],
         "reruns": len(run_state.get("reruns") or []),
         "staged": [
-            (s["id"], s.get("route", 0), bool(s.get("ready")), tuple(_status(i) for i in s.get("items") or ()))
+            (
+                s["id"],
+                s.get("route", 0),
+                bool(s.get("ready")),
+                tuple(_status(i) for i in s.get("items") or ()),
+            )
             for s in run_state.get("staged") or []
         ],
     }

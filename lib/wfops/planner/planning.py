@@ -112,7 +112,8 @@ class _Planner:
             problems.append(
                 "Nothing to re-run: %s; name the current executions instead."
                 % "; ".join(
-                    "%s[%d] ran on a branch that the later re-run %s replaced" % (d.task, d.route, d.covered_by)
+                    "%s[%d] ran on a branch that the later re-run %s replaced"
+                    % (d.task, d.route, d.covered_by)
                     for d in plan.dropped
                     if d.reason == SUPERSEDED
                 )
@@ -329,7 +330,9 @@ class _Planner:
                 pending = [t for t in pending if t in waiting]
             if pending:
                 plan.continuing.append(
-                    ContinuingTask(run.task(index), run.route(index), index, run.status(index), pending, terminal)
+                    ContinuingTask(
+                        run.task(index), run.route(index), index, run.status(index), pending, terminal
+                    )
                 )
         plan.continuing.sort(key=lambda c: c.sequence_index)
 
