@@ -53,6 +53,12 @@ class WorkflowWatchSensor(PollingSensor):
         self._watch = None
 
     def setup(self):
+        try:
+            self._connect()
+        except Exception as e:  # noqa: BLE001 - the API may come up later: poll() retries
+            self._logger.warning("Cannot reach the executions API yet: %s", e)
+
+    def _connect(self):
         backend = connect(self._config or {})
         self._watch = WorkflowWatch(
             backend,
@@ -63,9 +69,9 @@ class WorkflowWatchSensor(PollingSensor):
         self._logger.info("Watching the workflow executions of %s (%s API)", backend.api.url, backend.name)
 
     def poll(self):
-        if self._watch is None:
-            self.setup()
         try:
+            if self._watch is None:
+                self._connect()
             found = self._watch.poll()
         except Exception as e:  # noqa: BLE001 - a poll that fails is retried at the next one
             self._logger.warning("Polling the executions failed: %s", e)

@@ -81,6 +81,18 @@ def log_lines(path: pathlib.Path) -> list[str]:
     return path.read_text().split() if path.exists() else []
 
 
+def run_example(wfops: "Wfops", workdir, ref: str, *params: str, fail=()) -> dict:
+    """`wfops run` an examples workflow with failure markers present for ``fail`` (each
+    removed again afterwards, as an operator fixing the environment would)."""
+    d, log = workdir
+    for marker in fail:
+        (d / ("fail." + marker)).touch()
+    view, done = wfops.json("run", ref, "log=%s" % log, "dir=%s" % d, *params)
+    for marker in fail:
+        (d / ("fail." + marker)).unlink()
+    return view
+
+
 def wait_for(predicate, timeout: float = 30, interval: float = 0.05):
     deadline = time.monotonic() + timeout
     while not predicate():

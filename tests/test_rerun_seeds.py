@@ -7,17 +7,11 @@ from __future__ import annotations
 import json
 import threading
 
-from conftest import log_lines, tasks_of
+from conftest import log_lines, run_example, tasks_of
 
 
 def _run(wfops, workdir, ref, *params, fail=()):
-    d, log = workdir
-    for marker in fail:
-        (d / ("fail." + marker)).touch()
-    view, done = wfops.json("run", ref, "log=%s" % log, "dir=%s" % d, *params)
-    for marker in fail:
-        (d / ("fail." + marker)).unlink()
-    return view
+    return run_example(wfops, workdir, ref, *params, fail=fail)
 
 
 def _rerun(wfops, execution_id, *args):

@@ -6,17 +6,11 @@ from __future__ import annotations
 
 import json
 
-from conftest import log_lines, tasks_of, wait_for
+from conftest import log_lines, run_example, tasks_of, wait_for
 
 
 def _run(wfops, workdir, ref, *params, fail=()):
-    d, log = workdir
-    for marker in fail:
-        (d / ("fail." + marker)).touch()
-    view, done = wfops.json("run", ref, "log=%s" % log, "dir=%s" % d, *params)
-    for marker in fail:
-        (d / ("fail." + marker)).unlink()
-    return view
+    return run_example(wfops, workdir, ref, *params, fail=fail)
 
 
 def _new(log, before):
