@@ -219,6 +219,11 @@ def serve(session, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> int:
 
     previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
     bound_host, bound_port = server.server_address[:2]
+    # Python actions reach the API the way StackStorm's do: through ST2_ACTION_API_URL.
+    os.environ.setdefault(
+        "ST2_ACTION_API_URL",
+        "http://%s:%d/api/v1" % (bound_host if ":" not in bound_host else "[%s]" % bound_host, bound_port),
+    )
     if not keys.enabled and not _is_loopback(host):
         print("WARNING: listening on %s without API keys: anyone who can reach this port can run "
               "actions. Set WFOPS_API_KEYS or write %s." % (host, os.path.join(session.home, "api_keys")),
