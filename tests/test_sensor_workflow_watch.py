@@ -17,7 +17,6 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "fixtures", "pack_act
 from pack_helpers import (  # noqa: E402,F401 - fixtures
     REPO,
     FakeSensorService,
-    clear_markers,
     failed_run,
     fake_st2,
     free_port,

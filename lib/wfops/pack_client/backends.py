@@ -196,16 +196,13 @@ class WfopsBackend(Backend):
 
     def rerun(self, options: RerunOptions) -> dict:
         tasks, failed, fingerprint = options.tasks, options.failed, None
-        if failed and set(options.no_reset) - set(options.tasks):
-            # The API's reset is a subset of its tasks, so no-reset names picked by
-            # `failed` need the failed tasks named: ask the server which they are first.
-            plan = self._post_rerun(options, options.tasks, failed=True, dry_run=True)["plan"]
-            tasks = list(options.tasks)
-            for entry in plan.get("rerun") or []:
-                if entry.get("requested_as") == "--failed":
-                    label = "%s[%d]" % (entry["task"], entry.get("route") or 0)
-                    if label not in tasks:
-                        tasks.append(label)
+        if options.no_reset and (failed or _route_only_no_reset(options)):
+            # The API takes reset = tasks - no_reset: no-reset names among the tasks that
+            # `failed` picks, or one route of a task requested on every route, cannot be
+            # said that way. Ask the server for the plan first, then name each task
+            # execution it re-runs (the fingerprint makes sure nothing changed between).
+            plan = self._post_rerun(options, options.tasks, failed=failed, dry_run=True)["plan"]
+            tasks = ["%s[%d]" % (e["task"], e.get("route") or 0) for e in plan.get("rerun") or []]
             failed, fingerprint = False, plan.get("fingerprint")
         answer = self._post_rerun(options, tasks, failed=failed, dry_run=options.dry_run,
                                   fingerprint=fingerprint)
@@ -454,6 +451,12 @@ class StackStormBackend(Backend):
                 "StackStorm's API resets a task's items on every route or on none, but this plan "
                 "resets %s on some routes only. %s" % (", ".join(mixed), USE_WFOPS))
         return tasks, reset
+
+
+def _route_only_no_reset(options: RerunOptions) -> bool:
+    """A no-reset name with a route, for a task requested by name (every route)."""
+    named = {t for t in options.tasks if "[" not in t}
+    return any("[" in t and t.split("[")[0] in named for t in options.no_reset)
 
 
 def detect(api: ApiClient) -> str:

@@ -239,7 +239,11 @@ class RerunOptions:
             problems.append("result only applies to a skipped task: name the task to skip.")
         # R5, checked here as st2client does: the API only sees reset = tasks - no_reset,
         # where a no-reset name outside tasks would silently vanish.
-        if set(no_reset_list) - set(tasks_list) and not options.failed:
+        requested = [_ref(t) for t in tasks_list]
+        if not options.failed and any(
+            not any(name == n and (route is None or route == r) for name, route in requested)
+            for n, r in (_ref(t) for t in no_reset_list)
+        ):
             problems.append(NO_RESET_NOT_SUBSET)
         if problems:
             raise OptionError(problems)

@@ -16,9 +16,10 @@ import os
 from dataclasses import dataclass
 from typing import Mapping
 
-# (url variable, token variable, api key variable): actions first, then sensors.
+# (url variable, token variable, api key variable): what StackStorm sets for actions, then
+# for sensors (and the st2 CLI's variables).
 _ENVIRONMENTS = (
-    ("ST2_ACTION_API_URL", "ST2_ACTION_AUTH_TOKEN", "ST2_ACTION_API_KEY"),
+    ("ST2_ACTION_API_URL", "ST2_ACTION_AUTH_TOKEN", None),
     ("ST2_API_URL", "ST2_AUTH_TOKEN", "ST2_API_KEY"),
 )
 
@@ -57,7 +58,7 @@ class ConnectionSettings:
                     api_url = _text(environ.get(url_name))
                     source = url_name
                     if not api_key and not auth_token:
-                        api_key = _text(environ.get(key_name))
+                        api_key = _text(environ.get(key_name)) if key_name else None
                         auth_token = _text(environ.get(token_name))
                     break
         if not api_url:
