@@ -77,7 +77,7 @@ class Session:
         payload = {"ref": ref, "parameters": parameters, "context": context or {}, "id": execution_id}
         import json
 
-        spawn_engine(self.home, ["--launch", json.dumps(payload)], user=self.user)
+        spawn_engine(self.home, ["--until-idle", "--launch", json.dumps(payload)], user=self.user)
         deadline = time.monotonic() + COMMAND_TIMEOUT_SECONDS
         while self.store.get_execution(execution_id) is None:
             if time.monotonic() > deadline:

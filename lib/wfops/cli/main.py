@@ -1,5 +1,9 @@
 """The ``wfops`` command line. Its syntax mirrors ``st2 run`` and ``st2 execution ...``.
 
+The handlers act through a :class:`wfops.cli.backend.Backend`: the local store (the
+embedded host), or a ``wfops serve`` server with ``--url URL`` / ``WFOPS_URL``
+(:mod:`wfops.cli.remote`), with the same output and exit status.
+
 Exit status: 0 when the command did what was asked (for ``run``: the execution
 succeeded), 1 when an execution did not succeed or a request was refused, 2 for usage
 errors.
@@ -11,7 +15,6 @@ import argparse
 import json
 import os
 import sys
-import time
 
 from wfops import errors
 from wfops import statuses as s
@@ -36,6 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--home", help="state directory (default: $WFOPS_HOME or the user data dir)")
     parser.add_argument("--user", default=os.environ.get("WFOPS_USER"), help="who is acting (default: login name)")
+    parser.add_argument("--url", default=None,
+                        help="act on a `wfops serve` server (e.g. http://127.0.0.1:9101) instead of the local "
+                        "store (default: $WFOPS_URL; an API key is taken from $WFOPS_API_KEY)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run an action or workflow and wait for it")
@@ -181,6 +187,12 @@ def _extras_payload(args) -> dict:
     }
 
 
+def _target_url(args) -> str:
+    """The server to act on: ``--url``, else ``WFOPS_URL``; empty for the local store."""
+    url = args.url if args.url is not None else os.environ.get("WFOPS_URL", "")
+    return (url or "").strip()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     # key=value parameters may come after options (`re-run ID --no-merge k=v`), as in st2.
@@ -190,37 +202,61 @@ def main(argv: list[str] | None = None) -> int:
             args.parameters = list(args.parameters) + extra
         else:
             parser.error("unrecognized arguments: %s" % " ".join(extra))
+    url = _target_url(args)
+    if url:
+        if args.command in _LOCAL_ONLY:
+            parser.error("`wfops %s` runs on this machine's store and cannot target a server; run it "
+                         "without --url (and with WFOPS_URL unset) where the store is." % args.command)
+        if args.home:
+            parser.error("--home and --url exclude each other: the server keeps its own state.")
+    else:
+        # Processes started from here (detached engines) act on the local store too.
+        os.environ.pop("WFOPS_URL", None)
     if args.home:
         os.environ["WFOPS_HOME"] = args.home
-    from wfops.session import Session
 
     try:
-        session = Session(user=args.user)
+        backend = _backend(url, args.user)
     except errors.WfopsError as e:
         print("ERROR: %s" % e, file=sys.stderr)
         return 1
     try:
         handler = _HANDLERS[(args.command, getattr(args, "execution_command", None) or getattr(args, "action_command", None))]
-        return handler(session, args, parser)
+        return handler(backend, args, parser)
     except errors.WfopsError as e:
         print("ERROR: %s" % e, file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("Interrupted. The execution goes on being recorded; run `wfops engine --until-idle` "
-              "to carry it on.", file=sys.stderr)
+        if url:
+            print("Interrupted. The execution goes on on the server; `wfops execution get ID` shows it.",
+                  file=sys.stderr)
+        else:
+            print("Interrupted. The execution goes on being recorded; run `wfops engine --until-idle` "
+                  "to carry it on.", file=sys.stderr)
         return 130
     finally:
-        session.close()
+        backend.close()
+
+
+def _backend(url: str, user: str | None):
+    if url:
+        from wfops.cli.remote import RemoteBackend
+        from wfops.engine.host import current_user
+
+        return RemoteBackend(url, user=user or current_user())
+    from wfops.cli.backend import LocalBackend
+    from wfops.session import Session
+
+    return LocalBackend(Session(user=user))
 
 
 # -- handlers ------------------------------------------------------------------------------
+# Each takes the backend (wfops.cli.backend), the parsed arguments and the parser.
 
 
-def _print_execution(session, record: dict, as_json: bool, show_tasks: bool = False) -> None:
-    from wfops.views import execution_view
-
-    view = execution_view(session.store, session.registry, record, tasks=True)
-    audit = session.store.operations(record["id"])
+def _print_execution(backend, record: dict, as_json: bool, show_tasks: bool = False) -> None:
+    view = backend.execution_view(record, tasks=True)
+    audit = backend.operations(record["id"])
     if as_json:
         if not show_tasks and "children" in view:
             view["children"] = [c["id"] for c in view["children"]]
@@ -231,76 +267,48 @@ def _print_execution(session, record: dict, as_json: bool, show_tasks: bool = Fa
         print(output.render_execution(view, show_tasks=show_tasks, audit=audit))
 
 
-def _progress_printer(session):
-    def report(event: dict) -> None:
-        record = event["record"]
-        orquesta = record["context"].get("orquesta") if record else None
-        if not orquesta:
-            return
-        task = orquesta.get("task_name")
-        if orquesta.get("item_id") is not None:
-            task = "%s[%s]" % (task, orquesta["item_id"])
-        print("  %-10s %-30s %s" % (event["status"], task, event["execution"]), file=sys.stderr, flush=True)
-
-    return report
-
-
-def _adopt_orphans_in_background(session) -> None:
-    from wfops.engine.host import engine_alive
-    from wfops.session import spawn_engine
-
-    roots = session.store.roots_needing_engine(tuple(sorted(s.ACTIVE)))
-    if any(not engine_alive(session.store, r["owner"]) for r in roots):
-        spawn_engine(session.home, ["--until-idle"], user=session.user)
-
-
-def _wait_and_print(session, execution_id: str, as_json: bool) -> int:
-    if sys.stderr.isatty() and not as_json:
-        session.engine.progress = _progress_printer(session)
-    record = session.engine.run_until_settled(execution_id)
-    _print_execution(session, record, as_json, show_tasks=False)
-    return 0 if record["status"] == s.SUCCEEDED else 1
-
-
-def cmd_run(session, args, parser) -> int:
-    from wfops.parameters import cast_cli_values
-
-    values = _key_values(args.parameters, parser)
-    action = session.registry.get(args.ref)
-    params = cast_cli_values(action, values)
-    _adopt_orphans_in_background(session)
-    if args.run_async:
-        execution_id = session.launch_detached(args.ref, params)
-        print(json.dumps({"id": execution_id}) if args.json else execution_id)
-        return 0
-    execution_id = session.launch(args.ref, params)
-    return _wait_and_print(session, execution_id, args.json)
-
-
-def cmd_execution_get(session, args, parser) -> int:
-    record = session.get_execution(args.id)
-    _print_execution(session, record, args.json, show_tasks=args.show_tasks)
+def _print_id(execution_id: str, as_json: bool) -> int:
+    print(json.dumps({"id": execution_id}) if as_json else execution_id)
     return 0
 
 
-def cmd_execution_list(session, args, parser) -> int:
-    from wfops.views import execution_view
+def _wait_and_print(backend, execution_id: str, as_json: bool, *, progress: bool = True) -> int:
+    record = backend.wait(execution_id, progress=progress and sys.stderr.isatty() and not as_json)
+    _print_execution(backend, record, as_json, show_tasks=False)
+    return 0 if record["status"] == s.SUCCEEDED else 1
 
-    records, total = session.store.list_executions(
-        status=args.status, action=args.action, top_level_only=True, limit=args.last
-    )
-    views = [execution_view(session.store, session.registry, r) for r in records]
+
+def cmd_run(backend, args, parser) -> int:
+    from wfops.parameters import cast_cli_values
+
+    values = _key_values(args.parameters, parser)
+    action = backend.get_action(args.ref)
+    params = cast_cli_values(action, values)
+    execution_id = backend.launch(args.ref, params, detached=args.run_async)
+    if args.run_async:
+        return _print_id(execution_id, args.json)
+    return _wait_and_print(backend, execution_id, args.json)
+
+
+def cmd_execution_get(backend, args, parser) -> int:
+    record = backend.get_execution(args.id)
+    _print_execution(backend, record, args.json, show_tasks=args.show_tasks)
+    return 0
+
+
+def cmd_execution_list(backend, args, parser) -> int:
+    views = backend.list_executions(status=args.status, action=args.action, limit=args.last)
     print(output.dump_json(views) if args.json else output.render_list(views))
     return 0
 
 
 def _lifecycle(operation: str):
-    def handler(session, args, parser) -> int:
+    def handler(backend, args, parser) -> int:
         failures = 0
         results = []
         for execution_id in args.ids:
             try:
-                response = session.operate(operation, execution_id, {"comment": args.comment})
+                response = backend.operate(operation, execution_id, {"comment": args.comment})
                 results.append(response)
                 if not args.json:
                     print('%s: execution "%s" is %s.' % (operation, response["id"], response["status"]))
@@ -315,44 +323,43 @@ def _lifecycle(operation: str):
     return handler
 
 
-def cmd_execution_rerun(session, args, parser) -> int:
+def cmd_execution_rerun(backend, args, parser) -> int:
     from wfops.parameters import cast_cli_values
 
-    original = session.get_execution(args.id)
-    action = session.registry.get(original["action_ref"])
+    original = backend.get_execution(args.id)
+    action = backend.get_action(original["action_ref"])
     overrides = cast_cli_values(action, _key_values(args.parameters, parser))
     extras = _extras_payload(args)
     if args.tasks or args.failed or args.no_reset or any(extras.values()):
-        return _rerun_from_tasks(session, args, original, overrides, extras)
-    # Immutable parameters were filled in from the metadata; they are not the user's to pass.
-    given = {k: v for k, v in original["parameters"].items()
-             if not (action.parameters.get(k) or {}).get("immutable")}
-    params = dict(overrides) if args.no_merge else {**given, **overrides}
-    context = {"re-run": {"ref": original["id"]}}
-    from wfops.engine.commands import audit
-
-    if args.run_async:
-        execution_id = session.launch_detached(action.ref, params, context)
-    else:
-        execution_id = session.launch(action.ref, params, context)
-    audit(session.store, original["id"], session.user, "re-run",
-          {"id": original["id"], "parameters": overrides, "no_merge": args.no_merge},
-          plan={"mode": "from_beginning", "parameters": params},
-          outcome={"execution": execution_id}, comment=args.comment)
-    if args.run_async:
-        print(json.dumps({"id": execution_id}) if args.json else execution_id)
+        return _rerun_from_tasks(backend, args, original, overrides, extras)
+    if args.dry_run:
+        given = {k: v for k, v in (original.get("parameters") or {}).items()
+                 if not ((getattr(action, "parameters", None) or {}).get(k) or {}).get("immutable")}
+        params = dict(overrides) if args.no_merge else {**given, **overrides}
+        plan = {"mode": "from_beginning", "execution_id": original["id"],
+                "action": original["action_ref"], "parameters": params}
+        if args.json or args.format == "json":
+            print(output.dump_json(plan))
+        else:
+            print('Re-run plan for execution "%s": from the beginning, a new execution of %s%s '
+                  "with parameters:" % (original["id"], original["action_ref"],
+                                        " (and a new workflow execution)" if original.get("runner_type") == "orquesta" else ""))
+            print(output.dump_json(params))
         return 0
-    return _wait_and_print(session, execution_id, args.json)
+    execution_id = backend.rerun_from_beginning(original, overrides, no_merge=args.no_merge,
+                                                comment=args.comment, detached=args.run_async)
+    if args.run_async:
+        return _print_id(execution_id, args.json)
+    return _wait_and_print(backend, execution_id, args.json)
 
 
-def _print_plan(session, original: dict, plan, args) -> None:
+def _print_plan(backend, original: dict, plan, args) -> None:
     from wfops import planner
-    from wfops.engine import reruns
 
     if args.format == "json" or (args.json and args.format == "text"):
         print(output.dump_json(plan.to_dict()))
     elif args.format == "dot":
-        print(planner.render_dot(plan, reruns.state_for(session.store, original)))
+        print(backend.render_dot(original, plan))
     else:
         print(planner.render_text(plan))
         extras = getattr(plan, "extras", None)
@@ -362,8 +369,8 @@ def _print_plan(session, original: dict, plan, args) -> None:
             print(render_extras_text(extras))
 
 
-def cmd_execution_skip(session, args, parser) -> int:
-    original = session.get_execution(args.id)
+def cmd_execution_skip(backend, args, parser) -> int:
+    original = backend.get_execution(args.id)
     extras = {"skip": [args.task], "items": None, "context": None, "result": None, "publish": None}
     if args.skip_result is not None:
         try:
@@ -373,12 +380,10 @@ def cmd_execution_skip(session, args, parser) -> int:
     if args.skip_publish:
         extras["publish"] = _task_assignments([[args.task] + args.skip_publish], "--publish")
     args.tasks, args.no_reset, args.failed = [], [], False
-    return _rerun_from_tasks(session, args, original, {}, extras)
+    return _rerun_from_tasks(backend, args, original, {}, extras)
 
 
-def _rerun_from_tasks(session, args, original: dict, overrides: dict, extras: dict | None = None) -> int:
-    from wfops.engine import reruns
-
+def _rerun_from_tasks(backend, args, original: dict, overrides: dict, extras: dict | None = None) -> int:
     payload = {
         **(extras or {}),
         "tasks": args.tasks,
@@ -388,32 +393,18 @@ def _rerun_from_tasks(session, args, original: dict, overrides: dict, extras: di
         "parameters": overrides or None,
         "comment": args.comment,
     }
-    # Planned here first: every problem is reported before anything is sent or changed.
-    plan = reruns.plan_for(session.store, original, payload)
     if args.dry_run:
-        _print_plan(session, original, plan, args)
+        _print_plan(backend, original, backend.plan(original, payload), args)
         return 0
-    payload["fingerprint"] = plan.fingerprint
-    response = session.operate("rerun", original["id"], payload, run_here=not args.run_async)
-    execution_id = response["id"]
+    execution_id = backend.rerun_from_tasks(original, payload, detached=args.run_async)
     if args.run_async:
-        print(json.dumps({"id": execution_id}) if args.json else execution_id)
-        return 0
-    if session._engine is not None and execution_id in session.engine.by_execution:
-        record = session.engine.run_until_settled(execution_id)
-    else:
-        while session.store.get_execution(execution_id)["status"] in s.WAITING:
-            time.sleep(0.1)
-        record = session.store.get_execution(execution_id)
-    _print_execution(session, record, args.json)
-    return 0 if record["status"] == s.SUCCEEDED else 1
+        return _print_id(execution_id, args.json)
+    return _wait_and_print(backend, execution_id, args.json, progress=False)
 
 
-def cmd_execution_context(session, args, parser) -> int:
-    from wfops.engine.task_context import task_context
-
-    record = session.get_execution(args.id)
-    view = task_context(session.store, record, args.task, route=args.route, item=args.item)
+def cmd_execution_context(backend, args, parser) -> int:
+    record = backend.get_execution(args.id)
+    view = backend.task_context(record, args.task, args.route, args.item)
     if args.json:
         print(output.dump_json(view))
     else:
@@ -421,9 +412,9 @@ def cmd_execution_context(session, args, parser) -> int:
     return 0
 
 
-def cmd_execution_audit(session, args, parser) -> int:
-    record = session.get_execution(args.id)
-    entries = session.store.operations(record["id"])
+def cmd_execution_audit(backend, args, parser) -> int:
+    record = backend.get_execution(args.id)
+    entries = backend.operations(record["id"])
     if args.json:
         print(output.dump_json(entries))
     else:
@@ -433,8 +424,8 @@ def cmd_execution_audit(session, args, parser) -> int:
     return 0
 
 
-def cmd_action_list(session, args, parser) -> int:
-    actions = session.registry.list(pack=args.pack)
+def cmd_action_list(backend, args, parser) -> int:
+    actions = backend.list_actions(args.pack)
     if args.json:
         print(output.dump_json([{"ref": a.ref, "pack": a.pack, "name": a.name, "runner_type": a.runner_type,
                                  "description": a.description} for a in actions]))
@@ -443,8 +434,8 @@ def cmd_action_list(session, args, parser) -> int:
     return 0
 
 
-def cmd_action_get(session, args, parser) -> int:
-    a = session.registry.get(args.ref)
+def cmd_action_get(backend, args, parser) -> int:
+    a = backend.get_action(args.ref)
     data = {"ref": a.ref, "pack": a.pack, "name": a.name, "runner_type": a.runner_type,
             "entry_point": a.entry_point, "description": a.description, "enabled": a.enabled,
             "parameters": a.parameters}
@@ -452,7 +443,13 @@ def cmd_action_get(session, args, parser) -> int:
     return 0
 
 
-def cmd_engine(session, args, parser) -> int:
+# -- local only --------------------------------------------------------------------------
+
+
+def cmd_engine(backend, args, parser) -> int:
+    import time
+
+    session = backend.session
     engine = session.engine
     if args.launch:
         payload = json.loads(args.launch)
@@ -475,11 +472,13 @@ def cmd_engine(session, args, parser) -> int:
                 return 0
 
 
-def cmd_serve(session, args, parser) -> int:
+def cmd_serve(backend, args, parser) -> int:
     from wfops.api.server import serve
 
-    return serve(session, args.host, args.port)
+    return serve(backend.session, args.host, args.port)
 
+
+_LOCAL_ONLY = ("engine", "serve")
 
 _HANDLERS = {
     ("run", None): cmd_run,

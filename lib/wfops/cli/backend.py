@@ -1,0 +1,223 @@
+"""What the command line's handlers act through: a :class:`Backend`.
+
+Two implementations: :class:`LocalBackend` works on the local store through a
+:class:`wfops.session.Session` (the embedded host: this process runs what it launches),
+and :class:`wfops.cli.remote.RemoteBackend` works on a ``wfops serve`` server through its
+REST API (``--url`` / ``WFOPS_URL``). The handlers in :mod:`wfops.cli.main` print the same
+output and exit with the same status whichever backend they are given.
+
+Records and views:
+
+- a *record* (``get_execution``, ``wait``) is the stored execution as a dict with at
+  least ``id``, ``action_ref``, ``runner_type``, ``status``, ``parameters``, ``context``,
+  ``parent``; it is passed back to the backend, which may keep more in it;
+- a *view* (``execution_view``, ``list_executions``) is StackStorm's execution JSON as
+  :func:`wfops.views.execution_view` builds it.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any, Protocol
+
+from wfops import statuses as s
+
+
+class Backend(Protocol):
+    user: str
+
+    def close(self) -> None: ...
+
+    # -- reading -------------------------------------------------------------------------
+    def get_execution(self, execution_id: str) -> dict:
+        """The execution named by id or unique id prefix; raises ExecutionNotFound."""
+
+    def execution_view(self, record: dict, *, tasks: bool) -> dict:
+        """The view of ``record``; with ``tasks``, its children in full, recursively."""
+
+    def operations(self, execution_id: str) -> list[dict]:
+        """The audit entries of an execution, oldest first."""
+
+    def list_executions(self, *, status: str | None, action: str | None, limit: int) -> list[dict]:
+        """Views of the top-level executions, newest first (``limit`` < 0: all)."""
+
+    def task_context(self, record: dict, task: str, route: int | None, item: int | None) -> dict: ...
+
+    def get_action(self, ref: str):
+        """The :class:`wfops.packs.ActionSpec` of ``ref``; raises ActionNotFound."""
+
+    def list_actions(self, pack: str | None) -> list: ...
+
+    # -- running -------------------------------------------------------------------------
+    def launch(self, ref: str, parameters: dict, *, detached: bool) -> str:
+        """Check and start an execution; returns its id. ``detached``: it runs on without
+        this process (``--async``)."""
+
+    def wait(self, execution_id: str, *, progress: bool = False) -> dict:
+        """Wait until the execution is out of ``statuses.WAITING``; returns its record.
+        ``progress``: report task status changes on stderr."""
+
+    # -- operations ----------------------------------------------------------------------
+    def operate(self, operation: str, execution_id: str, payload: dict) -> dict:
+        """pause / resume / cancel: ``{"id", "status", "changed"}``; raises the refusal."""
+
+    def rerun_from_beginning(self, original: dict, overrides: dict, *, no_merge: bool,
+                             comment: str | None, detached: bool) -> str: ...
+
+    def plan(self, original: dict, payload: dict):
+        """The plan of a re-run from tasks (a dry run): an object with ``to_dict()`` that
+        :func:`wfops.planner.render_text` reads; raises PlanError listing every problem."""
+
+    def rerun_from_tasks(self, original: dict, payload: dict, *, detached: bool) -> str:
+        """Plan and submit a re-run from tasks; returns the new execution's id."""
+
+    def render_dot(self, original: dict, plan) -> str: ...
+
+
+class LocalBackend:
+    """The local store, through a :class:`wfops.session.Session` (today's behaviour)."""
+
+    def __init__(self, session):
+        self.session = session
+        self.user = session.user
+        self._launched: set[str] = set()
+
+    def close(self) -> None:
+        self.session.close()
+
+    @property
+    def store(self):
+        return self.session.store
+
+    # -- reading -------------------------------------------------------------------------
+
+    def get_execution(self, execution_id: str) -> dict:
+        return self.session.get_execution(execution_id)
+
+    def execution_view(self, record: dict, *, tasks: bool) -> dict:
+        from wfops.views import execution_view
+
+        return execution_view(self.store, self.session.registry, record, tasks=tasks)
+
+    def operations(self, execution_id: str) -> list[dict]:
+        return self.store.operations(execution_id)
+
+    def list_executions(self, *, status: str | None, action: str | None, limit: int) -> list[dict]:
+        from wfops.views import execution_view
+
+        records, _total = self.store.list_executions(
+            status=status, action=action, top_level_only=True, limit=limit
+        )
+        return [execution_view(self.store, self.session.registry, r) for r in records]
+
+    def task_context(self, record: dict, task: str, route: int | None, item: int | None) -> dict:
+        from wfops.engine.task_context import task_context
+
+        return task_context(self.store, record, task, route=route, item=item)
+
+    def get_action(self, ref: str):
+        return self.session.registry.get(ref)
+
+    def list_actions(self, pack: str | None) -> list:
+        return self.session.registry.list(pack=pack)
+
+    # -- running -------------------------------------------------------------------------
+
+    def _adopt_orphans_in_background(self) -> None:
+        from wfops.engine.host import engine_alive
+        from wfops.session import spawn_engine
+
+        session = self.session
+        roots = session.store.roots_needing_engine(tuple(sorted(s.ACTIVE)))
+        if any(not engine_alive(session.store, r["owner"]) for r in roots):
+            spawn_engine(session.home, ["--until-idle"], user=session.user)
+
+    def launch(self, ref: str, parameters: dict, *, detached: bool) -> str:
+        self._adopt_orphans_in_background()
+        return self._launch(ref, parameters, None, detached)
+
+    def _launch(self, ref: str, parameters: dict, context: dict | None, detached: bool) -> str:
+        if detached:
+            return self.session.launch_detached(ref, parameters, context)
+        execution_id = self.session.launch(ref, parameters, context)
+        self._launched.add(execution_id)
+        return execution_id
+
+    def wait(self, execution_id: str, *, progress: bool = False) -> dict:
+        session = self.session
+        if execution_id in self._launched or (
+            session._engine is not None and execution_id in session.engine.by_execution
+        ):
+            # This process's engine runs it: run until it settles.
+            if progress:
+                session.engine.progress = _progress_printer()
+            return session.engine.run_until_settled(execution_id)
+        while session.store.get_execution(execution_id)["status"] in s.WAITING:
+            time.sleep(0.1)
+        return session.store.get_execution(execution_id)
+
+    # -- operations ----------------------------------------------------------------------
+
+    def operate(self, operation: str, execution_id: str, payload: dict) -> dict:
+        return self.session.operate(operation, execution_id, payload)
+
+    def rerun_from_beginning(self, original: dict, overrides: dict, *, no_merge: bool,
+                             comment: str | None, detached: bool) -> str:
+        from wfops.engine.commands import audit
+
+        action = self.session.registry.get(original["action_ref"])
+        # Immutable parameters were filled in from the metadata; they are not the user's to pass.
+        given = {k: v for k, v in original["parameters"].items()
+                 if not (action.parameters.get(k) or {}).get("immutable")}
+        params = dict(overrides) if no_merge else {**given, **overrides}
+        context = {"re-run": {"ref": original["id"]}}
+        execution_id = self._launch(action.ref, params, context, detached)
+        audit(self.store, original["id"], self.user, "re-run",
+              {"id": original["id"], "parameters": overrides, "no_merge": no_merge},
+              plan={"mode": "from_beginning", "parameters": params},
+              outcome={"execution": execution_id}, comment=comment)
+        return execution_id
+
+    def plan(self, original: dict, payload: dict):
+        from wfops.engine import reruns
+
+        return reruns.plan_for(self.store, original, payload)
+
+    def rerun_from_tasks(self, original: dict, payload: dict, *, detached: bool) -> str:
+        # Planned here first: every problem is reported before anything is sent or changed.
+        plan = self.plan(original, payload)
+        payload = dict(payload, fingerprint=plan.fingerprint)
+        response = self.session.operate("rerun", original["id"], payload, run_here=not detached)
+        return response["id"]
+
+    def render_dot(self, original: dict, plan) -> str:
+        from wfops import planner
+        from wfops.engine import reruns
+
+        return planner.render_dot(plan, reruns.state_for(self.store, original))
+
+
+def task_label(record: dict | None) -> str | None:
+    """``task`` or ``task[item]`` of a task's action execution (record or view), or None
+    for an execution that is not a workflow task."""
+    orquesta = (record.get("context") or {}).get("orquesta") if record else None
+    if not orquesta:
+        return None
+    task = orquesta.get("task_name")
+    if orquesta.get("item_id") is not None:
+        task = "%s[%s]" % (task, orquesta["item_id"])
+    return task
+
+
+def progress_line(status: str, task: str, execution_id: str) -> None:
+    print("  %-10s %-30s %s" % (status, task, execution_id), file=sys.stderr, flush=True)
+
+
+def _progress_printer():
+    def report(event: dict[str, Any]) -> None:
+        task = task_label(event["record"])
+        if task is not None:
+            progress_line(event["status"], task, event["execution"])
+
+    return report

@@ -1,0 +1,418 @@
+"""The command line against a ``wfops serve`` server (``wfops --url URL``, ``WFOPS_URL``).
+
+:class:`ApiClient` is a small urllib client of the REST API (``/api/v1``);
+:class:`RemoteBackend` implements :class:`wfops.cli.backend.Backend` with it, so that the
+handlers print what they print in local mode. Where the API's wording differs from the
+local store's (an unknown id is StackStorm's ``Unable to identify resource with id``), the
+backend reports the local wording; every other refusal of the server is reported as its
+``faultstring``. Waiting for an execution is polling ``GET /executions/{id}`` until its
+status leaves ``statuses.WAITING``.
+
+An API key, when the server requires one, comes from ``WFOPS_API_KEY`` (sent as
+StackStorm's ``St2-Api-Key`` header).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+import socket
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Any
+
+from wfops import errors
+from wfops import statuses as s
+from wfops.cli.backend import progress_line, task_label
+
+API_KEY_ENV = "WFOPS_API_KEY"
+REQUEST_TIMEOUT_SECONDS = float(os.environ.get("WFOPS_URL_TIMEOUT", "300"))
+POLL_SECONDS = 0.1
+PROGRESS_SECONDS = 0.5
+
+
+class ServerError(errors.WfopsError):
+    """The server refused a request: its HTTP status and ``faultstring``."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.http_status = status
+
+
+def api_base(url: str) -> str:
+    """The API root for a server URL: ``http://host:port`` gets ``/api/v1``; a URL that
+    already ends in ``/api/v1`` or ``/v1`` is kept."""
+    parts = urllib.parse.urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise errors.WfopsError(
+            '"%s" is not a wfops server URL; give one like http://127.0.0.1:9101.' % url
+        )
+    base = url.strip().rstrip("/")
+    if not re.search(r"/v1$", base):
+        base += "/api/v1"
+    return base
+
+
+class ApiClient:
+    def __init__(self, url: str, *, api_key: str | None = None, timeout: float = REQUEST_TIMEOUT_SECONDS):
+        self.url = url
+        self.base = api_base(url)
+        self.api_key = api_key
+        self.timeout = timeout
+
+    def request(self, method: str, path: str, *, query: dict | None = None, body: Any = None) -> Any:
+        """The parsed JSON answer of a 2xx response; raises :class:`ServerError` for a
+        refusal and WfopsError when the server cannot be reached."""
+        url = self.base + path
+        if query:
+            url += "?" + urllib.parse.urlencode({k: v for k, v in query.items() if v is not None})
+        data = None if body is None else json.dumps(body).encode("utf-8")
+        request = urllib.request.Request(url, data=data, method=method)
+        request.add_header("Accept", "application/json")
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        if self.api_key:
+            request.add_header("St2-Api-Key", self.api_key)
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                status, text, content_type = response.status, response.read(), response.headers.get("Content-Type", "")
+        except urllib.error.HTTPError as e:
+            status, text, content_type = e.code, e.read(), e.headers.get("Content-Type", "")
+        except (urllib.error.URLError, socket.timeout, ConnectionError) as e:
+            reason = getattr(e, "reason", e)
+            raise errors.WfopsError("Cannot reach the wfops server at %s: %s." % (self.url, reason)) from None
+        value: Any = text.decode("utf-8", "replace")
+        if content_type.startswith("application/json") and text:
+            try:
+                value = json.loads(text)
+            except ValueError:
+                pass
+        if status >= 400:
+            if isinstance(value, dict) and isinstance(value.get("faultstring"), str):
+                raise ServerError(status, value["faultstring"])
+            raise ServerError(status, "The server answered %s %s with HTTP %d: %s"
+                              % (method, path, status, str(value).strip()[:500] or "(no body)"))
+        return value
+
+
+def _q(text: str) -> str:
+    return urllib.parse.quote(str(text), safe="")
+
+
+def view_of(doc: dict) -> dict:
+    """The view (``wfops.views.execution_view``) in one of the API's execution documents:
+    without what ``wfops.api.resources.execution_doc`` adds to it."""
+    view = copy.deepcopy(doc)
+    action = view.get("action")
+    if isinstance(action, dict):
+        for key in ("uid", "id", "parameters", "description"):
+            action.pop(key, None)
+    runner = view.get("runner")
+    if isinstance(runner, dict):
+        runner.pop("runner_parameters", None)
+    for key in ("liveaction", "elapsed_seconds", "plan"):
+        view.pop(key, None)
+    if view.get("children") == []:
+        view.pop("children")
+    return view
+
+
+def record_of(doc: dict) -> dict:
+    """A record, as the handlers read one, of an execution document."""
+    action = doc.get("action") or {}
+    return {
+        "id": doc["id"],
+        "action_ref": action.get("ref"),
+        "runner_type": action.get("runner_type") or (doc.get("runner") or {}).get("name"),
+        "status": doc.get("status"),
+        "parameters": doc.get("parameters") or {},
+        "result": doc.get("result"),
+        "context": doc.get("context") or {},
+        "parent": doc.get("parent"),
+        "start_timestamp": doc.get("start_timestamp"),
+        "end_timestamp": doc.get("end_timestamp"),
+        "log": doc.get("log"),
+        "doc": doc,
+    }
+
+
+def action_spec_of(doc: dict):
+    from wfops.packs.action_spec import ActionSpec
+
+    return ActionSpec(
+        ref=doc["ref"],
+        pack=doc.get("pack", ""),
+        name=doc.get("name", ""),
+        runner_type=doc.get("runner_type", ""),
+        entry_point=doc.get("entry_point") or None,
+        parameters=doc.get("parameters") or {},
+        description=doc.get("description") or "",
+        enabled=bool(doc.get("enabled", True)),
+        pack_path="",
+        metadata_file=doc.get("metadata_file") or "",
+    )
+
+
+def plan_of(data: dict):
+    """The plan object of a plan's JSON (``ExtendedPlan.to_dict()``)."""
+    from wfops.planner.extras import ContextOverride, Extras, ExtendedPlan, ItemSelection, SkipTask
+    from wfops.planner.plan import Plan
+
+    plan = Plan.from_dict(data)
+    if not any(k in data for k in ("item_selections", "contexts", "skips")):
+        return _RemotePlan(plan, data)
+    extras = Extras(
+        item_selections=[ItemSelection(**i) for i in data.get("item_selections") or []],
+        contexts=[ContextOverride(**c) for c in data.get("contexts") or []],
+        skips=[SkipTask(**k) for k in data.get("skips") or []],
+    )
+    return _RemotePlan(ExtendedPlan(plan, extras), data)
+
+
+class _RemotePlan:
+    """A plan read back from the server: reads like the plan, and ``to_dict`` gives the
+    server's JSON as it came."""
+
+    def __init__(self, plan, data: dict):
+        self._plan = plan
+        self._data = data
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._plan, name)
+
+    def to_dict(self) -> dict:
+        return self._data
+
+
+class RemoteBackend:
+    """A ``wfops serve`` server, through its REST API."""
+
+    def __init__(self, url: str, *, user: str, api_key: str | None = None):
+        self.client = ApiClient(url, api_key=api_key if api_key is not None else os.environ.get(API_KEY_ENV))
+        self.user = user
+
+    def close(self) -> None:
+        pass
+
+    def _get(self, path: str, **query) -> Any:
+        return self.client.request("GET", path, query=query or None)
+
+    # -- reading -------------------------------------------------------------------------
+
+    def _execution_doc(self, execution_id: str) -> dict:
+        not_found = errors.ExecutionNotFound('Execution "%s" cannot be found.' % execution_id)
+        if len(execution_id) >= 24:
+            try:
+                return self._get("/executions/%s" % _q(execution_id))
+            except ServerError as e:
+                if e.status == 404:
+                    raise not_found from None
+                raise
+        # A prefix of an id, as the local store takes it: it must name one execution.
+        docs = self._get("/executions", include_attributes="id", limit="-1")
+        matches = [d["id"] for d in docs if d["id"].startswith(execution_id)]
+        if len(matches) != 1:
+            raise not_found
+        return self._get("/executions/%s" % _q(matches[0]))
+
+    def get_execution(self, execution_id: str) -> dict:
+        return record_of(self._execution_doc(execution_id))
+
+    def execution_view(self, record: dict, *, tasks: bool) -> dict:
+        view = view_of(record["doc"])
+        if not tasks or not view.get("children"):
+            return view
+        docs = self._get("/executions/%s/children" % _q(record["id"]), depth="-1")
+        by_parent: dict[str, list[dict]] = {}
+        for doc in docs:
+            by_parent.setdefault(doc.get("parent"), []).append(view_of(doc))
+
+        def fill(v: dict) -> dict:
+            children = by_parent.get(v["id"])
+            if children:
+                v["children"] = [fill(c) for c in children]
+            else:
+                v.pop("children", None)
+            return v
+
+        return fill(view)
+
+    def operations(self, execution_id: str) -> list[dict]:
+        return self._get("/executions/%s/audit" % _q(execution_id))
+
+    def list_executions(self, *, status: str | None, action: str | None, limit: int) -> list[dict]:
+        if limit == 0:
+            return []
+        docs = self._get("/executions", parent="null", limit=str(limit if limit > 0 else -1),
+                         status=status or None, action=action or None)
+        return [view_of(d) for d in docs]
+
+    def task_context(self, record: dict, task: str, route: int | None, item: int | None) -> dict:
+        return self._get("/executions/%s/tasks/%s/context" % (_q(record["id"]), _q(task)),
+                         route=route, item=item)
+
+    def get_action(self, ref: str):
+        try:
+            return action_spec_of(self._get("/actions/%s" % _q(ref)))
+        except ServerError as e:
+            if e.status == 404:
+                raise errors.ActionNotFound('Action "%s" cannot be found.' % ref) from None
+            raise
+
+    def list_actions(self, pack: str | None) -> list:
+        return [action_spec_of(d) for d in self._get("/actions", pack=pack or None)]
+
+    # -- running -------------------------------------------------------------------------
+
+    def launch(self, ref: str, parameters: dict, *, detached: bool) -> str:
+        doc = self.client.request("POST", "/executions",
+                                  body={"action": ref, "parameters": parameters, "user": self.user})
+        return doc["id"]
+
+    def wait(self, execution_id: str, *, progress: bool = False) -> dict:
+        seen: dict[str, str] = {}
+        last_progress = 0.0
+        while True:
+            doc = self._get("/executions/%s" % _q(execution_id))
+            if progress and time.monotonic() - last_progress >= PROGRESS_SECONDS:
+                last_progress = time.monotonic()
+                self._report_progress(execution_id, seen)
+            if doc["status"] not in s.WAITING:
+                if progress:
+                    self._report_progress(execution_id, seen)
+                return record_of(doc)
+            time.sleep(POLL_SECONDS)
+
+    def _report_progress(self, execution_id: str, seen: dict[str, str]) -> None:
+        """Print each task execution whose status changed since the last look (as the
+        local engine reports each change; statuses that came and went between two looks
+        are not seen)."""
+        try:
+            docs = self._get("/executions/%s/children" % _q(execution_id), depth="-1")
+        except errors.WfopsError:
+            return
+        for doc in docs:
+            task = task_label(doc)
+            if task is not None and seen.get(doc["id"]) != doc["status"]:
+                seen[doc["id"]] = doc["status"]
+                progress_line(doc["status"], task, doc["id"])
+
+    # -- operations ----------------------------------------------------------------------
+
+    def operate(self, operation: str, execution_id: str, payload: dict) -> dict:
+        record = self.get_execution(execution_id)
+        path = "/executions/%s" % _q(record["id"])
+        comment = payload.get("comment")
+        if operation == "cancel":
+            doc = self.client.request("DELETE", path, query={"comment": comment} if comment else None)
+        else:
+            status = {"pause": "pausing", "resume": "resuming"}[operation]
+            body = {"status": status}
+            if comment is not None:
+                body["comment"] = comment
+            doc = self.client.request("PUT", path, body=body)
+        answer = {"id": record["id"], "status": doc.get("status"), "changed": True}
+        # The owner's answer is in the audit entry it wrote with the operation.
+        try:
+            entries = self.operations(record["id"])
+        except errors.WfopsError:
+            entries = []
+        for entry in reversed(entries):
+            if entry.get("operation") == operation and isinstance(entry.get("outcome"), dict):
+                outcome = entry["outcome"]
+                answer["status"] = outcome.get("status_after", answer["status"])
+                answer["changed"] = outcome.get("changed", True)
+                break
+        return answer
+
+    def rerun_from_beginning(self, original: dict, overrides: dict, *, no_merge: bool,
+                             comment: str | None, detached: bool) -> str:
+        body = {"parameters": overrides, "user": self.user}
+        if comment is not None:
+            body["comment"] = comment
+        doc = self.client.request("POST", "/executions/%s/re_run" % _q(original["id"]),
+                                  query={"no_merge": "true"} if no_merge else None, body=body)
+        return doc["id"]
+
+    def _rerun_body(self, original: dict, payload: dict) -> dict:
+        """The re_run request of a re-run from tasks. Refuses, with the local wording, what
+        the API would take otherwise than the local planner."""
+        from wfops.engine import reruns
+        from wfops.planner.plan import PlanError
+        from wfops.planner.planning import NO_RESET_NOT_SUBSET
+        from wfops.planner.requests import TaskRef
+
+        if original["runner_type"] != "orquesta" or not original["context"].get("workflow_execution"):
+            reruns.workflow_of(None, original)  # raises the local refusal
+        tasks = list(payload.get("tasks") or [])
+        no_reset = list(payload.get("no_reset") or [])
+        # The API takes the tasks to reset (a subset of tasks); the rest keep their items.
+        for text in no_reset:
+            if text in tasks:
+                continue
+            try:
+                ref = TaskRef.parse(text)
+                covered = any(TaskRef.parse(t).covers(ref) for t in tasks if _is_task_ref(t))
+            except ValueError:
+                covered = False
+            if covered or payload.get("failed"):
+                raise errors.WfopsError(
+                    '--no-reset %s: with --url, name each --no-reset task exactly as in --tasks '
+                    "(the server's re_run API takes the tasks to reset, a subset of the tasks)." % text
+                )
+            raise PlanError(NO_RESET_NOT_SUBSET)
+        skips = list(payload.get("skip") or [])
+        problems = []
+        for option, name in (("--result", "result"), ("--publish", "publish")):
+            for task in payload.get(name) or {}:
+                if task not in skips:
+                    problems.append('%s %s applies only to a skipped task: add --skip %s.' % (option, task, task))
+        errors.collect(problems, PlanError)
+
+        body: dict[str, Any] = {
+            "tasks": tasks,
+            "reset": [t for t in tasks if t not in no_reset],
+            "failed": bool(payload.get("failed")),
+            "force": bool(payload.get("force")),
+            "user": self.user,
+        }
+        if payload.get("parameters"):
+            body["parameters"] = payload["parameters"]
+        for name in ("items", "context", "skip", "result", "publish"):
+            if payload.get(name):
+                body[name] = payload[name]
+        if payload.get("comment") is not None:
+            body["comment"] = payload["comment"]
+        return body
+
+    def plan(self, original: dict, payload: dict):
+        body = self._rerun_body(original, payload)
+        body["dry_run"] = True
+        answer = self.client.request("POST", "/executions/%s/re_run" % _q(original["id"]), body=body)
+        return plan_of(answer["plan"])
+
+    def rerun_from_tasks(self, original: dict, payload: dict, *, detached: bool) -> str:
+        body = self._rerun_body(original, payload)
+        doc = self.client.request("POST", "/executions/%s/re_run" % _q(original["id"]), body=body)
+        return doc["id"]
+
+    def render_dot(self, original: dict, plan) -> str:
+        raise errors.WfopsError(
+            "--format dot draws the workflow's run graph, which the server's API does not "
+            "serve; with --url, use --format text or --format json."
+        )
+
+
+def _is_task_ref(text: str) -> bool:
+    from wfops.planner.requests import TaskRef
+
+    try:
+        TaskRef.parse(text)
+        return True
+    except ValueError:
+        return False
