@@ -245,5 +245,6 @@ def test_second_rerun_of_the_same_state_is_a_conflict(wfops, workdir):
     assert codes == [0, 1], [r.stderr for r in results]
     refused = [r for r in results if r.returncode == 1][0]
     assert ("changed since the plan was computed" in refused.stderr
-            or "not in a completed state" in refused.stderr), refused.stderr
+            or "not in a completed state" in refused.stderr
+            or "is being run by another process" in refused.stderr), refused.stderr
     assert log_lines(log).count("task3") == 2, "task3 ran once more, not twice"
