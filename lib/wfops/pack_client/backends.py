@@ -16,6 +16,7 @@ titled "wfops ..." at ``/openapi.json``; StackStorm does not.
 
 from __future__ import annotations
 
+import abc
 import time
 from typing import Any, Mapping
 
@@ -86,7 +87,7 @@ def render_plan(plan: Mapping | None) -> str:
     return yaml.safe_dump(dict(plan), default_flow_style=False, sort_keys=True)
 
 
-class Backend:
+class Backend(abc.ABC):
     """What the pack's actions and sensor need from an API."""
 
     name = ""
@@ -146,23 +147,29 @@ class Backend:
 
     # -- operations ----------------------------------------------------------------------
 
+    @abc.abstractmethod
     def pause(self, execution_id: str, comment: str | None = None) -> dict:
-        raise NotImplementedError
+        """Carried out by each backend in its own way."""
 
+    @abc.abstractmethod
     def resume(self, execution_id: str, comment: str | None = None) -> dict:
-        raise NotImplementedError
+        """Carried out by each backend in its own way."""
 
+    @abc.abstractmethod
     def cancel(self, execution_id: str, comment: str | None = None) -> dict:
-        raise NotImplementedError
+        """Carried out by each backend in its own way."""
 
+    @abc.abstractmethod
     def rerun(self, options: RerunOptions) -> dict:
-        raise NotImplementedError
+        """Carried out by each backend in its own way."""
 
+    @abc.abstractmethod
     def task_context(self, execution_id: str, task: str) -> dict:
-        raise NotImplementedError
+        """Carried out by each backend in its own way."""
 
+    @abc.abstractmethod
     def audit(self, execution_id: str) -> list:
-        raise NotImplementedError
+        """Carried out by each backend in its own way."""
 
     def _update(self, execution_id: str, status: str, body_extra: dict | None = None) -> dict:
         body = {"status": status}
