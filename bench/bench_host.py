@@ -28,13 +28,23 @@ Each (case, N, mode) runs in its own subprocess (clean peak RSS; a time limit pe
           event each followed by ``get_next_tasks()``, until the workflow completes.
           Items get ``TaskItemActionExecutionEvent(item_id, status, result=...,
           accumulated_result=...)`` with the accumulated results list, as the host does.
-          Timed from spec construction (``WorkflowSpec(data)``) to completion.
+          Timed from parsing the YAML text (``yaml.safe_load``, as the host does in launch)
+          and ``WorkflowSpec(data)`` to completion.
 - ser:    the plain driver with a ``WorkflowConductor.deserialize()`` before and a
           ``serialize()`` after every conductor call, as StackStorm's engine does around
           each event (minus the database). Only for N <= --serialize-max (default 100).
+- skip:   (optional, ``--modes ...,skip``, items only) the plain driver calling
+          ``get_next_tasks()`` after an item event only when that event completed its task:
+          what the host would cost with that change (see bench/README.md).
+
+"insp s" is ``WorkflowSpec(...).inspect()`` alone, timed in the plain process apart from
+(and not included in) "plain s": the host pays it in ``launch`` (StackStorm does too, at
+request time). "cpu h/p" is the host/plain ratio in process CPU time, which other load on
+the machine disturbs less than wall time.
 
 Peak RSS is ``resource.getrusage(RUSAGE_SELF).ru_maxrss`` of the case's process (it
-includes the interpreter and imports: "base" is the RSS before the timed part).
+includes the interpreter and imports; ``--json`` also records "base_mb", the RSS before the
+timed part).
 ``--tracemalloc`` also reports the traced Python heap peak of the timed part (and slows it:
 times are then not comparable with a run without it).
 
@@ -228,7 +238,7 @@ def run_plain_case(kind: str, n: int, packs_root: str, serialize: bool, profile_
     # The same YAML file the host runs, found the way the host finds it.
     action = load_registry([packs_root]).get("%s.%s" % (PACK_REF, workflow_name(kind, n)))
     with open(action.entry_point, encoding="utf-8") as handle:
-        data = yaml.safe_load(handle.read())
+        text = handle.read()
     # The parent context the host gives a top-level workflow (same shape, fixed ids).
     parent_context = {
         "st2": {
@@ -244,12 +254,13 @@ def run_plain_case(kind: str, n: int, packs_root: str, serialize: bool, profile_
         # What the host (and StackStorm, at request time) adds before running: inspection.
         # Timed apart, in the same process, before (and not in) the compared part.
         started = time.perf_counter()
-        native_specs.WorkflowSpec(data).inspect(app_ctx={}, raise_exception=False)
+        native_specs.WorkflowSpec(yaml.safe_load(text)).inspect(app_ctx={}, raise_exception=False)
         inspect_seconds = time.perf_counter() - started
     base_mb = _rss_mb()
     calls = 0
     with _Measure(profile_path, trace) as measure:
-        spec = native_specs.WorkflowSpec(data)
+        # Parsing is timed, as the host parses the file in launch (yaml.safe_load both).
+        spec = native_specs.WorkflowSpec(yaml.safe_load(text))
         conductor = conducting.WorkflowConductor(spec, context=parent_context, inputs={})
         state = conductor.serialize() if serialize else None
 
@@ -348,9 +359,13 @@ def spawn_case(mode: str, kind: str, n: int, packs_root: str, limit: float, prof
         command += ["--profile", profile_dir]
     if trace:
         command.append("--tracemalloc")
+    # The case's temporary files (its WFOPS_HOME) go under the run's scratch directory, so
+    # that a case killed at the limit leaves nothing behind.
+    env = dict(os.environ, TMPDIR=os.path.join(os.path.dirname(packs_root), "tmp"))
+    os.makedirs(env["TMPDIR"], exist_ok=True)
     started = time.perf_counter()
     try:
-        completed = subprocess.run(command, capture_output=True, text=True, timeout=limit)
+        completed = subprocess.run(command, capture_output=True, text=True, timeout=limit, env=env)
     except subprocess.TimeoutExpired:
         return {"timeout": True, "wall": time.perf_counter() - started}
     if completed.returncode != 0 or not completed.stdout.strip():
@@ -475,7 +490,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("unknown mode or case kind")
     show_ser = "ser" in modes and any(n <= args.serialize_max for _, n in cases)
     cols = columns(show_ser, "skip" in modes)
-    packs_root = tempfile.mkdtemp(prefix="wfops-bench-packs-")
+    scratch = tempfile.mkdtemp(prefix="wfops-bench-")
+    packs_root = os.path.join(scratch, "packs")
     write_pack(packs_root, cases)
 
     print("wfops host vs plain Orquesta conductor (Python %s, %d CPU, WFOPS_WORKERS=%s, limit %.0f s/case)"
@@ -513,12 +529,12 @@ def main(argv: list[str] | None = None) -> int:
                     worst = ratio if worst is None else max(worst, ratio)
             measurements.append(row)
     finally:
-        shutil.rmtree(packs_root, ignore_errors=True)
+        shutil.rmtree(scratch, ignore_errors=True)
     print()
     print("host s: launch + run_until_settled (launch s: its launch part, which includes Orquesta's")
-    print("  spec.inspect()); plain s: WorkflowSpec + WorkflowConductor + driver loop; cpu h/p: host/plain")
-    print("  in process CPU time (all threads; less sensitive to other load on the machine); insp s:")
-    print("  WorkflowSpec(...).inspect() alone, timed apart in the plain process (not in plain s).")
+    print("  spec.inspect()); plain s: YAML parse + WorkflowSpec + WorkflowConductor + driver loop;")
+    print("  cpu h/p: host/plain in process CPU time (all threads; less sensitive to other load);")
+    print("  insp s: WorkflowSpec(...).inspect() alone, timed apart in the plain process (not in plain s).")
     if show_ser:
         print("ser s: the plain driver with deserialize()/serialize() around every conductor call.")
     if "skip" in modes:
