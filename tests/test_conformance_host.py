@@ -181,7 +181,7 @@ class Shape:
 
 
 @st.composite
-def shapes(draw, max_tasks: int = 7) -> Shape:
+def shapes(draw, max_tasks: int = 7, fail_odds: int = 3) -> Shape:
     """A random DAG of 2..max_tasks tasks from t0. A task with several inbound tasks is a
     join (``join: all``) or a split (runs once per arriving branch). Some transitions are
     taken on failure (failure branches); some tasks have items.
@@ -213,7 +213,7 @@ def shapes(draw, max_tasks: int = 7) -> Shape:
             if has_ko and draw(st.integers(0, 2)) == 0:
                 refail.update("%s.%d" % (t, k) for k in draw(st.sets(st.integers(0, ITEMS - 1), min_size=1, max_size=2)))
         else:
-            if draw(st.integers(0, 3 if i else 8)) == 0:
+            if draw(st.integers(0, fail_odds if i else 8)) == 0:
                 fail.add(t)
             if has_ko and draw(st.integers(0, 2)) == 0:
                 refail.add(t)
@@ -379,6 +379,18 @@ def _descendants(children: dict[int, list[int]], sources) -> set[int]:
     return seen
 
 
+def _attempts(sequence: list[dict], indices) -> set[int]:
+    """``indices`` and every other attempt at the same position: the same task reached
+    through the same chain of transitions from the start (an earlier run of it that a
+    re-run replaced). What a re-run replaces includes what those attempts triggered."""
+    position: list[tuple] = []
+    for entry in sequence:
+        parents = tuple(sorted((key, position[p]) for key, p in (entry.get("prev") or {}).items()))
+        position.append((entry["id"], parents))
+    wanted = {position[i] for i in indices}
+    return {i for i, pos in enumerate(position) if pos in wanted}
+
+
 def predict(shape: Shape, state: dict, plan) -> Prediction:
     """What the host must do with ``plan``: every re-run entry once with its items; then,
     in topological order, each task runs once per arriving transition (a split) or once
@@ -394,7 +406,7 @@ def predict(shape: Shape, state: dict, plan) -> Prediction:
     selections = {(x.task, x.route): set(x.indices) for x in getattr(plan, "item_selections", [])}
     skipped = {(x.task, x.route) for x in getattr(plan, "skips", [])}
     rerun_index = {r.sequence_index for r in plan.rerun}
-    replaced = _descendants(_children_index(sequence), rerun_index)
+    replaced = _descendants(_children_index(sequence), _attempts(sequence, rerun_index))
 
     prediction = Prediction({}, skipped, {}, Counter())
 
@@ -407,7 +419,11 @@ def predict(shape: Shape, state: dict, plan) -> Prediction:
         return KO if any(x in s.ABENDED for x in final) else OK
 
     def handled(task: str, result: str) -> bool:
-        return result == OK or bool(shape.children(task, KO))
+        # Orquesta counts a failed task as remediated when a transition it took staged a
+        # task that is ready. A join is ready only once its other branches arrived, which
+        # depends on the order the actions end in: a failure whose only transitions lead
+        # into joins may fail the workflow. Then only an upper bound is predicted.
+        return result == OK or any(c not in shape.joins for c in shape.children(task, KO))
 
     new: dict[str, list[str]] = {t: [] for t in shape.tasks}
     arriving_continuing = Counter(t for c in plan.continuing for t in c.pending)
@@ -555,6 +571,7 @@ def _fmt_request(payload: dict) -> str:
 # keeps checking everything else on these shapes.
 M1 = "M1: no-reset re-run of a with-items task without abended items hangs the host"
 M2 = "M2: a task re-run on one route and reached afresh on others is missing from downstream"
+M3 = "M3: --items / --skip also act on a route dropped as downstream of another re-run task"
 
 
 def known_mismatch_m1(plan) -> bool:
@@ -567,6 +584,29 @@ def known_mismatch_m1(plan) -> bool:
         r.items == "abended" and not r.item_indices and (r.task, r.route) not in chosen
         for r in plan.rerun
     )
+
+
+def known_mismatch_m3(plan) -> bool:
+    """An item selection or a skip on a task execution that the plan does not re-run (it
+    was dropped as downstream of another re-run task): the host applies it anyway, so that
+    execution runs (with its old context) besides the fresh run the plan predicts."""
+    rerun = {(r.task, r.route) for r in plan.rerun}
+    extras = list(getattr(plan, "item_selections", [])) + list(getattr(plan, "skips", []))
+    return any((x.task, x.route) not in rerun for x in extras)
+
+
+def _refusal_kind(problem: str) -> str:
+    for needle, kind in (
+        ("never ran", "never ran"), ("not defined", "unknown task"), ("Join", "blocked join (R9)"),
+        ("reset does not match", "no-reset not a subset (R5)"), ("No task of", "nothing failed (R11)"),
+        ("already succeeded", "skip of a succeeded task (E6)"), ("only a failed task", "skip of a non-failed task"),
+        ("cannot be computed", "skip without publish (E5)"), ("out of range", "item out of range"),
+        ("runs afresh after", "extra on a task run afresh"), ("both to --tasks", "skip and tasks"),
+        ("not in the request", "context outside the request"), ("did not run on route", "bad route"),
+    ):
+        if needle in problem:
+            return kind
+    return problem[:60]
 
 
 def conform(host: Host, record: dict, state: dict, payload: dict, *, timeout: float = RUN_TIMEOUT,
@@ -586,6 +626,8 @@ def conform(host: Host, record: dict, state: dict, payload: dict, *, timeout: fl
         plan = reruns.plan_for(store, store.get_execution(execution_id), payload)
     except PlanError as refused:
         note("Refused: %s" % (refused.problems or [refused.message]))
+        for problem in refused.problems or [refused.message]:
+            event("refusal: " + _refusal_kind(problem))
         with pytest.raises(PlanError) as applied:
             commands.execute(engine, "rerun", execution_id, dict(payload))
         assert sorted(applied.value.problems) == sorted(refused.problems), (
@@ -602,6 +644,9 @@ def conform(host: Host, record: dict, state: dict, payload: dict, *, timeout: fl
     if skip_known and known_mismatch_m1(plan):
         note("Not applied: " + M1)
         return "planned only (%s)" % M1[:2]
+    if skip_known and known_mismatch_m3(plan):
+        note("Not applied: " + M3)
+        return "planned only (%s)" % M3[:2]
     prediction = predict(shape, state, plan)
     note("Prediction: counts %s, outcomes %s%s%s" % (
         dict(prediction.counts), prediction.outcomes,
@@ -730,6 +775,9 @@ def conform(host: Host, record: dict, state: dict, payload: dict, *, timeout: fl
                         problems.append("%s[%d] after skipped %s saw %s=%r, expected %r" % (
                             row["task_id"], row["route"], skip.task, k, row["context"].get(k), v))
 
+    for part in ("items", "skip", "context", "no_reset", "failed", "force"):
+        if payload.get(part):
+            event("applied with --" + part.replace("_", "-"))
     check_order(shape, host_run, store, set(prediction.rerun), problems)
     assert not problems, "The plan did not predict what the host did:\n- " + "\n- ".join(problems)
     return "applied"
@@ -737,6 +785,11 @@ def conform(host: Host, record: dict, state: dict, payload: dict, *, timeout: fl
 
 # ======================================================================================
 # Requests
+#
+# A request is drawn before the first run, as plain choices (small integers), then resolved
+# against what ran: "the k-th task that ran" is ``names[k % len(names)]``. The choices do
+# not depend on the run, so hypothesis' replays and mutations never go invalid, and
+# shrinking moves each choice towards the first (simplest) option.
 # ======================================================================================
 
 
@@ -749,70 +802,106 @@ def ran_tasks(state: dict) -> dict[str, dict[int, str]]:
     return out
 
 
-def draw_tasks(data, shape: Shape, ran: dict, max_size: int) -> list[str]:
-    names = sorted(ran)
+def _pick(options: list, k: int):
+    return options[k % len(options)] if options else None
+
+
+PICK = st.integers(0, 7)
+# kind of a --tasks entry: 0-11 a task that ran, 12 name[route], 13 a task that never ran
+# (if any), 14 a name not in the workflow.
+TASK_CHOICE = st.tuples(st.integers(0, 14), PICK, PICK)
+
+
+def resolve_tasks(choices, shape: Shape, ran: dict) -> list[str]:
+    names, never = sorted(ran), sorted(set(shape.tasks) - set(ran))
     tasks = []
-    for _ in range(data.draw(st.integers(0, max_size), label="number of --tasks")):
-        kind = data.draw(st.sampled_from(["name"] * 6 + ["route", "never ran", "unknown"]), label="kind")
-        if kind == "name" or (kind == "route" and names):
-            name = data.draw(st.sampled_from(names))
-            if kind == "route":
-                name = "%s[%d]" % (name, data.draw(st.sampled_from(sorted(ran[name]))))
-        elif kind == "never ran" and set(shape.tasks) - set(ran):
-            name = data.draw(st.sampled_from(sorted(set(shape.tasks) - set(ran))))
+    for kind, k, r in choices:
+        if kind == 13 and never:
+            tasks.append(_pick(never, k))
+        elif kind == 14 or not names:
+            tasks.append("nosuchtask")
         else:
-            name = "nosuchtask"
-        tasks.append(name)
+            name = _pick(names, k)
+            tasks.append("%s[%d]" % (name, _pick(sorted(ran[name]), r)) if kind == 12 else name)
     return tasks
 
 
-def rerun_request(data, shape: Shape, state: dict) -> dict:
+rerun_choices = st.fixed_dictionaries({
+    "tasks": st.lists(TASK_CHOICE, max_size=3),
+    "failed": st.booleans(),
+    "no_reset": st.lists(PICK, max_size=2),
+    "no_reset_outside": st.integers(0, 9),  # 9: also name a task outside --tasks (R5)
+    "force": st.integers(0, 3),  # 3: --force
+})
+
+
+def rerun_request(choices: dict, shape: Shape, state: dict) -> dict:
     """Issue 4: --tasks (names, name[route], duplicates, bad names), --no-reset, --failed,
     --force."""
     ran = ran_tasks(state)
-    tasks = draw_tasks(data, shape, ran, 3)
-    failed = data.draw(st.booleans(), label="--failed") or not tasks
-    candidates = sorted({t.split("[")[0] for t in tasks} & shape.items)
+    tasks = resolve_tasks(choices["tasks"], shape, ran)
+    if not tasks and not choices["failed"]:
+        tasks = resolve_tasks([(0, 0, 0)], shape, ran)  # no tasks, no --failed: a re-run from the beginning
+    failed = choices["failed"]
+    candidates = {t.split("[")[0] for t in tasks} & shape.items
     if failed:
-        candidates = sorted(set(candidates) | {t for t in shape.items if t in ran})
-    no_reset = data.draw(st.lists(st.sampled_from(candidates), unique=True, max_size=2), label="--no-reset") if candidates else []
-    if data.draw(st.integers(0, 9), label="no-reset outside --tasks") == 0:
-        no_reset.append(data.draw(st.sampled_from(shape.tasks)))
-    force = data.draw(st.integers(0, 3), label="--force") == 0
-    return {"tasks": tasks, "no_reset": no_reset, "failed": failed, "force": force}
+        candidates |= {t for t in shape.items if t in ran}
+    no_reset = list(dict.fromkeys(_pick(sorted(candidates), k) for k in choices["no_reset"])) if candidates else []
+    if choices["no_reset_outside"] == 9:
+        no_reset.append(_pick(shape.tasks, choices["no_reset"][0] if choices["no_reset"] else 0))
+    return {"tasks": tasks, "no_reset": no_reset, "failed": failed, "force": choices["force"] == 3}
 
 
-def extras_request(data, shape: Shape, state: dict) -> dict:
+extras_choices = st.fixed_dictionaries({
+    "tasks": st.lists(TASK_CHOICE, max_size=2),
+    # (which task, which items, 9: add an index out of range)
+    "items": st.lists(st.tuples(PICK, st.sets(st.integers(0, ITEMS - 1), min_size=1), st.integers(0, 9)), max_size=2),
+    # (which failed task, how: 0 --result, 1 --publish, 2 both, 3 neither)
+    "skips": st.lists(st.tuples(PICK, st.integers(0, 3)), max_size=2),
+    "skip_other": st.integers(0, 9),  # 9: also skip a task that did not fail (E6)
+    "context": st.tuples(st.booleans(), PICK),
+})
+
+
+def extras_request(choices: dict, shape: Shape, state: dict) -> dict:
     """Issue 5: --items selections, --skip with --result / --publish, --context, mixed
     with --tasks in one request."""
     ran = ran_tasks(state)
-    payload: dict[str, Any] = {"tasks": draw_tasks(data, shape, ran, 2)}
+    tasks = resolve_tasks(choices["tasks"], shape, ran)
     item_tasks = sorted(t for t in shape.items if t in ran)
-    items = {}
-    for t in data.draw(st.lists(st.sampled_from(item_tasks), unique=True, max_size=2), label="--items") if item_tasks else []:
-        indices = data.draw(st.lists(st.integers(0, ITEMS - 1), min_size=1, max_size=ITEMS, unique=True))
-        if data.draw(st.integers(0, 9), label="index out of range") == 0:
-            indices.append(ITEMS)
-        items[t] = sorted(indices)
+    items: dict[str, list[int]] = {}
+    for k, indices, out_of_range in choices["items"] if item_tasks else []:
+        items.setdefault(_pick(item_tasks, k), sorted(indices) + ([ITEMS] if out_of_range == 9 else []))
     failed_tasks = sorted(t for t, routes in ran.items() if any(x in s.ABENDED for x in routes.values()))
-    skips = data.draw(st.lists(st.sampled_from(failed_tasks), unique=True, max_size=2), label="--skip") if failed_tasks else []
-    if data.draw(st.integers(0, 9), label="skip a task that did not fail") == 0:
-        skips.append(data.draw(st.sampled_from(shape.tasks)))
-    results, publish = {}, {}
-    for t in skips:
-        how = data.draw(st.sampled_from(["result", "publish", "both", "nothing"]), label="skip of " + t)
-        if how in ("result", "both"):
-            results[t] = {"stdout": "result-" + t}
-        if how in ("publish", "both"):
-            publish[t] = {"p_" + t: "published-" + t}
+    skips: list[str] = []
+    results: dict[str, Any] = {}
+    publish: dict[str, dict] = {}
+    hows = [(_pick(failed_tasks, k), how) for k, how in choices["skips"]] if failed_tasks else []
+    if choices["skip_other"] == 9:
+        hows.append((_pick(shape.tasks, len(hows)), 0))
+    for task, how in hows:
+        if task in skips:
+            continue
+        skips.append(task)
+        if how in (0, 2):
+            results[task] = {"stdout": "result-" + task}
+        if how in (1, 2):
+            publish[task] = {"p_" + task: "published-" + task}
     context = {}
-    targets = sorted({t.split("[")[0] for t in payload["tasks"]} | set(items))
-    if targets and data.draw(st.booleans(), label="--context"):
-        t = data.draw(st.sampled_from(targets))
-        context[t] = {"override": "value-" + t}
-    if not (payload["tasks"] or items or skips):
-        payload["failed"] = True
-    payload.update(items=items, skip=skips, result=results, publish=publish, context=context)
+    targets = sorted({t.split("[")[0] for t in tasks} | set(items))
+    if targets and choices["context"][0]:
+        target = _pick(targets, choices["context"][1])
+        context[target] = {"override": "value-" + target}
+    payload: dict[str, Any] = {"tasks": tasks, "items": items, "skip": skips, "result": results,
+                               "publish": publish, "context": context}
+    if not (tasks or items or skips):
+        # Nothing drawn applies: skip a failed task, or select an item, or --failed.
+        if failed_tasks:
+            payload.update(skip=[failed_tasks[0]], result={failed_tasks[0]: {"stdout": "result"}})
+        elif item_tasks:
+            payload["items"] = {item_tasks[0]: [0]}
+        else:
+            payload["failed"] = True
     return payload
 
 
@@ -820,31 +909,53 @@ def extras_request(data, shape: Shape, state: dict) -> dict:
 # Tests
 # ======================================================================================
 
+EXAMPLES = int(os.environ.get("WFOPS_CONFORMANCE_EXAMPLES", "90"))
 
-@settings(max_examples=int(os.environ.get("WFOPS_CONFORMANCE_EXAMPLES", "110")), **SETTINGS)
-@given(shape=shapes(), data=st.data())
-def test_plan_predicts_host_rerun_from_tasks(pack_root, shape, data):
+
+def two_rounds(host: Host, shape: Shape, choices: dict, make_request) -> None:
+    """Run the workflow, re-run it as ``choices["first"]`` asks, and, when that re-run was
+    applied and ``choices["second"]`` is given, re-run again (from the first re-run's
+    execution or from the original one): the second plan reads a state that records an
+    attempt, with branches a re-run replaced."""
+    record, state = run_first(host)
+    event("first run " + record["status"])
+    outcome = conform(host, record, state, make_request(choices["first"], shape, state))
+    event("1st re-run: " + outcome)
+    if outcome != "applied" or not choices["do_second"]:
+        return
+    latest = host.store.get_execution(host.store.get_workflow_execution(
+        record["context"]["workflow_execution"])["action_execution"])
+    target = record if choices["second_on_original"] else latest
+    state = reruns.state_for(host.store, target)
+    note("Second re-run, on the %s execution" % ("original" if target is record else "latest"))
+    event("2nd re-run: " + conform(host, target, state, make_request(choices["second"], shape, state)))
+
+
+def _rounds(request_choices):
+    return st.fixed_dictionaries({
+        "first": request_choices,
+        "second": request_choices,
+        "do_second": st.booleans(),
+        "second_on_original": st.booleans(),
+    })
+
+
+@pytest.mark.timeout(900)  # a failure's shrinking is capped by hypothesis at 5 minutes
+@settings(max_examples=EXAMPLES, **SETTINGS)
+@given(shape=shapes(), choices=_rounds(rerun_choices))
+def test_plan_predicts_host_rerun_from_tasks(pack_root, shape, choices):
     """Issue 4 item 5: --tasks / --no-reset / --failed / --force."""
     note("Workflow:\n" + shape.describe() + "\n" + shape.yaml())
     with host_for(pack_root, shape) as host:
-        record, state = run_first(host)
-        event("first run " + record["status"])
-        payload = rerun_request(data, shape, state)
-        event(conform(host, record, state, payload))
+        two_rounds(host, shape, choices, rerun_request)
 
 
-@settings(max_examples=int(os.environ.get("WFOPS_CONFORMANCE_EXAMPLES", "110")), **SETTINGS)
-@given(shape=shapes(max_tasks=6), data=st.data())
-def test_plan_predicts_host_resume_extras(pack_root, shape, data):
+@pytest.mark.timeout(900)
+@settings(max_examples=EXAMPLES, **SETTINGS)
+@given(shape=shapes(max_tasks=6, fail_odds=2), choices=_rounds(extras_choices))
+def test_plan_predicts_host_resume_extras(pack_root, shape, choices):
     """Issue 5 item 8: item selections, skips with --result / --publish, context overrides,
-    mixed with re-run tasks."""
+    mixed with re-run tasks (and, in a second round, with --tasks / --failed requests)."""
     note("Workflow:\n" + shape.describe() + "\n" + shape.yaml())
     with host_for(pack_root, shape) as host:
-        record, state = run_first(host)
-        payload = extras_request(data, shape, state)
-        outcome = conform(host, record, state, payload)
-        event(outcome)
-        if outcome == "applied":
-            for part in ("items", "skip", "context"):
-                if payload.get(part):
-                    event("applied with " + part)
+        two_rounds(host, shape, choices, extras_request)
