@@ -13,6 +13,7 @@ import yaml
 from orquesta.specs import native as native_specs
 
 from wfops import errors
+from wfops.engine.spec_index import index_tasks
 
 _PATH_SEGMENT = re.compile(r"[^.\[\]]+")
 
@@ -66,7 +67,7 @@ def parse_definition(text: str, source: str = "workflow definition") -> dict:
 def _load_spec_cached(text: str, source: str):
     data = parse_definition(text, source)
     try:
-        spec = native_specs.WorkflowSpec(data)
+        spec = index_tasks(native_specs.WorkflowSpec(data))
     except Exception as e:  # Orquesta raises plain exceptions for schema-level problems
         raise errors.WorkflowDefinitionError("%s is invalid: %s" % (source, e)) from None
     problems = []

@@ -35,6 +35,7 @@ from wfops.timestamps import now_iso
 HEARTBEAT_SECONDS = 1.0
 DEAD_AFTER_SECONDS = 15.0
 SNAPSHOT_MIN_ENTRIES = 256
+OUTCOME_BATCH = 64  # outcomes delivered per transaction
 
 
 def current_user() -> str:
@@ -243,7 +244,10 @@ class Engine:
                     Outcome(execution_id, s.FAILED, {"error": str(e), "traceback": traceback.format_exc()})
                 )
 
-        self.pool.submit(work)
+        if getattr(runner, "runs_inline", False):
+            work()  # nothing to wait for: no thread hand-off; the outcome still queues
+        else:
+            self.pool.submit(work)
 
     # -- workflows --------------------------------------------------------------------
 
@@ -397,8 +401,7 @@ class Engine:
         self._mirror_status(live, status)
 
     def _mirror_status(self, live: LiveWorkflow, status: str) -> None:
-        wf = self.store.get_workflow_execution(live.wf_id)
-        if wf["status"] == status and status not in s.COMPLETED:
+        if self.store.get_workflow_status(live.wf_id) == status and status not in s.COMPLETED:
             return
         record = self.store.get_execution(live.execution_id)
         if status in s.COMPLETED and self._has_active_actions(live.wf_id):
@@ -454,9 +457,10 @@ class Engine:
             self._settle(live)
             return
         delay = task.get("delay") or 0
-        for action_spec in task["actions"]:
-            item_id = action_spec.get("item_id") if has_items else None
-            self._schedule_action(live, task, action_spec, item_id, delay)
+        with self.store.transaction():  # one commit for all of a task's actions
+            for action_spec in task["actions"]:
+                item_id = action_spec.get("item_id") if has_items else None
+                self._schedule_action(live, task, action_spec, item_id, delay)
 
     def _event_entry(self, live, task_id, route, item_id, count, status, result=None) -> dict:
         entry = {"op": "task", "task": task_id, "route": route, "status": status}
@@ -584,7 +588,32 @@ class Engine:
         if entry["op"] == "task" and status not in s.COMPLETED:
             entry.pop("result", None)
         self._journal(live, entry)
+        if entry["op"] == "item" and self._items_all_started(live, info["task"], info["route"]):
+            # An item that leaves its task running stages nothing, and every item has
+            # started: asking the conductor for next tasks would only re-render all N
+            # items (O(N^2) in Orquesta 1.2.0) to find none.
+            self._mirror_status(live, live.jc.status)
+            return
         self._settle(live)
+
+    @staticmethod
+    def _items_all_started(live: LiveWorkflow, task_id: str, route: int) -> bool:
+        """True when the with-items task is still running and none of its items is
+        waiting to start (no ``concurrency`` left to fill)."""
+        if live.jc.status != s.RUNNING:
+            return False
+        state = live.jc.conductor.workflow_state
+        staged = state.get_staged_task(task_id, route)
+        if staged is None or not staged.get("items"):
+            return False
+        task_state = live.jc.conductor.get_task_state_entry(task_id, route)
+        if task_state is None or task_state.get("status") != s.RUNNING:
+            return False
+        items_spec = getattr(live.jc.conductor.spec.tasks.get_task(task_id), "with", None)
+        if items_spec is not None and getattr(items_spec, "concurrency", None) is None:
+            # Without a concurrency limit, each get_next_tasks() starts every waiting item.
+            return True
+        return all(item.get("status") != s.UNSET for item in staged["items"])
 
     # ================================================================================
     # Lifecycle (called in the owning engine)
@@ -637,6 +666,20 @@ class Engine:
     def has_work(self) -> bool:
         return bool(self.actions or self.timers or not self.outcomes.empty())
 
+    def _deliver_batch(self, first: Outcome) -> None:
+        """Deliver ``first`` and the outcomes already waiting, up to OUTCOME_BATCH of them
+        in one transaction: one commit instead of one per outcome. A crash before the
+        commit loses the batch as a whole, and those actions are then abandoned, as if
+        the crash had come just before they finished."""
+        with self.store.transaction():
+            self._deliver(first)
+            for _ in range(OUTCOME_BATCH - 1):
+                try:
+                    outcome = self.outcomes.get_nowait()
+                except queue.Empty:
+                    return
+                self._deliver(outcome)
+
     def step(self, timeout: float = 0.05) -> None:
         """Process what is due: outcomes, timers, commands, heartbeat."""
         now = time.monotonic()
@@ -645,12 +688,7 @@ class Engine:
             wait = max(0.0, min(wait, self.timers[0][0] - now))
         try:
             outcome = self.outcomes.get(timeout=wait)
-            self._deliver(outcome)
-            while True:
-                try:
-                    self._deliver(self.outcomes.get_nowait())
-                except queue.Empty:
-                    break
+            self._deliver_batch(outcome)
         except queue.Empty:
             pass
         now = time.monotonic()
@@ -785,8 +823,6 @@ class Engine:
                 self.actions[record["id"]] = info
                 action = self.registry.get(record["action_ref"])
                 self._add_timer(0, lambda r=record, a=action, i=info: self._start_delayed(r["id"], a, r["parameters"], i, None))
-        if tree and tree[0]["parent"] is None and tree[0]["runner_type"] != "orquesta":
-            pass
         for wf_id in list(self.live):
             live = self.live.get(wf_id)
             if live is not None and live.root == root_id:

@@ -10,6 +10,8 @@ from wfops.runners.base import ActionOutcome, RunContext
 class NoopRunner:
     """Succeeds at once with StackStorm's noop result."""
 
+    runs_inline = True  # returns at once, so the engine calls it without a worker thread
+
     def run(self, action: ActionSpec, parameters: dict, ctx: RunContext) -> ActionOutcome:
         return ActionOutcome(
             status=statuses.SUCCEEDED,

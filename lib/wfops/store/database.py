@@ -267,6 +267,14 @@ class Store:
     def get_workflow_execution(self, wf_id: str) -> dict | None:
         return self._select_one("workflow_executions", "id = ?", (wf_id,))
 
+    def get_workflow_status(self, wf_id: str) -> str | None:
+        """The status alone, without decoding the definition and snapshot."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT status FROM workflow_executions WHERE id = ?", (wf_id,)
+            ).fetchone()
+        return row[0] if row else None
+
     def append_journal(self, wf_id: str, seq: int, entry: dict) -> None:
         with self.transaction() as conn:
             conn.execute(
