@@ -177,27 +177,29 @@ class Engine:
         return execution_id
 
     def _insert_execution(self, execution_id, action, params, context, *, parent, root, owner=None,
-                          task_execution=None, item_id=None, status=s.REQUESTED):
+                          task_execution=None, item_id=None, status=s.REQUESTED, logged=()):
+        """Insert an execution record in ``status``; ``logged``: earlier statuses it went
+        through at once (its log lists them first). Returns the record."""
         now = now_iso()
-        self.store.insert_execution(
-            {
-                "id": execution_id,
-                "action_ref": action.ref,
-                "runner_type": action.runner_type,
-                "status": status,
-                "parameters": params,
-                "result": None,
-                "context": context,
-                "parent": parent,
-                "root": root,
-                "task_execution": task_execution,
-                "item_id": item_id,
-                "owner": owner,
-                "start_timestamp": now,
-                "end_timestamp": None,
-                "log": [{"timestamp": now, "status": status}],
-            }
-        )
+        record = {
+            "id": execution_id,
+            "action_ref": action.ref,
+            "runner_type": action.runner_type,
+            "status": status,
+            "parameters": params,
+            "result": None,
+            "context": context,
+            "parent": parent,
+            "root": root,
+            "task_execution": task_execution,
+            "item_id": item_id,
+            "owner": owner,
+            "start_timestamp": now,
+            "end_timestamp": None,
+            "log": [{"timestamp": now, "status": st} for st in (*logged, status)],
+        }
+        self.store.insert_execution(record)
+        return record
 
     def _set_execution_status(self, execution_id: str, status: str, result: Any = None,
                               with_result: bool = False) -> None:
@@ -222,10 +224,13 @@ class Engine:
 
     # -- plain actions ----------------------------------------------------------------
 
-    def _start_action(self, execution_id: str, action, params: dict, info: dict | None = None) -> None:
+    def _start_action(self, execution_id: str, action, params: dict, info: dict | None = None,
+                      *, recorded_running: bool = False) -> None:
+        """Run a plain action; ``recorded_running``: its record already says running."""
         from wfops.runners import RunContext, get_runner
 
-        self._set_execution_status(execution_id, s.RUNNING)
+        if not recorded_running:
+            self._set_execution_status(execution_id, s.RUNNING)
         self.actions[execution_id] = info or {}
         runner = get_runner(action.runner_type)
         env = {
@@ -511,10 +516,14 @@ class Engine:
                     enabled=True, pack_path="", metadata_file="",
                 )
                 params = action_spec.get("input") or {}
-            self._insert_execution(
+            # A plain action that starts now is recorded running at once (one write, not
+            # an insert and an update); its log still shows scheduled, then running.
+            starts_now = not delay and problem is None and action.runner_type != "orquesta"
+            record = self._insert_execution(
                 execution_id, action, params, context, parent=live.execution_id,
                 root=live.root, task_execution=task_execution, item_id=item_id,
-                status=s.DELAYED if delay else s.SCHEDULED,
+                status=s.DELAYED if delay else (s.RUNNING if starts_now else s.SCHEDULED),
+                logged=(s.SCHEDULED,) if starts_now else (),
             )
         info = {"wf_id": live.wf_id, "task": task_id, "route": route, "item": item_id, "count": count}
         if problem is not None:
@@ -524,6 +533,11 @@ class Engine:
         if delay:
             self.actions[execution_id] = info
             self._add_timer(delay, lambda: self._start_delayed(execution_id, action, params, info, task))
+            return
+        if starts_now:
+            if self.progress:
+                self.progress({"execution": execution_id, "status": s.RUNNING, "record": record})
+            self._start_action(execution_id, action, params, info, recorded_running=True)
             return
         self._start_task_action(live, execution_id, action, params, info, task)
 
