@@ -17,7 +17,10 @@ request is applied with ``wfops.engine.commands.execute``:
 - a task runs after the task executions that lead to it (all of them for a join);
 - the original execution keeps its status and children (R10);
 - a request the planner refuses (``PlanError``) is refused by the host too and changes
-  nothing (executions, statuses, task executions, journal, side effects).
+  nothing (executions, statuses, task executions, journal, side effects);
+- skips on a *paused* workflow (its failed tasks handled by failure transitions) are taken
+  in place: the paused execution keeps its children, takes the skipped task executions
+  and resumes, and what then runs is what the plan implies, as above.
 
 The host runs in-process: ``Session(home=<fresh dir>)``, a generated pack whose workflow
 tasks are ``core.local`` commands appending ``<task>`` / ``<task>:<item>`` to a log file and
@@ -38,7 +41,7 @@ import os
 import shutil
 import tempfile
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
@@ -512,9 +515,13 @@ class HostRun:
     task_executions: dict[str, dict]  # task execution id -> {task, route, items, skipped, records}
 
     @classmethod
-    def read(cls, store, execution_id: str) -> HostRun:
+    def read(cls, store, execution_id: str, earlier: set[str] = frozenset()) -> HostRun:
+        """From the children of ``execution_id`` but those in ``earlier`` (a workflow that
+        took skips in place keeps the children it had)."""
         task_executions: dict[str, dict] = {}
         for record in store.child_executions(execution_id):
+            if record["id"] in earlier:
+                continue
             orq = record["context"]["orquesta"]
             te = task_executions.setdefault(
                 record["task_execution"],
@@ -589,36 +596,6 @@ def _fmt_request(payload: dict) -> str:
     return json.dumps({k: v for k, v in payload.items() if v not in (None, [], {}, False)}, sort_keys=True)
 
 
-# Mismatches found by this test, each pinned by a strict xfail example below. The property
-# keeps checking everything else on these shapes.
-M1 = "M1: no-reset re-run of a with-items task without abended items hangs the host"
-M2 = "M2: a task re-run on one route and reached afresh on others is missing from downstream"
-M3 = "M3: --items / --skip also act on a route dropped as downstream of another re-run task"
-M4 = "M4: a --skip of such a dropped route crashes the apply (TypeError) and leaves the engine's conductor changed"
-
-
-def known_mismatch_m1(plan) -> bool:
-    """A re-run entry whose items the plan says run again are none at all (no-reset of a
-    with-items task whose items all succeeded): the host stages it and never completes
-    the re-run (it stays "resuming")."""
-    chosen = {(x.task, x.route) for x in getattr(plan, "item_selections", [])}
-    chosen |= {(x.task, x.route) for x in getattr(plan, "skips", [])}
-    return any(
-        r.items == "abended" and not r.item_indices and (r.task, r.route) not in chosen
-        for r in plan.rerun
-    )
-
-
-def known_mismatch_m3(plan) -> bool:
-    """An item selection or a skip on a task execution that the plan does not re-run (it
-    was dropped as downstream of another re-run task): the host applies it anyway, so that
-    execution runs (with its old context) besides the fresh run the plan predicts (M3); a
-    skip of it crashes (M4)."""
-    rerun = {(r.task, r.route) for r in plan.rerun}
-    extras = list(getattr(plan, "item_selections", [])) + list(getattr(plan, "skips", []))
-    return any((x.task, x.route) not in rerun for x in extras)
-
-
 def _refusal_kind(problem: str) -> str:
     for needle, kind in (
         ("never ran", "never ran"), ("not defined", "unknown task"), ("Join", "blocked join (R9)"),
@@ -627,14 +604,15 @@ def _refusal_kind(problem: str) -> str:
         ("cannot be computed", "skip without publish (E5)"), ("out of range", "item out of range"),
         ("runs afresh after", "extra on a task run afresh"), ("both to --tasks", "skip and tasks"),
         ("not in the request", "context outside the request"), ("did not run on route", "bad route"),
+        ("No item of", "no-reset without abended items (R6)"), ("It is paused", "more than skips on a paused workflow"),
+        ("a skipped task does not run", "context of a skipped task"),
     ):
         if needle in problem:
             return kind
     return problem[:60]
 
 
-def conform(host: Host, record: dict, state: dict, payload: dict, *, timeout: float = RUN_TIMEOUT,
-            skip_known: bool = True) -> str:
+def conform(host: Host, record: dict, state: dict, payload: dict, *, timeout: float = RUN_TIMEOUT) -> str:
     """Plan ``payload``, apply it on the host, and check that the plan predicted what the
     host did. Returns "refused" or "applied" (for hypothesis' statistics)."""
     store, engine, shape = host.store, host.engine, host.shape
@@ -665,12 +643,6 @@ def conform(host: Host, record: dict, state: dict, payload: dict, *, timeout: fl
     note("Plan: %s" % json.dumps(
         {k: v for k, v in plan.to_dict().items() if k not in ("request", "fingerprint") and v},
         default=str))
-    if skip_known and known_mismatch_m1(plan):
-        note("Not applied: " + M1)
-        return "planned only (%s)" % M1[:2]
-    if skip_known and known_mismatch_m3(plan):
-        note("Not applied: " + M3)
-        return "planned only (%s)" % M3[:2]
     prediction = predict(shape, state, plan)
     note("Prediction: counts %s, outcomes %s%s%s" % (
         dict(prediction.counts), prediction.outcomes,
@@ -679,25 +651,40 @@ def conform(host: Host, record: dict, state: dict, payload: dict, *, timeout: fl
 
     answer = commands.execute(engine, "rerun", execution_id, dict(payload, fingerprint=plan.fingerprint))
     new_id = answer["id"]
-    assert new_id != execution_id
+    # Recovery replays the journal since the last snapshot: what the apply journaled
+    # gives the state it left in memory.
+    live = engine.live.get(wf_id)
+    if live is not None:
+        replayed = reruns.restore_conductor(store, store.get_workflow_execution(wf_id))
+        assert replayed.conductor.serialize() == live.jc.conductor.serialize(), "the journal does not replay the apply"
+    # Skips on a paused workflow are taken in place: the execution itself resumes.
+    assert (new_id == execution_id) if plan.in_place else (new_id != execution_id)
     final = settle(host, new_id, timeout)
     assert final["status"] in s.COMPLETED, "the re-run did not settle: %s" % final["status"]
 
     problems: list[str] = []
-    host_run = HostRun.read(store, new_id)
+    host_run = HostRun.read(store, new_id, {c for c, _ in original_children} if plan.in_place else set())
     new_log = host.log()[len(log_before):]
     note("Re-run: %s; log: %s; task executions: %s" % (
         final["status"], " ".join(new_log),
         sorted((te["task"], te["route"], sorted(te["items"]), te["skipped"]) for te in host_run.task_executions.values())))
 
-    # R10: the original execution and its children are left as they were.
-    assert store.get_execution(execution_id)["status"] == record["status"]
-    assert [(c["id"], c["status"]) for c in store.child_executions(execution_id)] == original_children
-    rerun_ctx = final["context"].get("re-run") or {}
-    assert rerun_ctx.get("ref") == execution_id
-    planned = sorted(t if r == 0 else "%s[%d]" % (t, r) for t, r, _ in plan.requests)
-    if sorted(rerun_ctx.get("tasks") or []) != planned:
-        problems.append("context.re-run.tasks is %s, the plan's requests are %s" % (rerun_ctx.get("tasks"), planned))
+    if plan.in_place:
+        # E4, E7 on a paused workflow: its own children are kept; the skip is audited on it.
+        children = [(c["id"], c["status"]) for c in store.child_executions(execution_id)]
+        assert children[:len(original_children)] == original_children
+        entry = store.operations(execution_id)[-1]
+        if entry["operation"] != "skip" or not (entry["outcome"] or {}).get("resumed"):
+            problems.append("the last audit entry is %s, not a skip that resumed the workflow" % entry)
+    else:
+        # R10: the original execution and its children are left as they were.
+        assert store.get_execution(execution_id)["status"] == record["status"]
+        assert [(c["id"], c["status"]) for c in store.child_executions(execution_id)] == original_children
+        rerun_ctx = final["context"].get("re-run") or {}
+        assert rerun_ctx.get("ref") == execution_id
+        planned = sorted(t if r == 0 else "%s[%d]" % (t, r) for t, r, _ in plan.requests)
+        if sorted(rerun_ctx.get("tasks") or []) != planned:
+            problems.append("context.re-run.tasks is %s, the plan's requests are %s" % (rerun_ctx.get("tasks"), planned))
 
     # Side effects and records agree; every action record completed.
     if Counter(new_log) != host_run.log_lines():
@@ -745,12 +732,10 @@ def conform(host: Host, record: dict, state: dict, payload: dict, *, timeout: fl
     # R7: everything else that ran is downstream in the plan, fresh, with all its items.
     downstream = {d.task: d for d in plan.downstream}
     rerun_names = {r.task for r in plan.rerun}
-    if any(k[0] in rerun_names and k not in prediction.rerun for k in ran):
-        note("Known: " + M2)
     for key, te in ran.items():
         if key in prediction.rerun:
             continue
-        if key[0] not in downstream and not (skip_known and key[0] in rerun_names):
+        if key[0] not in downstream:
             problems.append("%s[%d] ran but is neither re-run nor downstream in the plan" % key)
         if key[0] in shape.items and sorted(te["items"]) != list(range(ITEMS)):
             problems.append("%s[%d] ran afresh with items %s, not all of them" % (key + (sorted(te["items"]),)))
@@ -778,8 +763,6 @@ def conform(host: Host, record: dict, state: dict, payload: dict, *, timeout: fl
             and not any(j.blocked for j in plan.joins)
         ):
             fresh = {k[0] for k in ran if k not in prediction.rerun}
-            if skip_known:
-                fresh -= rerun_names
             if fresh != set(downstream):
                 problems.append("ran afresh %s, the plan's downstream is %s" % (sorted(fresh), sorted(downstream)))
 
@@ -998,65 +981,193 @@ def test_plan_predicts_host_resume_extras(pack_root, shape, choices):
 
 
 # ======================================================================================
-# The mismatches found, each as an explicit example that must keep failing until fixed
-# (strict xfail: a fix turns it into an unexpected pass, and the exclusion in the property
-# above can then go).
+# Skips on a paused workflow (E4: "works on a failed workflow and on a paused one")
+# ======================================================================================
+
+
+def handled_only(shape: Shape) -> Shape:
+    """``shape`` with first-run failures of tasks whose failure is handled (a failure
+    transition) only, at least one when the shape has such a task: the workflow goes on
+    after them, so that it can be paused with a failed task instead of failing."""
+    handled = [t for t in shape.tasks if shape.children(t, KO)]
+    fail = {m for m in shape.fail if m.split(".")[0] in handled}
+    if handled and not fail:
+        fail.add(handled[0] if handled[0] not in shape.items else handled[0] + ".0")
+    return replace(shape, fail=frozenset(fail))
+
+
+def run_until_paused(host: Host, pause_after: int) -> tuple[dict, dict] | None:
+    """Launch the workflow, pause it once an action failed and ``pause_after`` more have
+    completed, and let it settle. Returns its record and run state if it is paused (None
+    when it completed first). One worker: what ran before the pause is deterministic."""
+    store, engine = host.store, host.engine
+    host.set_markers(host.shape.fail)
+    execution_id = host.session.launch(REF, {"dir": host.work})
+
+    def pause_now() -> bool:
+        if store.get_execution(execution_id)["status"] not in s.WAITING:
+            return True
+        done = [c["status"] for c in store.child_executions(execution_id) if c["status"] in s.COMPLETED]
+        return s.FAILED in done and len(done) - done.index(s.FAILED) > pause_after
+
+    assert engine.run_until(pause_now, timeout=RUN_TIMEOUT)
+    if store.get_execution(execution_id)["status"] == s.RUNNING:
+        commands.execute(engine, "pause", execution_id, {"user": "conformance"})
+    record = settle(host, execution_id)
+    note("First run, paused %d actions after a failure: %s; log: %s" % (
+        pause_after, record["status"], " ".join(host.log())))
+    if record["status"] != s.PAUSED:
+        return None
+    return record, reruns.state_for(store, record)
+
+
+paused_choices = st.fixed_dictionaries({
+    "pause_after": st.integers(0, 3),  # actions completed after the first failure
+    # (which failed task, how: 0 --result, 1 --publish, 2 both, 3 neither)
+    "skips": st.lists(st.tuples(PICK, st.integers(0, 3)), min_size=1, max_size=2),
+    "skip_other": RARE,  # also skip a task that did not fail (E6)
+    "with_tasks": RARE,  # also --tasks: refused on a paused workflow
+})
+
+
+def paused_request(choices: dict, shape: Shape, state: dict) -> dict:
+    """Skips (with --result / --publish) of failed tasks of a paused workflow; rarely a
+    skip of another task or a --tasks part, which are refused."""
+    ran = ran_tasks(state)
+    failed_tasks = sorted(t for t, routes in ran.items() if any(x in s.ABENDED for x in routes.values()))
+    hows = [(_pick(failed_tasks, k), how) for k, how in choices["skips"]] if failed_tasks else []
+    if rare(choices["skip_other"]) or not hows:
+        hows.append((_pick(sorted(ran) or shape.tasks, len(hows)), 0))
+    payload: dict[str, Any] = {"skip": [], "result": {}, "publish": {}}
+    for task, how in hows:
+        if task in payload["skip"]:
+            continue
+        payload["skip"].append(task)
+        if how in (0, 2):
+            payload["result"][task] = {"stdout": "result-" + task}
+        if how in (1, 2):
+            payload["publish"][task] = {"p_" + task: "published-" + task}
+    if rare(choices["with_tasks"]):
+        payload["tasks"] = resolve_tasks([(0, 0, 0)], shape, ran)
+    return payload
+
+
+@pytest.mark.timeout(900)
+@settings(max_examples=EXAMPLES, **SETTINGS)
+@given(shape=shapes(max_tasks=6, fail_odds=1), choices=paused_choices)
+def test_plan_predicts_host_skip_on_paused_workflow(pack_root, shape, choices):
+    """Issue 5 item 4: skips on a paused workflow whose failed tasks were handled by
+    failure transitions. The skips are recorded in place and the workflow resumes."""
+    shape = handled_only(shape)
+    note("Workflow:\n" + shape.describe() + "\n" + shape.yaml())
+    with host_for(pack_root, shape) as host:
+        paused = run_until_paused(host, choices["pause_after"])
+        if paused is None:
+            event("completed before the pause")
+            return
+        record, state = paused
+        event("paused with %s" % ("a failed task" if any(
+            x in s.ABENDED for routes in ran_tasks(state).values() for x in routes.values()) else "no failed task"))
+        event("skip on a paused workflow: " + conform(host, record, state, paused_request(choices, shape, state)))
+
+
+# ======================================================================================
+# Mismatches this test found (M1 to M4), fixed; kept as explicit examples.
 # ======================================================================================
 
 SPLIT = {"t1": [("t0", OK)], "t2": [("t0", OK), ("t1", OK)]}  # t0 -> t1 -> t2 and t0 -> t2
 
 
-def _explicit(pack_root, shape: Shape, payload: dict, timeout: float = RUN_TIMEOUT) -> None:
+def _explicit(pack_root, shape: Shape, payload: dict, timeout: float = RUN_TIMEOUT, check_plan=None) -> str:
+    """Run ``shape``, then check ``payload`` with :func:`conform`; ``check_plan(plan or
+    PlanError)`` first looks at what the planner says. Returns conform's outcome."""
     NOTES.clear()
     with host_for(pack_root, shape) as host:
         record, state = run_first(host)
         try:
-            conform(host, record, state, payload, timeout=timeout, skip_known=False)
+            if check_plan is not None:
+                try:
+                    check_plan(reruns.plan_for(host.store, record, payload))
+                except PlanError as refused:
+                    check_plan(refused)
+            return conform(host, record, state, payload, timeout=timeout)
         except BaseException as e:
             raise type(e)("%s\n%s" % (e, "\n".join(NOTES))) from e
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=M1)
-def test_m1_no_reset_of_with_items_task_without_abended_items(pack_root):
-    """t0 (with-items, 3 items) succeeded; `re-run --tasks t0 --no-reset t0`.
-    Plan: re-run t0[0] with items "abended", item_indices [] (nothing to run), no warning.
-    Host: the re-run execution stays "resuming" forever (Orquesta gets a staged t0 whose
-    items all succeeded and never completes it; no task execution is created).
-    Expected: the re-run completes (t0 kept as it is), or the planner refuses the request."""
+def test_m1_no_reset_of_with_items_task_without_abended_items_is_refused(pack_root):
+    """t0 (with-items, 3 items) succeeded; `re-run --tasks t0 --no-reset t0` would re-run
+    no item (the host used to stay "resuming" forever: Orquesta never completes a staged
+    task with no item left to start). Refused, saying what to ask instead; nothing changes."""
     shape = Shape(1, {}, frozenset(), frozenset({"t0"}), frozenset(), frozenset())
-    _explicit(pack_root, shape, {"tasks": ["t0"], "no_reset": ["t0"]}, timeout=2)
+
+    def check(outcome):
+        assert isinstance(outcome, PlanError)
+        assert outcome.problems == [
+            "No item of t0 failed, timed out or was abandoned, so --no-reset t0 leaves nothing of it "
+            "to re-run. Drop --no-reset t0 to re-run all its items, choose items with --items t0 I,J, "
+            "or re-run the tasks after it instead."]
+
+    assert _explicit(pack_root, shape, {"tasks": ["t0"], "no_reset": ["t0"]}, check_plan=check) == "refused"
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=M2)
 def test_m2_task_rerun_on_one_route_and_reached_afresh_on_another(pack_root):
-    """t0 -> t1 -> t2 and t0 -> t2 (t2 a split); t1 and t2 fail; `re-run --failed`.
-    Plan: re-run t1[0] and t2[1]; downstream []. Host: t1, t2[1], and t2 afresh on a new
-    route (2) after t1 succeeds. The plan's downstream (R7) leaves out t2 because it is
-    also a re-run task, so it does not say that t2 runs twice."""
+    """t0 -> t1 -> t2 and t0 -> t2 (t2 a split); t1 and t2 fail; `re-run --failed`
+    re-runs t1[0] and t2[1], and t2 also runs afresh on a new route after t1: the plan's
+    downstream (R7) names t2."""
     shape = Shape(3, SPLIT, frozenset(), frozenset(), frozenset({"t1", "t2"}), frozenset())
-    _explicit(pack_root, shape, {"failed": True})
+
+    def check(plan):
+        assert [r.ref for r in plan.rerun] == ["t1[0]", "t2[1]"]
+        assert [(d.task, d.ran_before) for d in plan.downstream] == [("t2", True)]
+
+    assert _explicit(pack_root, shape, {"failed": True}, check_plan=check) == "applied"
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=M3)
 def test_m3_item_selection_on_a_route_dropped_as_downstream(pack_root):
-    """Same shape, t2 with 3 items, nothing failed; `re-run --tasks t1 --items t2 0`.
-    Plan: re-run t1[0] and t2[1] (items [0]); t2[2] dropped as downstream of t1[0]; but
-    item_selections also holds t2[2] (items [0]). Host: t2[2] item 0 runs again with its
-    old context (the upstream R4 bug the planner exists to prevent) besides the fresh t2
-    on route 3 after t1: t2 runs 3 times where the plan implies 2."""
+    """Same shape, t2 with 3 items, nothing failed; `re-run --tasks t1 --items t2 0`: the
+    selection applies to t2[1] only; t2[2] runs afresh after t1 (all its items), and the
+    plan says so."""
     shape = Shape(3, SPLIT, frozenset(), frozenset({"t2"}), frozenset(), frozenset())
-    _explicit(pack_root, shape, {"tasks": ["t1"], "items": {"t2": [0]}})
+
+    def check(plan):
+        assert [(x.task, x.route, x.indices) for x in plan.item_selections] == [("t2", 1, [0])]
+        assert plan.warnings == [
+            "--items t2 does not apply to t2[2]: t2[2] runs afresh after t1[0], which the request re-runs."]
+
+    assert _explicit(pack_root, shape, {"tasks": ["t1"], "items": {"t2": [0]}}, check_plan=check) == "applied"
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError, reason=M4)
 def test_m4_skip_of_a_route_dropped_as_downstream(pack_root):
-    """Same shape; t2 fails on both routes; `re-run --tasks t1 --skip t2`.
-    Plan: re-run t1[0], t2[1]; t2[2] dropped as downstream of t1[0]; skips t2[1] and t2[2].
-    Host: apply_rerun raises TypeError ('NoneType' object is not subscriptable) in
-    JournaledConductor._skip for t2[2], which has no staged entry. The store is rolled
-    back, but the engine's in-memory conductor already took the re-run: it stays
-    "running", and a following valid re-run of the execution in that engine is refused
-    as "not in a completed state". Expected: refused up front (PlanError), or the skip
-    limited to t2[1]."""
+    """Same shape; t2 fails on both routes; `re-run --tasks t1 --skip t2` skips t2[1]
+    only (the apply used to crash on t2[2], which runs afresh after t1)."""
     shape = Shape(3, SPLIT, frozenset(), frozenset(), frozenset({"t2"}), frozenset())
-    _explicit(pack_root, shape, {"tasks": ["t1"], "skip": ["t2"]})
+
+    def check(plan):
+        assert [(x.task, x.route) for x in plan.skips] == [("t2", 1)]
+
+    assert _explicit(pack_root, shape, {"tasks": ["t1"], "skip": ["t2"]}, check_plan=check) == "applied"
+
+
+def test_a_failed_apply_leaves_the_engine_as_the_store_has_it(pack_root):
+    """M4's crash, forced: a conductor change that Orquesta rejects in the middle of an
+    apply (a skip of a task execution nothing staged) rolls back the store, and the
+    engine's memory is put back as the store has it; a valid re-run then goes through."""
+    shape = Shape(3, SPLIT, frozenset(), frozenset(), frozenset({"t2"}), frozenset())
+    NOTES.clear()
+    with host_for(pack_root, shape) as host:
+        record, state = run_first(host)
+        store, engine = host.store, host.engine
+        wf_id = record["context"]["workflow_execution"]
+        before = store_snapshot(store, wf_id)
+        live = engine.load_workflow(wf_id)
+        with pytest.raises(TypeError):
+            with reruns._restoring_memory(engine, live), store.transaction():
+                engine._journal(live, {"op": "rerun", "requests": [["t1", 0, True], ["t2", 1, True]]})
+                engine._journal(live, {"op": "skip", "task": "t2", "route": 2, "result": None, "publish": {}})
+        assert store_snapshot(store, wf_id) == before
+        restored = engine.live[wf_id]
+        assert restored is not live and restored.jc.status == s.FAILED
+        stored = reruns.restore_conductor(store, store.get_workflow_execution(wf_id))
+        assert restored.jc.conductor.serialize() == stored.conductor.serialize()
+        assert conform(host, record, state, {"tasks": ["t1"], "skip": ["t2"]}) == "applied"

@@ -52,6 +52,7 @@ EXPECTED_WORKFLOWS = {
     "nested_child",
     "nested_grandchild",
     "context_demo",
+    "handled_failure",
     "retry_delay",
     "expressions",
     "python_demo",
@@ -563,6 +564,22 @@ def test_context_demo_task3_uses_what_task2_published():
     (transition,) = task2["next"]
     assert [list(p)[0] for p in transition["publish"]] == ["token"]
     assert "ctx().token" in _definition("examples.context_demo")["tasks"]["task3"]["input"]["cmd"]
+
+
+def test_handled_failure_runs_notify_instead_of_task3(run):
+    run.fail("task2")
+    status, result, lines = run("handled_failure")
+    assert status == statuses.SUCCEEDED, "the failure is handled"
+    assert lines == ["task1", "task2", "notify"]
+    assert result["output"]["token"] is None
+    assert "fail.task2" in result["output"]["error"]
+
+
+def test_handled_failure_success_path_publishes_the_token(run):
+    status, result, lines = run("handled_failure")
+    assert status == statuses.SUCCEEDED, result
+    assert lines == ["task1", "task2", "task3:token-task2"]
+    assert result["output"] == {"token": "token-task2", "error": None}
 
 
 def test_retry_delay_retries_twice(run):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import log_lines, run_example, tasks_of, wait_for
+from conftest import Wfops, log_lines, run_example, tasks_of, wait_for
 
 
 def _run(wfops, workdir, ref, *params, fail=()):
@@ -182,3 +182,190 @@ def test_e7_audit_entries_after_each_operation(wfops, workdir):
     assert entry["outcome"]["execution"] == second["id"]
     created = wfops.json("execution", "audit", second["id"])[0]
     assert created[0]["outcome"]["from"] == first["id"]
+
+
+# -- skips on a paused workflow (issue 5 item 4: "works on a failed workflow and on a paused one")
+
+
+def _paused_after_handled_failure(wfops, workdir):
+    """examples.handled_failure with task2 failing: its failure transition runs notify, which
+    waits; the operator pauses meanwhile, and the workflow stops paused with task2 failed."""
+    d, log = workdir
+    (d / "fail.task2").touch()
+    (d / "hold.notify").touch()
+    process = wfops.popen("run", "examples.handled_failure", "log=%s" % log, "dir=%s" % d)
+    wait_for(lambda: log_lines(log) == ["task1", "task2", "notify"], timeout=30)
+    ex = wfops.json("execution", "list")[0][0]["id"]
+    assert wfops.run("execution", "pause", ex).returncode == 0
+    (d / "hold.notify").unlink()
+    wfops.wait_status(ex, {"paused"})
+    assert process.wait(timeout=60) == 1, "`wfops run` returns when the workflow pauses"
+    view = wfops.get(ex)
+    assert tasks_of(view) == [("task1", None, "succeeded"), ("task2", None, "failed"),
+                              ("notify", None, "succeeded")]
+    return ex
+
+
+def test_e4_skip_on_a_paused_workflow_records_the_skip_and_resumes_it(wfops, workdir):
+    d, log = workdir
+    ex = _paused_after_handled_failure(wfops, workdir)
+    before = log_lines(log)
+
+    done = wfops.run("execution", "skip", ex, "task2", "--publish", "token=manual", "--dry-run")
+    assert done.returncode == 0, done.stderr
+    assert "Paused workflow: the skipped tasks are recorded on its paused execution" in done.stdout
+    assert "Runs afresh downstream: task3\n" in done.stdout, "a skipped task takes its on-success transition only"
+    assert wfops.get(ex, tasks=False)["status"] == "paused" and log_lines(log) == before
+
+    view, done = wfops.json("execution", "skip", ex, "task2", "--publish", "token=manual",
+                            "--comment", "deployed by hand")
+    assert done.returncode == 0, done.stderr
+    assert view["id"] == ex, "the paused execution itself goes on: no new execution"
+    assert view["status"] == "succeeded"
+    assert _new(log, before) == ["task3:manual"], "task2 did not run again; task3 used the published value"
+    assert view["result"]["output"]["token"] == "manual"
+    assert len(wfops.json("execution", "list")[0]) == 1
+    assert tasks_of(wfops.get(ex)) == [
+        ("task1", None, "succeeded"), ("task2", None, "failed"), ("notify", None, "succeeded"),
+        ("task2", None, "succeeded"), ("task3", None, "succeeded")]
+    seen = wfops.json("execution", "context", ex, "task2")[0]
+    assert (seen["status"], seen["skipped"], seen["result"]) == ("succeeded", True, None)
+    assert seen["published"] == {"token": "manual"}
+    assert wfops.json("execution", "context", ex, "task3")[0]["context"]["token"] == "manual"
+
+    entry = wfops.json("execution", "audit", ex)[0][-1]
+    assert entry["operation"] == "skip" and entry["comment"] == "deployed by hand"
+    assert entry["request"]["skip"] == ["task2"] and entry["request"]["publish"] == {"task2": {"token": "manual"}}
+    assert entry["plan"]["in_place"] is True and entry["plan"]["requests"] == []
+    assert entry["outcome"]["status_before"] == "paused" and entry["outcome"]["resumed"] is True
+
+
+def test_a_paused_workflow_refuses_all_but_valid_skips_and_nothing_changes(wfops, workdir):
+    d, log = workdir
+    ex = _paused_after_handled_failure(wfops, workdir)
+    before = log_lines(log)
+    audit_before = wfops.json("execution", "audit", ex)[0]
+
+    done = wfops.run("execution", "skip", ex, "task2")
+    assert done.returncode == 1
+    assert '"token" with <% result().stdout %>' in done.stderr, "E5: the variable and its expression"
+    done = wfops.run("execution", "re-run", ex, "--tasks", "task2")
+    assert done.returncode == 1
+    assert "not in a completed state. It is paused, and a paused workflow only takes skips" in done.stderr
+    assert "wfops execution resume %s" % ex in done.stderr and "wfops execution cancel %s" % ex in done.stderr
+    done = wfops.run("execution", "re-run", ex, "--skip", "task2", "--publish", "task2", "token=x",
+                     "--context", "task2", "a=1")
+    assert done.returncode == 1 and "a skipped task does not run" in done.stderr
+    done = wfops.run("execution", "re-run", ex, "--skip", "task2", "--publish", "task2", "token=x",
+                     "--items", "task2", "0")
+    assert done.returncode == 1 and "leave out --items" in done.stderr
+    done = wfops.run("execution", "skip", ex, "task1")
+    assert done.returncode == 1 and "already succeeded" in done.stderr and "--tasks task1" in done.stderr
+
+    assert wfops.get(ex, tasks=False)["status"] == "paused"
+    assert log_lines(log) == before
+    assert wfops.json("execution", "audit", ex)[0] == audit_before
+    assert len(tasks_of(wfops.get(ex))) == 3
+
+
+def test_a_skip_in_a_running_workflow_is_refused(wfops, workdir):
+    d, log = workdir
+    (d / "fail.task2").touch()
+    (d / "hold.notify").touch()
+    process = wfops.popen("run", "examples.handled_failure", "log=%s" % log, "dir=%s" % d)
+    wait_for(lambda: log_lines(log) == ["task1", "task2", "notify"], timeout=30)
+    ex = wfops.json("execution", "list")[0][0]["id"]
+    done = wfops.run("execution", "skip", ex, "task2", "--publish", "token=x")
+    (d / "hold.notify").unlink()
+    assert done.returncode == 1
+    assert 'Unable to skip tasks of workflow execution "%s" because it is running' % ex in done.stderr
+    assert "wfops execution pause %s" % ex in done.stderr
+    # Nothing changed: the handled failure ends the run as the definition says, without task3.
+    assert process.wait(timeout=60) == 0
+    assert wfops.get(ex, tasks=False)["status"] == "succeeded"
+    assert log_lines(log) == ["task1", "task2", "notify"]
+    assert [e["operation"] for e in wfops.json("execution", "audit", ex)[0]] == []
+
+
+_PARENT = """
+version: 1.0
+input: [log, dir]
+tasks:
+  start:
+    action: core.noop
+    next:
+      - do: a, sub
+  a:
+    action: core.local
+    input:
+      cmd: echo a >> "<% ctx().log %>"; false
+    next:
+      - when: <% succeeded() %>
+        do: after_a
+      - when: <% failed() %>
+        do: noted
+  noted:
+    action: core.noop
+  after_a:
+    action: core.local
+    input:
+      cmd: echo after_a >> "<% ctx().log %>"
+  sub:
+    action: adhoc.child
+    input:
+      log: <% ctx().log %>
+      dir: <% ctx().dir %>
+"""
+
+_CHILD = """
+version: 1.0
+input: [log, dir]
+tasks:
+  step1:
+    action: core.local
+    input:
+      cmd: echo child.step1 >> "<% ctx().log %>"; while [ -e "<% ctx().dir %>/hold.child" ]; do sleep 0.1; done
+    next:
+      - when: <% succeeded() %>
+        do: step2
+  step2:
+    action: core.local
+    input:
+      cmd: echo child.step2 >> "<% ctx().log %>"
+"""
+
+
+def _adhoc_pack(root):
+    actions = root / "adhoc" / "actions"
+    (actions / "workflows").mkdir(parents=True)
+    (root / "adhoc" / "pack.yaml").write_text("ref: adhoc\nname: adhoc\ndescription: test\nversion: 0.0.1\n")
+    for name, definition in (("wf", _PARENT), ("child", _CHILD)):
+        (actions / ("%s.yaml" % name)).write_text(
+            "name: %s\npack: adhoc\ndescription: test\nrunner_type: orquesta\nentry_point: workflows/%s.yaml\n"
+            "enabled: true\nparameters:\n  log: {type: string, required: true}\n  dir: {type: string, required: true}\n"
+            % (name, name))
+        (actions / "workflows" / ("%s.yaml" % name)).write_text(definition)
+    return root
+
+
+def test_e4_skip_on_a_paused_workflow_resumes_its_paused_sub_workflow_too(wfops, workdir, tmp_path):
+    # a fails (handled) while the sub-workflow runs; pausing pauses both (L2). The skip of a
+    # resumes the workflow as `execution resume` does, sub-workflow included (L4).
+    d, log = workdir
+    wfops = Wfops(wfops.home, packs_path=str(_adhoc_pack(tmp_path / "packs")))
+    (d / "hold.child").touch()
+    process = wfops.popen("run", "adhoc.wf", "log=%s" % log, "dir=%s" % d)
+    wait_for(lambda: sorted(log_lines(log)) == ["a", "child.step1"], timeout=30)
+    ex = wfops.json("execution", "list")[0][0]["id"]
+    assert wfops.run("execution", "pause", ex).returncode == 0
+    (d / "hold.child").unlink()
+    wfops.wait_status(ex, {"paused"})
+    process.wait(timeout=60)
+    child = next(c for c in wfops.get(ex)["children"] if c["context"]["orquesta"]["task_name"] == "sub")
+    assert child["status"] == "paused"
+
+    view, done = wfops.json("execution", "skip", ex, "a")
+    assert done.returncode == 0, done.stderr
+    assert view["status"] == "succeeded"
+    assert sorted(log_lines(log)) == ["a", "after_a", "child.step1", "child.step2"]
+    assert wfops.get(child["id"], tasks=False)["status"] == "succeeded"

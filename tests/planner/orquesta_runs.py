@@ -135,3 +135,12 @@ def apply_plan(run: Run, plan: Any) -> None:
     for task_id, route in plan.stale_branches:
         del state.tasks["%s__r%s" % (task_id, route)]
     run.conductor.request_workflow_rerun(plan.orquesta_requests())
+
+
+def pause(run: Run, *, finish: Mapping[str, str] | None = None) -> None:
+    """Pause the running workflow, then end its hanging tasks: ``finish`` maps each (on
+    route 0) to its status. The workflow is paused once none is active."""
+    run.conductor.request_workflow_status(statuses.PAUSING)
+    for task_id, status in (finish or {}).items():
+        event = events.ActionExecutionEvent(status, result={"ok": status})
+        run.conductor.update_task_state(task_id, 0, event)

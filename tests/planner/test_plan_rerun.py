@@ -276,8 +276,7 @@ def test_r9_join_with_other_failed_branch_not_requested_is_refused():
     error = refused(run, ["task2"])
     assert str(error) == (
         'Join "task4" waits for task3, which failed and is not in the request: add --tasks '
-        "task3 to re-run it (or --skip task3 to skip it, once skipping is available in a "
-        "later release)."
+        "task3 to re-run it (or --skip task3 to skip it)."
     )
 
 
@@ -293,8 +292,7 @@ def test_r9_force_turns_the_blocked_join_into_a_warning():
     ]
     assert p.warnings == [
         'Join "task4" waits for task3, which failed and is not in the request: add --tasks '
-        "task3 to re-run it (or --skip task3 to skip it, once skipping is available in a "
-        "later release). Submitted anyway (--force)."
+        "task3 to re-run it (or --skip task3 to skip it). Submitted anyway (--force)."
     ]
 
 
@@ -310,8 +308,7 @@ def test_r9_branch_that_never_ran_names_the_failed_task_before_it():
     error = refused(run, ["task2"])
     assert str(error) == (
         'Join "task6" waits for task5, which never ran because task4 did not succeed: add '
-        "--tasks task4 to re-run it (or --skip task4 to skip it, once skipping is available "
-        "in a later release)."
+        "--tasks task4 to re-run it (or --skip task4 to skip it)."
     )
     p = plan(run, ["task2", "task4"])
     assert [(b.task, b.state) for b in p.joins[0].branches] == [("task3", "rerun"), ("task5", "rerun")]
@@ -427,7 +424,7 @@ def test_plan_is_json_serializable_and_round_trips():
     assert set(data) == {
         "execution_id", "mode", "workflow_status", "request", "fingerprint", "rerun",
         "dropped", "downstream", "continuing", "joins", "requests", "unstage", "hold",
-        "stale_branches", "warnings"}
+        "stale_branches", "warnings", "in_place"}
 
 
 def test_spec_may_be_given_as_yaml_or_dict():

@@ -14,6 +14,7 @@ next       ``get_next_tasks()``
 task       ``update_task_state`` with an action execution event
 item       ``update_task_state`` with a with-items item event
 rerun      ``request_workflow_rerun`` with ``[task, route, reset_items]`` requests
+stage      stage failed tasks afresh in a paused workflow (skips there; no Orquesta call)
 restage    set exactly the chosen with-items items to not-run (item selection)
 context    merge values into a staged task's inbound context (changed context)
 skip       complete a staged task as succeeded with a supplied result (skip)
@@ -28,6 +29,8 @@ from typing import Any
 from orquesta import conducting, events, requests
 from orquesta import statuses as orquesta_statuses
 from orquesta.specs import native as native_specs
+
+from wfops.engine.spec_index import index_tasks
 
 
 def items_key(task_id: str, route: int) -> str:
@@ -55,6 +58,7 @@ class JournaledConductor:
     @classmethod
     def from_snapshot(cls, snapshot: dict) -> "JournaledConductor":
         conductor = conducting.WorkflowConductor.deserialize(snapshot["conductor"])
+        index_tasks(conductor.spec)
         return cls(conductor, {k: list(v) for k, v in snapshot.get("items", {}).items()})
 
     @classmethod
@@ -109,10 +113,10 @@ class JournaledConductor:
             self.items[key] = list(results)
         return task_state
 
-    def _rerun(self, entry: dict) -> None:
-        # What the planner found Orquesta 1.2.0 gets wrong, undone first: staged tasks of
-        # replaced executions (they would run with the old context) and the old executions
-        # of join branches that run again (the join would count them).
+    def _prepare(self, entry: dict) -> None:
+        """What the planner found Orquesta 1.2.0 gets wrong, undone before a re-run:
+        staged tasks of replaced executions (they would run with the old context) and the
+        old executions of join branches that run again (the join would count them)."""
         state = self.conductor.workflow_state
         for task_id, route in entry.get("unstage", []):
             staged = state.get_staged_task(task_id, route)
@@ -124,6 +128,10 @@ class JournaledConductor:
                 staged["ready"] = False
         for task_id, route in entry.get("stale_branches", []):
             state.tasks.pop("%s__r%s" % (task_id, route), None)
+
+    def _rerun(self, entry: dict) -> None:
+        self._prepare(entry)
+        state = self.conductor.workflow_state
         for task, route, reset in entry["requests"]:
             task_spec = self.conductor.spec.tasks.get_task(task)
             if task_spec.has_items() and state.get_staged_task(task, route) is None:
@@ -137,6 +145,21 @@ class JournaledConductor:
             for task, route, reset in entry["requests"]
         ]
         self.conductor.request_workflow_rerun(task_requests=task_requests)
+
+    def _stage(self, entry: dict) -> None:
+        """The in-place counterpart of ``rerun``, for skips on a paused workflow (Orquesta
+        re-runs only completed ones): the planner's fixes, then each failed execution of
+        ``tasks`` staged afresh with its inbound context, as a re-run request stages it.
+        The workflow keeps its status; the entries that follow resume it and skip them."""
+        self._prepare(entry)
+        conductor = self.conductor
+        indices = []
+        for task_id, route in entry["tasks"]:
+            indices.append(conductor._get_task_state_idx(task_id, route))
+            if conductor.spec.tasks.get_task(task_id).has_items():
+                self._stage_for_items(task_id, route)
+            conductor._request_task_rerun(task_id, route, reset_items=True)
+        conductor.workflow_state.reruns.append(indices)
 
     def _stage_for_items(self, task_id: str, route: int) -> dict:
         """The staged entry of a with-items task, re-created when Orquesta dropped it (it
@@ -185,22 +208,16 @@ class JournaledConductor:
         those transitions would publish."""
         task_id, route = entry["task"], entry["route"]
         overrides = entry.get("publish") or {}
-        task_spec = self.conductor.spec.tasks.get_task(task_id)
-        saved = []
-        for transition in getattr(task_spec, "next") or []:
-            publish = transition.spec.get("publish")
-            saved.append((transition, publish))
-            if overrides and publish:
-                transition.spec["publish"] = [
-                    {name: overrides[name]} if name in overrides else {name: value}
-                    for item in publish for name, value in item.items()
-                ]
-            missing = [n for n in overrides if n not in {k for item in publish or [] for k in item}]
-            if missing and (transition.spec.get("do")):
-                transition.spec["publish"] = list(transition.spec.get("publish") or []) + [
-                    {name: overrides[name]} for name in missing
-                ]
+        transitions = list(getattr(self.conductor.spec.tasks.get_task(task_id), "next") or [])
+        # Orquesta reads a transition's publish as an attribute: the spec's list, or the
+        # parsed list set on the object for the inline "k=v" form. The override is set
+        # the same way for the time of the skip.
+        saved = [(transition, vars(transition).get("publish", _ABSENT)) for transition in transitions]
         try:
+            if overrides:
+                for transition in transitions:
+                    transition.publish = _overridden(
+                        getattr(transition, "publish"), overrides, bool(transition.spec.get("do")))
             staged = self.conductor.workflow_state.get_staged_task(task_id, route)
             if staged is not None:
                 staged.pop("items", None)
@@ -210,11 +227,11 @@ class JournaledConductor:
                 events.ActionExecutionEvent(orquesta_statuses.SUCCEEDED, result=entry.get("result")),
             )
         finally:
-            for transition, publish in saved:
-                if publish is None:
-                    transition.spec.pop("publish", None)
+            for transition, own in saved:
+                if own is _ABSENT:
+                    vars(transition).pop("publish", None)
                 else:
-                    transition.spec["publish"] = publish
+                    transition.publish = own
         task_state["skipped"] = True
         return task_state
 
@@ -232,12 +249,27 @@ class JournaledConductor:
         return self.conductor.workflow_state.sequence
 
 
+_ABSENT = object()
+
+
+def _overridden(publish, overrides: dict, continues: bool) -> list[dict]:
+    """A transition's publish list with ``overrides`` replacing the values of the names
+    it publishes; the other overridden names are added to a transition that leads on."""
+    publish = list(publish or [])
+    names = {name for item in publish for name in item}
+    result = [{name: overrides.get(name, value)} for item in publish for name, value in item.items()]
+    if continues:
+        result += [{name: value} for name, value in overrides.items() if name not in names]
+    return result
+
+
 _HANDLERS = {
     "status": JournaledConductor._status,
     "next": JournaledConductor._next,
     "task": JournaledConductor._task,
     "item": JournaledConductor._item,
     "rerun": JournaledConductor._rerun,
+    "stage": JournaledConductor._stage,
     "restage": JournaledConductor._restage,
     "context": JournaledConductor._context,
     "skip": JournaledConductor._skip,
@@ -246,4 +278,4 @@ _HANDLERS = {
 
 
 def spec_from_definition(definition: dict):
-    return native_specs.WorkflowSpec(definition)
+    return index_tasks(native_specs.WorkflowSpec(definition))

@@ -6,6 +6,8 @@ so Orquesta's own one-level collapse can never make a task run twice.
 
 from __future__ import annotations
 
+import contextlib
+
 from wfops import errors, ids
 from wfops import statuses as s
 from wfops.engine import definitions
@@ -88,9 +90,11 @@ def plan_for(store, execution: dict, payload: dict, conductor=None):
 
 
 def apply_rerun(engine, execution_id: str, payload: dict) -> dict:
-    """Re-run ``execution_id`` from tasks in ``engine`` (which owns the workflow)."""
-    from wfops.engine.commands import audit
+    """Re-run ``execution_id`` from tasks in ``engine`` (which owns the workflow), or, for
+    skips on a paused workflow, skip in place and resume it.
 
+    A refusal or a failure changes nothing: the store is rolled back, and the engine's
+    in-memory conductors are restored from it (:func:`_restoring_memory`)."""
     store = engine.store
     original = store.get_execution(execution_id)
     if original is None:
@@ -116,10 +120,20 @@ def apply_rerun(engine, execution_id: str, payload: dict) -> dict:
             "operation came in between). Compute the plan again (--dry-run) and re-submit."
             % execution_id
         )
-    plan_data = plan.to_dict()
     if payload.get("dry_run"):
-        return {"id": execution_id, "plan": plan_data, "dry_run": True}
+        return {"id": execution_id, "plan": plan.to_dict(), "dry_run": True}
+    with _restoring_memory(engine, live):
+        if plan.in_place:
+            return _skip_in_place(engine, live, original, plan, payload)
+        return _rerun_from_tasks(engine, live, original, plan, payload)
 
+
+def _rerun_from_tasks(engine, live, original: dict, plan, payload: dict) -> dict:
+    """A new execution attached to the workflow execution, which re-runs per the plan."""
+    from wfops.engine.commands import audit
+
+    store = engine.store
+    plan_data = plan.to_dict()
     new_id = ids.new_id()
     tasks = [r[0] if r[1] == 0 else "%s[%s]" % (r[0], r[1]) for r in plan.requests]
     # As st2 records it: the requested tasks less the no-reset ones.
@@ -135,17 +149,15 @@ def apply_rerun(engine, execution_id: str, payload: dict) -> dict:
             new_id, action, original["parameters"], context, parent=original["parent"],
             root=new_id if original["parent"] is None else original["root"], owner=engine.id,
         )
-        store.update_workflow_execution(wf["id"], action_execution=new_id)
+        store.update_workflow_execution(live.wf_id, action_execution=new_id)
         engine.by_execution.pop(live.execution_id, None)
         live.execution_id = new_id
         live.root = new_id
-        engine.by_execution[new_id] = wf["id"]
+        engine.by_execution[new_id] = live.wf_id
         engine._journal(live, {
             "op": "rerun",
             "requests": [list(r) for r in plan.requests],
-            "unstage": [list(u) for u in plan.unstage],
-            "hold": [list(h) for h in getattr(plan, "hold", [])],
-            "stale_branches": [list(b) for b in plan.stale_branches],
+            **_fixes(plan),
         })
         for selection in getattr(plan, "item_selections", []):
             engine._journal(live, {"op": "restage", "task": selection.task, "route": selection.route,
@@ -162,6 +174,76 @@ def apply_rerun(engine, execution_id: str, payload: dict) -> dict:
               plan=plan_data, outcome={"from": original["id"]}, comment=payload.get("comment"))
         engine._settle(live)
     return {"id": new_id, "status": store.get_execution(new_id)["status"], "plan": plan_data}
+
+
+def _skip_in_place(engine, live, original: dict, plan, payload: dict) -> dict:
+    """Skips on a paused workflow: each skipped task is staged afresh and recorded as
+    succeeded and skipped on the paused execution itself, then the workflow resumes as
+    ``wfops execution resume`` would (paused sub-workflows too, L4)."""
+    from wfops import lifecycle
+    from wfops.engine.commands import audit
+    from wfops.engine.host import live_status
+
+    store = engine.store
+    plan_data = plan.to_dict()
+    execution_id = live.execution_id
+    user = payload.get("user") or engine.user
+    with store.transaction():
+        engine._journal(live, {"op": "stage", "tasks": [[k.task, k.route] for k in plan.skips], **_fixes(plan)})
+        # Resumed between the staging and the skips: before the staging, a workflow with
+        # nothing left to run would complete at once on resume; after the skips, their
+        # task events have taken it out of "paused" and Orquesta refuses the resume.
+        engine._journal(live, {"op": "status", "status": s.RESUMING})
+        for skip in plan.skips:
+            _apply_skip(engine, live, skip, execution_id)
+        for child in engine._child_workflows(live):
+            if lifecycle.cascades_to("resume", live_status(engine, child)):
+                engine.request_status(child, "resume")
+        engine._settle(live)
+        outcome = {"execution": execution_id, "in_place": True, "status_before": s.PAUSED,
+                   "status_after": live_status(engine, execution_id), "resumed": True}
+        for target in dict.fromkeys([original["id"], execution_id]):
+            audit(store, target, user, "skip", _request_as_given(payload), plan=plan_data,
+                  outcome=outcome, comment=payload.get("comment"))
+    return {"id": execution_id, "status": store.get_execution(execution_id)["status"], "plan": plan_data}
+
+
+def _fixes(plan) -> dict:
+    """The plan's corrections of Orquesta 1.2.0, as a journal entry carries them."""
+    return {
+        "unstage": [list(u) for u in plan.unstage],
+        "hold": [list(h) for h in plan.hold],
+        "stale_branches": [list(b) for b in plan.stale_branches],
+    }
+
+
+@contextlib.contextmanager
+def _restoring_memory(engine, live):
+    """On any exception, put the engine's memory back as the store has it once the
+    failed transaction is rolled back: the conductors of ``live``'s tree (journal replay
+    is exact), which executions they are attached to, and the actions and timers the
+    engine tracks. An action already handed to a worker cannot be called back; an apply
+    only starts actions in its last step (settling), after every conductor change."""
+    saved_live = {k: (v.execution_id, v.root, v.parent_task) for k, v in engine.live.items()}
+    saved_by_execution = dict(engine.by_execution)
+    saved_actions = dict(engine.actions)
+    saved_timers = list(engine.timers)
+    try:
+        yield
+    except BaseException:
+        tree = {k for k, (_, root, _) in saved_live.items() if root == saved_live[live.wf_id][1]}
+        for key in list(engine.live):
+            if key not in saved_live or key in tree:
+                del engine.live[key]
+        engine.by_execution.clear()
+        engine.by_execution.update(saved_by_execution)
+        engine.actions.clear()
+        engine.actions.update(saved_actions)
+        engine.timers[:] = saved_timers
+        for key in sorted(tree):
+            execution, _, parent_task = saved_live[key]
+            engine.load_workflow(key, execution).parent_task = parent_task
+        raise
 
 
 def _apply_skip(engine, live, skip, execution_id: str) -> None:

@@ -17,7 +17,7 @@ from typing import Any, Mapping
 from wfops import errors
 from wfops import statuses as s
 from wfops.planner.fingerprint import item_statuses
-from wfops.planner.plan import Plan, PlanError
+from wfops.planner.plan import DOWNSTREAM, SUPERSEDED, Plan, PlanError
 from wfops.planner.planning import plan_rerun
 from wfops.planner.requests import RerunRequest
 from wfops.planner.run_graph import RunGraph
@@ -113,7 +113,7 @@ def _publish_problems(spec, run_state: Mapping[str, Any], skip: SkipTask, index:
     rolling = ctx_util.set_current_task(dict(inbound), {"id": skip.task, "route": skip.route, "result": skip.result})
     problems = []
     for transition in _transitions_on_success(task_spec):
-        for item in transition.spec.get("publish") or []:
+        for item in getattr(transition, "publish", None) or []:  # inline "k=v" form parsed
             for name, expression in item.items():
                 if name in skip.publish:
                     rolling[name] = skip.publish[name]
@@ -144,6 +144,11 @@ def plan_with_extras(spec, run_state: Mapping[str, Any], request: RerunRequest,
                      execution_id: str) -> ExtendedPlan:
     """Plan ``request`` including its extras. ``spec`` is an Orquesta ``WorkflowSpec``.
 
+    An extra names a task; it applies to each route of it that the plan re-runs. A route
+    the plan does not re-run (it runs afresh after another task of the request, or ran on
+    a branch a later re-run replaced) is left out with a warning; a task with no route
+    left is a problem. Skips alone may act on a paused workflow (``plan.in_place``).
+
     Returns an :class:`ExtendedPlan`; raises :class:`PlanError` listing every problem.
     O(V + E + items) plus the evaluation of the skipped tasks' publish expressions.
     """
@@ -157,31 +162,25 @@ def plan_with_extras(spec, run_state: Mapping[str, Any], request: RerunRequest,
         return ExtendedPlan(plan_rerun(spec, run_state, request, execution_id), Extras())
 
     run = RunGraph(run_state)
-    statuses_by_index = item_statuses(run_state)
-    problems: list[str] = []
+    problems = _option_problems(request, items, contexts, skips, results, publish)
     tasks_named = {t.split("[")[0] for t in request.tasks}
     defined = set(spec.tasks.keys())
-
-    for task in skips:
-        if task in tasks_named:
-            problems.append(
-                'Task "%s" is given both to --tasks and to --skip: re-run it (--tasks) or skip it '
-                "(--skip), not both." % task
-            )
-    for option, names in (("--result", results), ("--publish", publish)):
-        for task in names:
-            if task not in skips:
-                problems.append('%s %s applies only to a skipped task: add --skip %s.' % (option, task, task))
-    for task in contexts:
-        if task in skips:
-            problems.append('--context %s: a skipped task does not run, so its context cannot change.' % task)
-        elif task not in tasks_named and task not in items:
-            problems.append(
-                '--context %s names a task that is not in the request: add --tasks %s to re-run it '
-                "with the changed context." % (task, task)
-            )
+    combined = replace(
+        request,
+        tasks=list(request.tasks) + [t for t in sorted(extra_tasks) if t not in tasks_named],
+        no_reset=list(request.no_reset) + [t for t in sorted(items) if t not in request.no_reset],
+    )
+    plan = None
+    try:
+        plan = plan_rerun(spec, run_state, combined, execution_id)
+    except PlanError as e:
+        problems = (e.problems or [e.message]) + problems
+    # Which routes the extras act on: those the plan re-runs (every route that ran when
+    # the plan itself was refused, so that the extras' own problems are all reported).
+    rerun_keys = None if plan is None else {(r.task, r.route) for r in plan.rerun}
 
     extras = Extras()
+    statuses_by_index = item_statuses(run_state)
     for task in sorted(extra_tasks):
         if task not in defined:
             problems.append('Task "%s" is not defined in the workflow.' % task)
@@ -194,6 +193,17 @@ def plan_with_extras(spec, run_state: Mapping[str, Any], request: RerunRequest,
                 "with --tasks instead." % (task, what)
             )
             continue
+        options = _options_naming(task, items, contexts, skips)
+        if rerun_keys is not None:
+            left = [(route, index) for route, index in latest if (task, route) not in rerun_keys]
+            latest = [(route, index) for route, index in latest if (task, route) in rerun_keys]
+            if not latest:
+                problems.append(_not_rerun_problem(task, options, plan, left))
+                continue
+            for route, _ in left:
+                plan.warnings.append(
+                    "%s does not apply to %s[%d]: %s." % (options, task, route, _why_not_rerun(task, route, plan))
+                )
         for route, index in latest:
             status = run.status(index)
             if task in skips:
@@ -228,29 +238,61 @@ def plan_with_extras(spec, run_state: Mapping[str, Any], request: RerunRequest,
                 )
             if task in contexts:
                 extras.contexts.append(ContextOverride(task, route, contexts[task]))
-
-    combined = replace(
-        request,
-        tasks=list(request.tasks) + [t for t in sorted(extra_tasks) if t not in tasks_named],
-        no_reset=list(request.no_reset) + [t for t in sorted(items) if t not in request.no_reset],
-    )
-    plan = None
-    try:
-        plan = plan_rerun(spec, run_state, combined, execution_id)
-    except PlanError as e:
-        problems = (e.problems or [e.message]) + problems
-    if plan is not None:
-        rerun_tasks = {r[0] for r in plan.requests}
-        for task in sorted(extra_tasks):
-            if task in defined and run.has_run(task) and task not in rerun_tasks:
-                covering = [d.covered_by for d in plan.dropped if d.task == task]
-                problems.append(
-                    'Task "%s" runs afresh after %s, which the request re-runs, so --items, '
-                    "--context or --skip cannot apply to it; leave %s out of --tasks."
-                    % (task, covering[0] if covering else "another task", covering[0] if covering else "that task")
-                )
     errors.collect(problems, PlanError)
     return ExtendedPlan(plan, extras)
+
+
+def _option_problems(request: RerunRequest, items, contexts, skips, results, publish) -> list[str]:
+    """Options that contradict each other, whatever the run."""
+    problems = []
+    tasks_named = {t.split("[")[0] for t in request.tasks}
+    for task in skips:
+        if task in tasks_named:
+            problems.append(
+                'Task "%s" is given both to --tasks and to --skip: re-run it (--tasks) or skip it '
+                "(--skip), not both." % task
+            )
+    for option, names in (("--result", results), ("--publish", publish)):
+        for task in names:
+            if task not in skips:
+                problems.append('%s %s applies only to a skipped task: add --skip %s.' % (option, task, task))
+    for task in contexts:
+        if task in skips:
+            problems.append('--context %s: a skipped task does not run, so its context cannot change.' % task)
+        elif task not in tasks_named and task not in items:
+            problems.append(
+                '--context %s names a task that is not in the request: add --tasks %s to re-run it '
+                "with the changed context." % (task, task)
+            )
+    return problems
+
+
+def _options_naming(task: str, items, contexts, skips) -> str:
+    """``"--items t2"``, ``"--skip t2 and --context t2"``...: the extras naming ``task``."""
+    named = [option for option, names in (("--items", items), ("--context", contexts), ("--skip", skips))
+             if task in names]
+    return " and ".join("%s %s" % (option, task) for option in named)
+
+
+def _why_not_rerun(task: str, route: int, plan: Plan) -> str:
+    for dropped in plan.dropped:
+        if (dropped.task, dropped.route) == (task, route):
+            if dropped.reason == SUPERSEDED:
+                return "%s[%d] ran on a branch that the later re-run %s replaced" % (task, route, dropped.covered_by)
+            return "%s[%d] runs afresh after %s, which the request re-runs" % (task, route, dropped.covered_by)
+    return "%s[%d] is not re-run" % (task, route)
+
+
+def _not_rerun_problem(task: str, options: str, plan: Plan, left: list[tuple[int, int]]) -> str:
+    covering = [d for d in plan.dropped if d.task == task and d.reason == DOWNSTREAM]
+    if covering:
+        cover = covering[0].covered_by
+        return (
+            'Task "%s" runs afresh after %s, which the request re-runs, so %s cannot apply to it: '
+            "leave %s out of the request, or leave out %s (%s then runs afresh, all of it)."
+            % (task, cover, options, cover.split("[")[0], options, task)
+        )
+    return "%s cannot apply: %s." % (options, "; ".join(_why_not_rerun(task, r, plan) for r, _ in left))
 
 
 def render_extras_text(extras: Extras) -> str:

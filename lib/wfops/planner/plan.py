@@ -24,6 +24,9 @@ SATISFIED = "satisfied"  # its transition into the join is already true
 RERUN = "rerun"  # the re-run produces it (a re-run task or downstream of one)
 BLOCKED = "blocked"  # neither: the join cannot count on it
 
+# JoinBranch.reason, besides the execution's status, "not_taken" and "never_ran"
+REPLACED = "replaced"  # its execution follows a failure that the request skips
+
 
 class PlanError(WfopsError):
     """The re-run request cannot be planned; ``problems`` lists every reason."""
@@ -86,7 +89,7 @@ class ContinuingTask:
 class JoinBranch:
     task: str
     state: str  # SATISFIED, RERUN or BLOCKED
-    reason: str | None = None  # for BLOCKED: "failed", "timeout", ..., "not_taken", "never_ran"
+    reason: str | None = None  # for BLOCKED: "failed", "timeout", ..., "not_taken", "never_ran", REPLACED
     include: tuple[str, ...] = ()  # for BLOCKED: tasks to add to the request to unblock it
 
 
@@ -121,6 +124,11 @@ class Plan:
       re-run runs again, whose old execution transitioned into the join: a join counts the
       latest execution of each branch, so it would start as soon as its first branch is
       re-run, with an old execution standing in for the others.
+
+    ``in_place`` marks skips on a *paused* workflow (mode ``from_tasks``): no new
+    execution and no Orquesta request (``requests`` is empty: Orquesta only re-runs
+    completed workflows). The host makes the same changes, stages each skipped execution
+    afresh, records the skips on the paused execution and resumes it.
     """
 
     execution_id: str
@@ -138,6 +146,7 @@ class Plan:
     hold: list[tuple[str, int]] = field(default_factory=list)
     stale_branches: list[tuple[str, int]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    in_place: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -176,6 +185,7 @@ class Plan:
             hold=[(t, int(r)) for t, r in data.get("hold", [])],
             stale_branches=[(t, int(r)) for t, r in data.get("stale_branches", [])],
             warnings=list(data.get("warnings", [])),
+            in_place=bool(data.get("in_place", False)),
         )
 
     def orquesta_requests(self) -> list[Any]:

@@ -9,6 +9,7 @@ from typing import Any
 
 from wfops import statuses
 from wfops.errors import collect
+from wfops.planner.admission import admit
 from wfops.planner.fingerprint import fingerprint, item_statuses
 from wfops.planner.plan import (
     BLOCKED,
@@ -18,6 +19,7 @@ from wfops.planner.plan import (
     FROM_TASKS,
     ITEMS_ABENDED,
     ITEMS_ALL,
+    REPLACED,
     RERUN,
     SATISFIED,
     SUPERSEDED,
@@ -34,7 +36,6 @@ from wfops.planner.requests import RerunRequest, TaskRef
 from wfops.planner.run_graph import RunGraph
 from wfops.planner.spec_graph import SpecGraph, SpecLike
 
-NOT_COMPLETED = 'Unable to rerun workflow execution "%s" because it is not in a completed state.'
 PARAMETERS_WITH_TASKS = (
     "Parameters override is not supported when re-running task(s) for a workflow."
 )
@@ -56,17 +57,18 @@ def plan_rerun(
     ``items: {sequence index: [item status, ...]}``; ``request`` is what the user asked.
 
     Returns a :class:`Plan`. A request without tasks and without ``failed`` is a re-run
-    from the beginning (mode ``from_beginning``: nothing else to plan). Raises
-    :class:`PlanError` listing every problem of the request (R1, R2, R5, R9, R11, R12).
+    from the beginning (mode ``from_beginning``: nothing else to plan). Of the extras,
+    only ``skips`` and ``items`` are read here: skips alone may act on a paused workflow
+    (``plan.in_place``, see :mod:`wfops.planner.admission`), and a task whose items or skip
+    are chosen is exempt from the "no item left to re-run" check. Raises
+    :class:`PlanError` listing every problem of the request (R1, R2, R5, R6, R9, R11, R12).
 
     Pure: no I/O, clock or randomness. O(V + E + T + R + items) for V task executions, E
     prev links, T tasks and R transitions of the definition: the run graph is built once
     and every reachability question is one breadth-first search over it.
     """
-    problems: list[str] = []
     status = run_state.get("status")
-    if status not in statuses.COMPLETED:
-        problems.append(NOT_COMPLETED % execution_id)
+    in_place, problems = admit(status, request, execution_id)
     if request.parameters and not request.from_beginning:
         problems.append(PARAMETERS_WITH_TASKS)
 
@@ -77,10 +79,13 @@ def plan_rerun(
         workflow_status=status,
         request=request.to_dict(),
         fingerprint=fingerprint(run_state, items),
+        in_place=in_place,
     )
     if not request.from_beginning:
         planner = _Planner(SpecGraph.build(spec), RunGraph(run_state), run_state, items, execution_id)
         planner.plan(request, plan, problems)
+        if in_place:
+            plan.requests.clear()  # Orquesta is handed nothing: the host stages in place
     collect(problems, PlanError)
     return plan
 
@@ -125,12 +130,15 @@ class _Planner:
         plan.dropped.sort(key=lambda d: (d.sequence_index, d.requested_as))
         kept = sorted((i for i in claims if i not in covered), key=lambda i: (run.task(i), run.route(i)))
 
-        self.fill_rerun(kept, claims, no_reset, plan)
+        # Tasks whose items the extras choose (--items) or that are skipped: their
+        # no-reset is the extras planner's doing, not a request to keep every item.
+        chosen = set(request.items or ()).union(request.skips or ())
+        self.fill_rerun(kept, claims, no_reset, chosen, plan, problems)
         replaced = run.descendants(kept, attempts=True)
         self.fill_staged(replaced.union(kept), plan)
         self.fill_continuing(set(kept), replaced, plan)
-        self.fill_downstream(plan)
-        self.check_no_reset_effect(no_reset, plan)
+        self.fill_downstream(plan, set(request.skips or ()))
+        self.check_no_reset_effect([r for r in no_reset if r.name not in chosen], plan)
         self.fill_joins(replaced, plan, problems, force=request.force)
 
     def dropped(self, requested_as: str, index: int, reason: str, cover: int) -> Dropped:
@@ -257,7 +265,15 @@ class _Planner:
         return refs
 
     # R6.
-    def fill_rerun(self, kept: list[int], claims: dict[int, str], no_reset: list[TaskRef], plan: Plan) -> None:
+    def fill_rerun(
+        self,
+        kept: list[int],
+        claims: dict[int, str],
+        no_reset: list[TaskRef],
+        chosen: set[str],
+        plan: Plan,
+        problems: list[str],
+    ) -> None:
         run = self.run
         by_name: dict[str, list[TaskRef]] = {}
         for ref in no_reset:
@@ -280,8 +296,22 @@ class _Planner:
                         entry.item_indices = [
                             i for i, s in enumerate(items) if s is None or s in statuses.ABENDED
                         ]
+                        if items and not entry.item_indices and task not in chosen:
+                            problems.append(self.nothing_abended(index))
             plan.rerun.append(entry)
             plan.requests.append((task, route, not keep_items))
+
+    def nothing_abended(self, index: int) -> str:
+        """R6 with nothing to re-run: every item of a no-reset task succeeded. Orquesta
+        would stage the task with no item to start and never complete it (st2 fails the
+        request); the user is told what to ask instead."""
+        task, route = self.run.task(index), self.run.route(index)
+        ref = task if set(self.run.routes(task)) == {0} else "%s[%d]" % (task, route)
+        return (
+            'No item of %s failed, timed out or was abandoned, so --no-reset %s leaves nothing '
+            "of it to re-run. Drop --no-reset %s to re-run all its items, choose items with "
+            "--items %s I,J, or re-run the tasks after it instead." % (ref, task, task, task)
+        )
 
     def fill_staged(self, dead: set[int], plan: Plan) -> None:
         """Staged entries, ready but never started, that executions the re-run replaces (or
@@ -337,14 +367,20 @@ class _Planner:
         plan.continuing.sort(key=lambda c: c.sequence_index)
 
     # R7.
-    def fill_downstream(self, plan: Plan) -> None:
-        rerun_names = {r.task for r in plan.rerun}
-        pending = sorted({t for c in plan.continuing for t in c.pending})
-        names = dict.fromkeys(pending)
-        names.update(dict.fromkeys(self.spec.reachable(rerun_names.union(pending))))
+    def fill_downstream(self, plan: Plan, skipped: set[str]) -> None:
+        """Tasks reachable in the spec graph from the re-run tasks and the continuing
+        transitions (from a ``skipped`` task: through the transitions its success can
+        take). A re-run task is one of them when it is reachable too: re-run on one route,
+        it also runs afresh on others (a task reached from several branches)."""
         spec, has_run = self.spec, self.run.has_run
+        rerun_names = {r.task for r in plan.rerun}
+        # A skipped task succeeds: only the transitions a success can take lead on from it.
+        after_skips = [t for name in sorted(rerun_names & skipped) for t in spec.targets_on_success(name)]
+        pending = sorted({t for c in plan.continuing for t in c.pending})
+        names = dict.fromkeys(pending + after_skips)
+        names.update(dict.fromkeys(spec.reachable((rerun_names - skipped).union(pending, after_skips))))
         for name in names:
-            if name in rerun_names or spec.is_command(name):
+            if spec.is_command(name):
                 continue
             plan.downstream.append(
                 DownstreamTask(
@@ -373,10 +409,11 @@ class _Planner:
     # R9.
     def fill_joins(self, replaced: set[int], plan: Plan, problems: list[str], force: bool) -> None:
         produced = {r.task for r in plan.rerun} | {d.task for d in plan.downstream}
+        rerun_names = {r.task for r in plan.rerun}
         stale: dict[tuple[str, int], None] = {}
         for down in plan.downstream:
-            if not down.join:
-                continue
+            if not down.join or down.task in rerun_names:
+                continue  # a join that is itself re-run does not wait for its branches
             join = down.task
             inbound = self.spec.inbound(join)
             barrier = self.spec.barrier(join)
@@ -391,6 +428,13 @@ class _Planner:
                     if task in produced:
                         branches.append(JoinBranch(task, RERUN))
                         if old in replaced and self.run.transitions_to(old, join):
+                            stale[(task, route)] = None
+                    elif old is not None and old in replaced:
+                        # Downstream of a skipped task's failure: a skip takes no failure
+                        # transition, so nothing runs this branch again, and its old
+                        # execution, which the skip replaces, must not count.
+                        branches.append(JoinBranch(task, BLOCKED, REPLACED))
+                        if self.run.transitions_to(old, join):
                             stale[(task, route)] = None
                     elif old is not None and self.run.transitions_to(old, join):
                         branches.append(JoinBranch(task, SATISFIED))
@@ -466,6 +510,8 @@ def _why(branch: JoinBranch, join: str) -> str:
         return "never ran and is not downstream of the re-run"
     if branch.reason == "not_taken":
         return "did not take its transition to %s" % join
+    if branch.reason == REPLACED:
+        return "ran after the failure of a task that the request skips, so it no longer counts"
     phrase = {
         "timeout": "timed out",
         "abandoned": "was abandoned",
@@ -476,16 +522,18 @@ def _why(branch: JoinBranch, join: str) -> str:
 
 
 def _how(branch: JoinBranch) -> str:
+    if branch.reason == REPLACED:
+        return (
+            "a skipped task takes only its on-success transitions, so nothing runs it again; "
+            "re-run the failed task before it with --tasks instead of skipping it, or add --force"
+        )
     if not branch.include:
         return "re-run a task upstream of it with --tasks"
     tasks = " ".join(branch.include)
     it = "it" if len(branch.include) == 1 else "them"
     if branch.reason == "not_taken":
         return "add --tasks %s to re-run %s" % (tasks, it)
-    return (
-        "add --tasks %s to re-run %s (or --skip %s to skip %s, once skipping is "
-        "available in a later release)" % (tasks, it, tasks, it)
-    )
+    return "add --tasks %s to re-run %s (or --skip %s to skip %s)" % (tasks, it, tasks, it)
 
 
 def _and(names: list[str]) -> str:

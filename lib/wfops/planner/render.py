@@ -98,10 +98,16 @@ def render_text(plan: Plan) -> str:
     if plan.warnings:
         lines.append("Warnings:")
         lines.extend("  - %s" % w for w in plan.warnings)
-    lines.append(
-        "Orquesta requests: %s"
-        % _some(["%s[%d]%s" % (t, r, "" if reset else " no-reset") for t, r, reset in plan.requests])
-    )
+    if plan.in_place:
+        lines.append(
+            "Paused workflow: the skipped tasks are recorded on its paused execution (no new "
+            "execution is created), then the workflow resumes."
+        )
+    else:
+        lines.append(
+            "Orquesta requests: %s"
+            % _some(["%s[%d]%s" % (t, r, "" if reset else " no-reset") for t, r, reset in plan.requests])
+        )
     if plan.unstage:
         lines.append(
             "Unstage first (staged by replaced executions): %s"

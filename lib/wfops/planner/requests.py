@@ -45,7 +45,9 @@ class RerunRequest:
     ``items``, ``context``, ``skips``, ``results`` and ``publish`` belong to the resume extras
     (E2-E4: ``{task: [item index, ...]}``, ``{task: {key: value}}``, ``[task, ...]``,
     ``{task: result}``, ``{task: {key: value}}``). They travel with the request so that one
-    request can mix them with re-run tasks; this version of the planner does not read them.
+    request can mix them with re-run tasks; :func:`wfops.planner.extras.plan_with_extras`
+    checks and plans them. :func:`wfops.planner.plan_rerun` only reads which tasks are
+    skipped or have items chosen (see its docstring).
     """
 
     tasks: list[str] = field(default_factory=list)

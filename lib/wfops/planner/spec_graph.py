@@ -112,6 +112,19 @@ class SpecGraph:
         inbound = len(self.inbound(name))
         return inbound if barrier in (None, "*") else min(int(barrier), inbound)
 
+    def targets_on_success(self, name: str) -> list[str]:
+        """Targets of the transitions of ``name`` that its success can take, in definition
+        order: all but those whose condition tests for a failure only (``failed()`` without
+        ``succeeded()`` or ``completed()``). A superset when conditions read more than the
+        status. O(out-degree)."""
+        targets: dict[str, None] = {}
+        for _, target, criteria in self.graph.out_edges(name, data="criteria"):
+            text = " ".join(criteria or ())
+            if "failed()" in text and "succeeded()" not in text and "completed()" not in text:
+                continue
+            targets[target] = None
+        return list(targets)
+
     def reachable(self, sources: Iterable[str]) -> list[str]:
         """Tasks reachable from ``sources`` through one transition or more, in
         breadth-first order (sources by name, successors in definition order). O(T + R)."""
