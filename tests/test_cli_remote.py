@@ -1,7 +1,8 @@
 """`wfops --url URL` (and WFOPS_URL): every command against a real `wfops serve` subprocess,
 each a real `wfops` subprocess. Where a command only reads, its output is compared with
 the local command line's on the server's own state directory: they must be the same,
-byte for byte, with the same exit status. The client's own WFOPS_HOME stays untouched."""
+byte for byte, with the same exit status. The client's own WFOPS_HOME stays untouched.
+Operations are recorded as the client's user (alice), not the server's (wfops-server)."""
 
 from __future__ import annotations
 
@@ -76,7 +77,9 @@ class Cli:
 @pytest.fixture(scope="module")
 def cli(tmp_path_factory):
     root = tmp_path_factory.mktemp("remote")
-    server = Server(root / "server-home").start()
+    server = Server(root / "server-home")
+    server.env["WFOPS_USER"] = "wfops-server"
+    server.start()
     client_home = root / "client-home"
     client_home.mkdir()
     try:
@@ -170,7 +173,7 @@ def test_pause_resume_cancel_from_a_second_process(cli, work):
     answer, done = cli.json("execution", "resume", ex)
     assert done.returncode == 0 and answer == [{"id": ex, "status": "running", "changed": True}], answer
     wait_for(lambda: log_lines(log) == ["task1", "task2"], timeout=30)
-    done = cli.run("execution", "cancel", ex)
+    done = cli.run("--user", "bob", "execution", "cancel", ex, "--comment", "stop")
     assert done.returncode == 0 and done.stdout.strip() == 'cancel: execution "%s" is canceling.' % ex
     wait_for(lambda: cli.status(ex) == "canceled", timeout=30)
     assert log_lines(log) == ["task1", "task2"]
@@ -182,8 +185,8 @@ def test_pause_resume_cancel_from_a_second_process(cli, work):
         (("execution", "audit", ex), 0),
     ])
     audit, _ = cli.json("execution", "audit", ex)
-    assert [(e["operation"], e["comment"]) for e in audit] == [
-        ("pause", "maintenance"), ("resume", None), ("cancel", None)]
+    assert [(e["operation"], e["user"], e["comment"]) for e in audit] == [
+        ("pause", "alice", "maintenance"), ("resume", "alice", None), ("cancel", "bob", "stop")]
 
 
 # -- re-run -----------------------------------------------------------------------------------
@@ -215,10 +218,10 @@ def test_rerun_tasks_dry_run_then_for_real(cli, work):
         (("execution", "re-run", ex, "--tasks", "task2", "--dry-run", "-j"), 0),
         (("execution", "re-run", ex, "--failed", "--dry-run", "--format", "json"), 0),
     ])
+    # The plan's run graph: the server draws the very graph the local command line draws.
+    dot = cli.both("execution", "re-run", ex, "--tasks", "task2", "--dry-run", "--format", "dot")
+    assert dot.stdout.startswith("digraph run {") and 'class="rerun"' in dot.stdout, dot.stdout
     assert log_lines(log) == ["task1", "task2"], "a dry run changes nothing"
-    # The run graph is not served by the API: --format dot is refused, after planning.
-    done = cli.run("execution", "re-run", ex, "--tasks", "task2", "--dry-run", "--format", "dot")
-    assert done.returncode == 1 and done.stderr.startswith("ERROR: --format dot"), done.stderr
 
     view, done = cli.json("execution", "re-run", ex, "--tasks", "task2")
     assert done.returncode == 0, done.stderr
@@ -226,8 +229,11 @@ def test_rerun_tasks_dry_run_then_for_real(cli, work):
     assert view["status"] == "succeeded" and _tasks(full) == [("task2", "succeeded"), ("task3", "succeeded")]
     assert view["context"]["re-run"] == {"ref": ex, "tasks": ["task2"], "reset": ["task2"]}
     assert log_lines(log) == ["task1", "task2", "task2", "task3"]
+    audit, _ = cli.json("execution", "audit", ex)
+    assert [(e["operation"], e["user"]) for e in audit] == [("re-run", "alice")]
     # Re-running a re-run execution's tasks again is planned from its latest state.
-    cli.both("execution", "re-run", ex, "--tasks", "task3", "--dry-run")
+    cli.all_both([(("execution", "re-run", ex, "--tasks", "task3", "--dry-run", *extra), 0)
+                  for extra in ([], ["--format", "dot"])])
 
 
 def test_rerun_with_items_no_reset(cli, work):
@@ -237,6 +243,11 @@ def test_rerun_with_items_no_reset(cli, work):
     cli.all_both([
         (("execution", "re-run", ex, "--tasks", "task1", "--no-reset", "task1", "--dry-run"), 0),
         (("execution", "re-run", ex, "--tasks", "task1", "--no-reset", "task1", "--dry-run", "-j"), 0),
+        (("execution", "re-run", ex, "--tasks", "task1", "--no-reset", "task1", "--dry-run", "--format", "dot"), 0),
+        # --no-reset as the local planner reads it: by route, and with --failed.
+        (("execution", "re-run", ex, "--tasks", "task1", "--no-reset", "task1[0]", "--dry-run", "-j"), 0),
+        (("execution", "re-run", ex, "--failed", "--no-reset", "task1", "--dry-run", "-j"), 0),
+        (("execution", "re-run", ex, "--items", "task1", "1", "--dry-run", "--format", "dot"), 0),
     ])
     view, done = cli.json("execution", "re-run", ex, "--tasks", "task1", "--no-reset", "task1")
     assert done.returncode == 0 and view["status"] == "succeeded", done.stderr

@@ -175,3 +175,30 @@ def test_action_list_and_get(wfops):
     got, _ = wfops.json("action", "get", "core.local")
     assert got["runner_type"] == "local-shell-cmd"
     assert "cmd" in got["parameters"]
+
+
+def test_count_join_runs_once_when_the_late_branch_finishes(wfops, workdir):
+    """Orquesta 1.2.0 stages a satisfied `join: 2` again when the third branch succeeds
+    (tests/test_examples_workflows.py pins that); the host runs the join once."""
+    d, log = workdir
+    view, done = wfops.json("run", "hosttest.late_join", "log=%s" % log, "slow=1.5")
+    assert done.returncode == 0, done.stderr
+    assert view["status"] == "succeeded"
+    assert view["result"]["output"] == {"rounds_run": 1}
+    lines = log_lines(log)
+    assert lines.count("done") == 1 and lines[-1] == "slow", lines
+    full = wfops.get(view["id"])
+    assert sorted(t for t, _, st in tasks_of(full) if st == "succeeded") == [
+        "done", "fast1", "fast2", "init", "slow", "start"]
+
+
+def test_count_join_in_a_loop_runs_once_per_round(wfops, workdir):
+    """Each round's late branch finishes while that round's join still runs; the next
+    round's branches stage the join afresh."""
+    d, log = workdir
+    view, done = wfops.json("run", "hosttest.late_join", "log=%s" % log, "slow=0.5", "hold=1.5",
+                            "rounds=2")
+    assert done.returncode == 0, done.stderr
+    assert view["result"]["output"] == {"rounds_run": 2}
+    lines = log_lines(log)
+    assert lines.count("start") == 2 and lines.count("done") == 2 and lines.count("slow") == 2, lines

@@ -18,6 +18,7 @@ import urllib.request
 REPO = pathlib.Path(__file__).resolve().parents[2]
 FIXTURE_PACKS = REPO / "tests" / "fixtures" / "packs"
 API_PACKS = REPO / "tests" / "api" / "packs"
+FUZZ_PACKS = REPO / "tests" / "api" / "fuzz_packs"
 ST2 = pathlib.Path(sys.executable).parent / "st2"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -25,13 +26,14 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 class Server:
     """``wfops serve --port 0`` with its own WFOPS_HOME."""
 
-    def __init__(self, home: pathlib.Path, *, api_keys: str | None = None):
+    def __init__(self, home: pathlib.Path, *, api_keys: str | None = None,
+                 packs_path: str = "%s:%s" % (FIXTURE_PACKS, API_PACKS)):
         self.home = home
         home.mkdir(parents=True, exist_ok=True)
         self.env = dict(os.environ)
         self.env["WFOPS_HOME"] = str(home)
         self.env["WFOPS_COMMAND_TIMEOUT"] = "30"
-        self.env["WFOPS_PACKS_PATH"] = "%s:%s" % (FIXTURE_PACKS, API_PACKS)
+        self.env["WFOPS_PACKS_PATH"] = packs_path
         self.env.pop("WFOPS_URL", None)
         self.env.pop("WFOPS_API_KEYS", None)
         if api_keys:
@@ -130,6 +132,15 @@ class Server:
             if time.monotonic() > deadline:
                 raise AssertionError("execution %s stayed %s, wanted %s" % (execution_id, view["status"], statuses))
             time.sleep(0.05)
+
+    def wait_finished(self, execution_id: str, statuses, timeout: float = 30) -> dict:
+        """Wait for ``statuses`` and for every task execution to have ended: a workflow
+        that fails while other branches run shows failed before those branches end."""
+        view = self.wait_status(execution_id, statuses, timeout)
+        ended = {"succeeded", "failed", "timeout", "canceled", "abandoned"}
+        wait_for(lambda: all(c["status"] in ended for c in self.get(
+            "/executions/%s/children?depth=-1" % execution_id)), timeout=timeout)
+        return view
 
     def total(self, **kwargs) -> int:
         status, _, headers = self.request("GET", "/executions?limit=1", **kwargs)

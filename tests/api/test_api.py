@@ -108,6 +108,19 @@ def test_body_that_is_not_json_is_400(server, work, path):
     ("POST", "/executions/%s/re_run", {"parameters": {"sleep": "x"}},
      'Parameter "sleep" of action "examples.sequential": \'x\' is not of type \'integer\''),
     ("POST", "/executions/%s/re_run", {"tasks": ["nosuchtask"]}, "nosuchtask"),
+    ("POST", "/executions/%s/re_run", {"tasks": ["task2"], "reset": [], "no_reset": ["task2"]},
+     'Give either "reset" (the tasks whose items are all re-run) or "no_reset"'),
+    ("POST", "/executions/%s/re_run", {"tasks": ["task2"], "no_reset": ["task3"]},
+     "List of tasks to reset does not match the tasks to rerun."),
+    ("POST", "/executions/%s/re_run", {"tasks": ["task2"], "no_reset": "task2"},
+     "\"no_reset\": 'task2' is not of type 'array'"),
+    ("POST", "/executions/%s/re_run", {"tasks": ["task2"], "format": "dot"},
+     '"format" chooses how a dry run shows its plan: add "dry_run": true.'),
+    ("POST", "/executions/%s/re_run", {"dry_run": True, "format": "dot"},
+     '"format": "dot" draws the run graph of a re-run from tasks'),
+    ("POST", "/executions/%s/re_run", {"tasks": ["task2"], "dry_run": True, "format": "svg"},
+     "\"format\": 'svg' is not one of ['json', 'dot']"),
+    ("PUT", "/executions/%s", {"status": "pausing", "user": 7}, "\"user\": 7 is not of type 'string', 'null'"),
     ("GET", "/executions?limit=ten", None, 'Parameter "limit" is not of type integer'),
     ("GET", "/executions?limit=0", None, 'Limit, "0" specified, must be a positive number'),
     ("GET", "/executions?offset=-3", None, 'Offset, "-3" specified'),
@@ -203,6 +216,34 @@ def test_delay_is_refused_rather_than_ignored(server):
     status, value, _ = server.request("POST", "/executions", {"action": "core.noop", "delay": 500})
     assert status == 400 and "not supported" in value["faultstring"]
     assert server.total() == before
+
+
+# -- who acts ------------------------------------------------------------------------------
+
+
+def test_operations_are_recorded_as_the_user_the_request_names(server, work):
+    """Without API keys, the user named by the request (body, or DELETE's query) is the one
+    the audit records; without one, the user running the server."""
+    d, log = work
+    server_user = server.launch("core.noop", {})["context"]["user"]
+    (d / "hold.task1").touch()
+    running = server.launch("apitest.gated", _params(work))
+    wait_for(lambda: log_lines(log) == ["task1"])
+    path = "/executions/%s" % running["id"]
+    for method, target, body in [("PUT", path, {"status": "pausing", "user": "erin"}),
+                                 ("PUT", path, {"status": "resuming"}),
+                                 ("DELETE", path + "?user=frank&comment=done", None)]:
+        status, value, _ = server.request(method, target, body)
+        assert status == 200, value
+    (d / "hold.task1").unlink()
+    server.wait_status(running["id"], "canceled")
+    status, value, _ = server.request("POST", path + "/re_run", {"tasks": ["task1"], "user": "grace"})
+    assert status == 201, value
+    assert value["context"]["user"] == "grace"
+    server.wait_status(value["id"], "succeeded")
+    audit = server.get(path + "/audit")
+    assert [(e["operation"], e["user"]) for e in audit] == [
+        ("pause", "erin"), ("resume", server_user), ("cancel", "frank"), ("re-run", "grace")]
 
 
 # -- masking --------------------------------------------------------------------------------
@@ -303,6 +344,23 @@ def test_rerun_dry_run_changes_nothing_and_returns_the_plan(server, work):
     assert status == 200, value
     assert value["dry_run"] is True and value["plan"]["mode"] == "from_tasks"
     assert value["plan"]["request"]["tasks"] == ["task2"]
+    assert _state(server, failed["id"]) == before
+
+
+def test_rerun_dry_run_draws_the_run_graph_and_takes_no_reset(server, work):
+    failed = _failed_sequential(server, work)
+    before = _state(server, failed["id"])
+    path = "/executions/%s/re_run" % failed["id"]
+    status, value, _ = server.request("POST", path, {"tasks": ["task2"], "dry_run": True, "format": "dot"})
+    assert status == 200, value
+    assert value["plan"]["mode"] == "from_tasks"
+    dot = value["dot"]
+    assert dot.startswith("digraph run {") and dot.endswith("}\n")
+    assert 'label="task2[0] #1\\nfailed", class="rerun"' in dot and "n0 -> n1;" in dot
+    # "no_reset" (wfops, as --no-reset) instead of st2's "reset": the same plan.
+    plans = [server.request("POST", path, {"tasks": ["task2"], "dry_run": True, **keep})[1]["plan"]
+             for keep in ({"reset": []}, {"no_reset": ["task2"]})]
+    assert plans[0] == plans[1] and plans[0]["request"]["no_reset"] == ["task2"]
     assert _state(server, failed["id"]) == before
 
 

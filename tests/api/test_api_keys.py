@@ -1,14 +1,16 @@
 """API keys: with keys configured, a request without a valid ``St2-Api-Key`` is refused
 (401, StackStorm's wording) before anything is read or changed; the st2 CLI passes its key
-from ``ST2_API_KEY``."""
+from ``ST2_API_KEY``. A key bound to a user (``KEY:USER``) acts as that user."""
 
 from __future__ import annotations
 
 import pytest
 
-from .harness import ST2, Server
+from .harness import ST2, Server, log_lines, wait_for
 
 KEYS = ("key-one-0123456789", "key-two-9876543210")
+CAROL = "key-of-carol-5555"      # bound to carol in WFOPS_API_KEYS
+DAVE = "key:with:colons-77"      # bound to dave in the api_keys file
 
 
 @pytest.fixture(scope="module")
@@ -17,8 +19,10 @@ def keyed(tmp_path_factory):
         pytest.skip("the st2 command line (st2client) is not installed in this environment")
     home = tmp_path_factory.mktemp("keyed") / "home"
     home.mkdir(parents=True)
-    (home / "api_keys").write_text("# one key per line\n%s\n" % KEYS[1])
-    srv = Server(home, api_keys=KEYS[0]).start()
+    (home / "api_keys").write_text("# one key per line\n%s\n%s:dave  # bound to a user\n" % (KEYS[1], DAVE))
+    srv = Server(home, api_keys="%s, %s:carol" % (KEYS[0], CAROL))
+    srv.env["WFOPS_USER"] = "wfops-server"
+    srv.start()
     yield srv
     assert srv.stop() == 0, srv.log()
 
@@ -54,3 +58,35 @@ def test_st2_cli_with_and_without_its_api_key(keyed):
     listed = keyed.st2("action", "list", "-p", "core", api_key=KEYS[0])
     assert listed.returncode == 0, listed.stderr
     assert "core.noop" in listed.stdout
+
+
+def test_a_key_bound_to_a_user_acts_as_that_user(keyed, tmp_path):
+    """Whatever user a request names, a bound key's user is recorded; an unbound key
+    leaves the choice to the request. Through plain HTTP and through the st2 CLI."""
+    log, hold = tmp_path / "log.txt", tmp_path / "hold.task1"
+    as_carol = {"St2-Api-Key": CAROL}
+    # The user is not part of the key: only the text before the last colon is.
+    assert keyed.request("GET", "/executions", headers={"St2-Api-Key": DAVE + ":dave"})[0] == 401
+    hold.touch()
+    status, running, _ = keyed.request("POST", "/executions", {
+        "action": "apitest.gated", "parameters": {"log": str(log), "dir": str(tmp_path)}, "user": "mallory",
+    }, headers=as_carol)
+    assert status == 201 and running["context"]["user"] == "carol", running
+    wait_for(lambda: log_lines(log) == ["task1"])
+    path = "/executions/%s" % running["id"]
+    answers = [
+        keyed.request("PUT", path, {"status": "pausing", "user": "mallory"}, headers=as_carol),
+        keyed.request("PUT", path, {"status": "resuming", "user": "erin"}, headers={"St2-Api-Key": KEYS[0]}),
+    ]
+    assert [a[0] for a in answers] == [200, 200], answers
+    cancel = keyed.st2("execution", "cancel", running["id"], api_key=DAVE)
+    assert cancel.returncode == 0, cancel.stdout + cancel.stderr
+    hold.unlink()
+    keyed.wait_status(running["id"], "canceled", headers=as_carol)
+    status, rerun, _ = keyed.request("POST", path + "/re_run", {"tasks": ["task1"], "user": "mallory"},
+                                     headers=as_carol)
+    assert status == 201 and rerun["context"]["user"] == "carol", rerun
+    keyed.wait_status(rerun["id"], "succeeded", headers=as_carol)
+    audit = keyed.get(path + "/audit", headers=as_carol)
+    assert [(e["operation"], e["user"]) for e in audit] == [
+        ("pause", "carol"), ("resume", "erin"), ("cancel", "dave"), ("re-run", "carol")]

@@ -114,7 +114,7 @@ def test_rerun_from_with_items_tasks_with_no_reset(server, work):
     (d / "fail.task2.1").touch()
     (d / "fail.task3.2").touch()
     first = server.launch("examples.parallel_join_items", _params(work))
-    server.wait_status(first["id"], "failed")
+    server.wait_finished(first["id"], "failed")
     for marker in ("fail.task2.1", "fail.task3.2"):
         (d / marker).unlink()
     before = log_lines(log)

@@ -40,6 +40,15 @@ INCLUDE_AND_EXCLUDE = (
     "exclude_fields and include_fields arguments are mutually exclusive. "
     "You need to provide either one or another, but not both."
 )
+RESET_AND_NO_RESET = (
+    'Give either "reset" (the tasks whose items are all re-run) or "no_reset" (the tasks whose '
+    "succeeded items are kept), not both."
+)
+FORMAT_WITHOUT_DRY_RUN = '"format" chooses how a dry run shows its plan: add "dry_run": true.'
+DOT_FROM_BEGINNING = (
+    '"format": "dot" draws the run graph of a re-run from tasks; a re-run from the beginning '
+    "has none. Name the tasks, or leave \"format\" out."
+)
 DELAY_UNSUPPORTED = (
     'Delayed scheduling ("delay": %s ms) is not supported by wfops; nothing was created. '
     "Submit the request without a delay (or with 0)."
@@ -65,6 +74,7 @@ class Request:
     query: dict[str, list[str]] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
+    key_user: str | None = None             # the user the request's API key is bound to
 
 
 @dataclass
@@ -247,6 +257,11 @@ class Api:
             raise ApiError(400, 'Offset, "%s" specified, must be a positive number.' % offset)
         return (None if limit == -1 else limit), offset
 
+    def _user(self, request: Request, named: str | None) -> str:
+        """Who acts (see :mod:`wfops.api.auth`): the user the request's API key is bound to;
+        else the user the request names; else the user running the server."""
+        return request.key_user or named or self.session.user
+
     def _on_engine(self, fn: Callable[..., Any], *args: Any) -> Any:
         return self.engine_thread.call(fn, *args, timeout=OPERATION_TIMEOUT_SECONDS)
 
@@ -423,7 +438,7 @@ class Api:
         ref = body["action"]
         if ref not in self.registry:
             raise ApiError(400, 'Action "%s" cannot be found.' % ref)  # st2: 400 here
-        user = body.get("user") or self.session.user
+        user = self._user(request, body.get("user"))
         context = dict(body.get("context") or {})
         context.pop("re-run", None)
         context["user"] = user
@@ -441,13 +456,15 @@ class Api:
         record = self._execution(id)
         operation = {"pausing": "pause", "paused": "pause", "resuming": "resume",
                      "canceling": "cancel", "canceled": "cancel"}[body["status"]]
-        self._operate(operation, record, {"comment": body.get("comment"), "user": self.session.user})
+        self._operate(operation, record, {"comment": body.get("comment"),
+                                          "user": self._user(request, body.get("user"))})
         return Response(200, self._doc(record["id"]))
 
     def cancel_execution(self, request: Request, id: str) -> Response:
         record = self._execution(id)
         comment = self._str_query(request, "comment")
-        self._operate("cancel", record, {"comment": comment, "user": self.session.user})
+        user = self._user(request, self._str_query(request, "user"))
+        self._operate("cancel", record, {"comment": comment, "user": user})
         return Response(200, self._doc(record["id"]))
 
     def _operate(self, operation: str, record: dict, payload: dict) -> dict:
@@ -484,11 +501,20 @@ class Api:
         body = self._json_body(request, schemas.RERUN_REQUEST)
         tasks = _dedupe(body.get("tasks") or [])
         reset = _dedupe(body.get("reset") or [])
+        # wfops: the tasks to keep, as `--no-reset` names them (checked by the planner, which
+        # knows routes and --failed); st2 sends the tasks to reset instead.
+        no_reset = _dedupe(body["no_reset"]) if body.get("no_reset") is not None else None
         parameters = body.get("parameters") or {}
         extras = {k: body[k] for k in _EXTRAS if body.get(k) not in (None, [], {})}
         if "result" in body and "result" not in extras and body.get("skip"):
             extras["result"] = body["result"]  # a null or empty result is a result
-        from_tasks = bool(tasks or body.get("failed") or extras)
+        from_tasks = bool(tasks or body.get("failed") or extras or no_reset)
+        if no_reset is not None and "reset" in body:
+            raise ApiError(400, RESET_AND_NO_RESET)
+        if body.get("format") and not body.get("dry_run"):
+            raise ApiError(400, FORMAT_WITHOUT_DRY_RUN)
+        if body.get("format") == "dot" and not from_tasks:
+            raise ApiError(400, DOT_FROM_BEGINNING)
         # StackStorm's checks, in its order, before the execution is looked up.
         if (from_tasks or reset) and parameters:
             raise ApiError(400, PARAMETERS_WITH_TASKS)
@@ -499,11 +525,13 @@ class Api:
         original = self._execution(id)
         if from_tasks and original["runner_type"] != "orquesta":
             raise ApiError(400, TASKS_NOT_ORQUESTA)
-        user = body.get("user") or self.session.user
+        user = self._user(request, body.get("user"))
         no_merge = self._bool_query(request, "no_merge")
         if not from_tasks:
             return self._rerun_from_beginning(original, parameters, no_merge, user, body)
-        return self._rerun_from_tasks(original, tasks, reset, extras, user, body)
+        if no_reset is None:
+            no_reset = [t for t in tasks if t not in reset]  # st2: no_reset = tasks - reset
+        return self._rerun_from_tasks(original, tasks, no_reset, extras, user, body)
 
     def _rerun_from_beginning(self, original: dict, overrides: dict, no_merge: bool, user: str,
                               body: dict) -> Response:
@@ -539,13 +567,13 @@ class Api:
 
         return Response(201, self._doc(self._on_engine(launch)))
 
-    def _rerun_from_tasks(self, original: dict, tasks: list[str], reset: list[str], extras: dict,
+    def _rerun_from_tasks(self, original: dict, tasks: list[str], no_reset: list[str], extras: dict,
                           user: str, body: dict) -> Response:
         from wfops.engine import reruns
 
         payload: dict[str, Any] = {
             "tasks": tasks,
-            "no_reset": [t for t in tasks if t not in reset],  # st2: no_reset = tasks - reset
+            "no_reset": no_reset,
             "failed": bool(body.get("failed")),
             "force": bool(body.get("force")),
             "comment": body.get("comment"),
@@ -567,7 +595,12 @@ class Api:
             raise ApiError(501, 'The re-run option(s) %s are not supported by this wfops engine yet; '
                                 "nothing was changed." % ", ".join('"%s"' % k for k in unsupported))
         if body.get("dry_run"):
-            return Response(200, {"id": original["id"], "dry_run": True, "plan": plan.to_dict()})
+            answer = {"id": original["id"], "dry_run": True, "plan": plan.to_dict()}
+            if body.get("format") == "dot":
+                from wfops import planner
+
+                answer["dot"] = planner.render_dot(plan, reruns.state_for(self.store, original))
+            return Response(200, answer)
         if body.get("fingerprint") and body["fingerprint"] != plan.fingerprint:
             raise errors.Conflict(
                 'The state of workflow execution "%s" changed since the plan was computed (another '

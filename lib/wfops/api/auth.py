@@ -4,6 +4,11 @@
 Keys come from ``WFOPS_API_KEYS`` (comma-separated) and from the file ``api_keys`` under
 ``WFOPS_HOME`` (one key per line; blank lines and ``#`` comments ignored). With no key
 configured the API is open, which is why ``wfops serve`` binds to 127.0.0.1 by default.
+
+A key may be bound to a user as ``KEY:USER`` (split at the last colon, so an unbound key
+that contains a colon is written ``KEY:``): requests made with it act as that user,
+whatever user they name, as StackStorm's API keys belong to their user. A request with an unbound key, or to an open API, acts as the user it names
+(``user`` in the body, or in the query of a DELETE), else as the user running the server.
 """
 
 from __future__ import annotations
@@ -25,7 +30,12 @@ class ApiKeys:
     faultstring of the 401."""
 
     def __init__(self, keys: list[str]):
-        self._hashes = {_hash(k) for k in keys if k}
+        # key hash -> the user the key is bound to ("" when unbound)
+        self._users: dict[str, str] = {}
+        for entry in keys:
+            key, user = _split_entry(entry)
+            if key:
+                self._users[_hash(key)] = user
 
     @classmethod
     def load(cls, home: str) -> "ApiKeys":
@@ -43,7 +53,7 @@ class ApiKeys:
 
     @property
     def enabled(self) -> bool:
-        return bool(self._hashes)
+        return bool(self._users)
 
     def check(self, header_key: str | None, query_key: str | None) -> str | None:
         if not self.enabled:
@@ -51,10 +61,32 @@ class ApiKeys:
         given = header_key or query_key
         if not given:
             return NO_CREDENTIALS
-        digest = _hash(given)
-        if any(hmac.compare_digest(digest, known) for known in self._hashes):
+        if self._known(given) is not None:
             return None
-        return UNKNOWN_KEY % digest
+        return UNKNOWN_KEY % _hash(given)
+
+    def user_for(self, header_key: str | None, query_key: str | None) -> str | None:
+        """The user the (valid) key of a request is bound to, or None."""
+        given = header_key or query_key
+        if not self.enabled or not given:
+            return None
+        return self._known(given) or None
+
+    def _known(self, key: str) -> str | None:
+        """The bound user ("" if none) of a configured key; None for an unknown key."""
+        digest = _hash(key)
+        found = None
+        for known, user in self._users.items():
+            if hmac.compare_digest(digest, known):  # every entry compared: no early exit
+                found = user
+        return found
+
+
+def _split_entry(entry: str) -> tuple[str, str]:
+    key, colon, user = entry.strip().rpartition(":")
+    if not colon:
+        return user.strip(), ""
+    return key.strip(), user.strip()
 
 
 def _hash(value: str) -> str:

@@ -25,9 +25,12 @@ def _query(name: str, description: str, schema: dict | None = None) -> dict:
             "schema": schema or {"type": "string"}}
 
 
-def _path(name: str, description: str) -> dict:
-    return {"name": name, "in": "path", "required": True, "description": description,
-            "schema": {"type": "string"}}
+def _path(name: str, description: str, example: str | None = None) -> dict:
+    parameter = {"name": name, "in": "path", "required": True, "description": description,
+                 "schema": {"type": "string"}}
+    if example is not None:
+        parameter["example"] = example
+    return parameter
 
 
 def _body(schema_ref: str, required: bool = True) -> dict:
@@ -90,7 +93,7 @@ def document() -> dict:
         }},
         "/api/v1/actions/{ref_or_id}": {"get": {
             "summary": "One action.", "operationId": "actions_get",
-            "parameters": [_path("ref_or_id", "pack.name, or the action's id."), _INCLUDE, _EXCLUDE],
+            "parameters": [_path("ref_or_id", "pack.name, or the action's id.", "core.noop"), _INCLUDE, _EXCLUDE],
             "responses": {"200": _json("Action", "The action"), **_errors(400, 404)},
         }},
         "/api/v1/runnertypes": {"get": {
@@ -100,7 +103,7 @@ def document() -> dict:
         }},
         "/api/v1/runnertypes/{name_or_id}": {"get": {
             "summary": "One runner type.", "operationId": "runnertypes_get",
-            "parameters": [_path("name_or_id", "Runner type name or id.")],
+            "parameters": [_path("name_or_id", "Runner type name or id.", "orquesta")],
             "responses": {"200": _json("RunnerType", "The runner type"), **_errors(404)},
         }},
         "/api/v1/executions": {
@@ -143,7 +146,9 @@ def document() -> dict:
             },
             "delete": {
                 "summary": "Cancel an execution.", "operationId": "executions_cancel",
-                "parameters": [_ID, _query("comment", "wfops: recorded in the audit entry.")],
+                "parameters": [_ID, _query("comment", "wfops: recorded in the audit entry."),
+                               _query("user", "wfops: who acts, for the audit entry (a key bound to "
+                                              "a user acts as that user).")],
                 "responses": {"200": _json("Execution", "The execution after the request"),
                               **_errors(400, 404)},
             },
@@ -167,7 +172,8 @@ def document() -> dict:
             "requestBody": _body("RerunRequest", required=False),
             "responses": {
                 "201": _json("Execution", "The new execution"),
-                "200": {"description": "dry_run: the plan; nothing changed",
+                "200": {"description": 'dry_run: the plan (and, with "format": "dot", its run graph '
+                                       'as "dot"); nothing changed',
                         "content": {"application/json": {"schema": {"type": "object"}}}},
                 **_errors(400, 404, 409, 413, 501),
             },
@@ -183,7 +189,7 @@ def document() -> dict:
             "summary": "wfops: what a task saw and did (E8): status, inbound context, rendered "
                        "input, result (per item), published values, the task executions that led to it.",
             "operationId": "executions_task_context",
-            "parameters": [_ID, _path("task", "Task name, or name[route]."),
+            "parameters": [_ID, _path("task", "Task name, or name[route].", "task1"),
                            _query("route", "The route (branch index) of the task.", {"type": "integer"}),
                            _query("item", "One item of a with-items task.", {"type": "integer"})],
             "responses": {"200": {"description": "The task's context (secrets masked)",
@@ -214,9 +220,12 @@ def document() -> dict:
             "schemas": {
                 "Error": schemas.ERROR,
                 "Execution": _openapi_schema(EXECUTION_SCHEMA),
-                "ExecutionRequest": _openapi_schema(schemas.EXECUTION_REQUEST),
-                "ExecutionUpdate": _openapi_schema(schemas.EXECUTION_UPDATE),
-                "RerunRequest": _openapi_schema(schemas.RERUN_REQUEST),
+                "ExecutionRequest": {**_openapi_schema(schemas.EXECUTION_REQUEST),
+                                     "example": {"action": "core.noop", "parameters": {}}},
+                "ExecutionUpdate": {**_openapi_schema(schemas.EXECUTION_UPDATE),
+                                    "example": {"status": "pausing", "comment": "maintenance window"}},
+                "RerunRequest": {**_openapi_schema(schemas.RERUN_REQUEST),
+                                 "example": {"tasks": ["task2", "task3"], "reset": ["task2"]}},
                 "Action": {"type": "object", "properties": {
                     "id": {"type": "string"}, "ref": {"type": "string"}, "pack": {"type": "string"},
                     "name": {"type": "string"}, "runner_type": {"type": "string"},

@@ -32,6 +32,8 @@ EXECUTION_UPDATE = {
     "properties": {
         "status": {"type": "string", "enum": ["pausing", "paused", "resuming", "canceling", "canceled"]},
         "comment": {**_NULLABLE_STRING, "description": "wfops: recorded in the audit entry."},
+        "user": {**_NULLABLE_STRING, "description": "wfops: who acts, for the audit entry (a key bound "
+                                                    "to a user acts as that user)."},
     },
 }
 
@@ -47,6 +49,8 @@ RERUN_REQUEST = {
         "parameters": {"type": "object", "default": {}},
         "tasks": {**_STRING_LIST, "default": []},
         "reset": {**_STRING_LIST, "default": []},
+        "no_reset": {**_STRING_LIST, "description": "wfops: the tasks whose succeeded items are kept, "
+                                                    "as --no-reset names them; instead of reset."},
         "delay": _NULLABLE_INT,
         "user": _NULLABLE_STRING,
         # wfops extras
@@ -69,6 +73,8 @@ RERUN_REQUEST = {
         },
         "force": {"type": "boolean", "description": "Submit despite blocked joins (R9)."},
         "dry_run": {"type": "boolean", "description": "Return the plan; change nothing (R13)."},
+        "format": {"type": "string", "enum": ["json", "dot"],
+                   "description": "With dry_run: dot adds the run graph (Graphviz) as \"dot\"."},
         "fingerprint": {**_NULLABLE_STRING, "description": "Refuse if the state changed since this plan."},
         "comment": _NULLABLE_STRING,
     },

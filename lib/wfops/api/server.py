@@ -44,26 +44,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     api: Api
     keys: ApiKeys
 
-    def do_GET(self):
-        self._serve("GET")
-
-    def do_HEAD(self):
-        self._serve("HEAD")
-
-    def do_POST(self):
-        self._serve("POST")
-
-    def do_PUT(self):
-        self._serve("PUT")
-
-    def do_DELETE(self):
-        self._serve("DELETE")
-
-    def do_PATCH(self):
-        self._serve("PATCH")
-
-    def do_OPTIONS(self):
-        self._serve("OPTIONS")
+    def __getattr__(self, name: str):
+        # http.server calls do_<METHOD>. Every method goes to the API, so that one it does
+        # not route (TRACE, CONNECT, an extension method) gets its 405 with an Allow header
+        # and a faultstring, not http.server's HTML 501.
+        if name.startswith("do_"):
+            method = name[3:]
+            return lambda: self._serve(method)
+        raise AttributeError(name)
 
     # ------------------------------------------------------------------------------
 
@@ -94,9 +82,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             query = parse_qs(parts.query, keep_blank_values=True, strict_parsing=False)
         except ValueError:
             query = {}
+        header_key = self.headers.get("St2-Api-Key")
+        query_key = (query.get("st2-api-key") or [None])[-1]
         if path.rstrip("/") not in PUBLIC_PATHS:
-            header_key = self.headers.get("St2-Api-Key")
-            query_key = (query.get("st2-api-key") or [None])[-1]
             refusal = self.keys.check(header_key, query_key)
             if refusal is not None:
                 self._discard_body_or_close()
@@ -105,7 +93,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if refusal is not None:
             return refusal
         request = Request(method=method, path=path, query=query,
-                          headers={k: v for k, v in self.headers.items()}, body=body)
+                          headers={k: v for k, v in self.headers.items()}, body=body,
+                          key_user=self.keys.user_for(header_key, query_key))
         return self.api.handle(request)
 
     def _read_body(self) -> tuple[bytes, Response | None]:

@@ -87,7 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="how --dry-run prints the plan")
     _add_extras(rerun)
 
-    skip = execution.add_parser("skip", help="skip a failed task: record it succeeded with a result and go on")
+    skip = execution.add_parser(
+        "skip", help="skip a failed task: record it succeeded (skipped) with a result and go on; on a "
+        "failed workflow as a re-run, on a paused one in place, which then resumes")
     skip.add_argument("id")
     skip.add_argument("task")
     skip.add_argument("--result", dest="skip_result", metavar="JSON", help="the task's result (default null)")
@@ -134,7 +136,8 @@ def _add_extras(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--context", nargs="+", action="append", default=[], metavar="T KEY=VALUE",
                         help="merge KEY=VALUE into task T's inbound context for this re-run")
     parser.add_argument("--skip", nargs="+", action="append", default=[], metavar="T",
-                        help="record failed task T as succeeded (skipped) and continue after it")
+                        help="record failed task T as succeeded (skipped) and continue after it; "
+                        "the only option a paused workflow takes (it then resumes)")
     parser.add_argument("--result", nargs=2, action="append", default=[], metavar=("T", "JSON"),
                         help="the result a skipped task T is given (default null)")
     parser.add_argument("--publish", nargs="+", action="append", default=[], metavar="T KEY=VALUE",

@@ -158,29 +158,30 @@ def action_spec_of(doc: dict):
     )
 
 
-def plan_of(data: dict):
+def plan_of(data: dict, dot: str | None = None):
     """The plan object of a plan's JSON (``ExtendedPlan.to_dict()``)."""
     from wfops.planner.extras import ContextOverride, Extras, ExtendedPlan, ItemSelection, SkipTask
     from wfops.planner.plan import Plan
 
     plan = Plan.from_dict(data)
     if not any(k in data for k in ("item_selections", "contexts", "skips")):
-        return _RemotePlan(plan, data)
+        return _RemotePlan(plan, data, dot)
     extras = Extras(
         item_selections=[ItemSelection(**i) for i in data.get("item_selections") or []],
         contexts=[ContextOverride(**c) for c in data.get("contexts") or []],
         skips=[SkipTask(**k) for k in data.get("skips") or []],
     )
-    return _RemotePlan(ExtendedPlan(plan, extras), data)
+    return _RemotePlan(ExtendedPlan(plan, extras), data, dot)
 
 
 class _RemotePlan:
     """A plan read back from the server: reads like the plan, and ``to_dict`` gives the
-    server's JSON as it came."""
+    server's JSON as it came. ``dot`` is the server's drawing of it."""
 
-    def __init__(self, plan, data: dict):
+    def __init__(self, plan, data: dict, dot: str | None = None):
         self._plan = plan
         self._data = data
+        self.dot = dot
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._plan, name)
@@ -309,10 +310,10 @@ class RemoteBackend:
         path = "/executions/%s" % _q(record["id"])
         comment = payload.get("comment")
         if operation == "cancel":
-            doc = self.client.request("DELETE", path, query={"comment": comment} if comment else None)
+            doc = self.client.request("DELETE", path, query={"comment": comment or None, "user": self.user})
         else:
             status = {"pause": "pausing", "resume": "resuming"}[operation]
-            body = {"status": status}
+            body = {"status": status, "user": self.user}
             if comment is not None:
                 body["comment"] = comment
             doc = self.client.request("PUT", path, body=body)
@@ -344,28 +345,9 @@ class RemoteBackend:
         the API would take otherwise than the local planner."""
         from wfops.engine import reruns
         from wfops.planner.plan import PlanError
-        from wfops.planner.planning import NO_RESET_NOT_SUBSET
-        from wfops.planner.requests import TaskRef
 
         if original["runner_type"] != "orquesta" or not original["context"].get("workflow_execution"):
             reruns.workflow_of(None, original)  # raises the local refusal
-        tasks = list(payload.get("tasks") or [])
-        no_reset = list(payload.get("no_reset") or [])
-        # The API takes the tasks to reset (a subset of tasks); the rest keep their items.
-        for text in no_reset:
-            if text in tasks:
-                continue
-            try:
-                ref = TaskRef.parse(text)
-                covered = any(TaskRef.parse(t).covers(ref) for t in tasks if _is_task_ref(t))
-            except ValueError:
-                covered = False
-            if covered or payload.get("failed"):
-                raise errors.WfopsError(
-                    '--no-reset %s: with --url, name each --no-reset task exactly as in --tasks '
-                    "(the server's re_run API takes the tasks to reset, a subset of the tasks)." % text
-                )
-            raise PlanError(NO_RESET_NOT_SUBSET)
         skips = list(payload.get("skip") or [])
         problems = []
         for option, name in (("--result", "result"), ("--publish", "publish")):
@@ -375,8 +357,8 @@ class RemoteBackend:
         errors.collect(problems, PlanError)
 
         body: dict[str, Any] = {
-            "tasks": tasks,
-            "reset": [t for t in tasks if t not in no_reset],
+            "tasks": list(payload.get("tasks") or []),
+            "no_reset": list(payload.get("no_reset") or []),  # wfops's alias of st2's "reset"
             "failed": bool(payload.get("failed")),
             "force": bool(payload.get("force")),
             "user": self.user,
@@ -392,9 +374,10 @@ class RemoteBackend:
 
     def plan(self, original: dict, payload: dict):
         body = self._rerun_body(original, payload)
-        body["dry_run"] = True
+        # The drawing comes with the plan, so that --format dot shows the very plan computed.
+        body.update(dry_run=True, format="dot")
         answer = self.client.request("POST", "/executions/%s/re_run" % _q(original["id"]), body=body)
-        return plan_of(answer["plan"])
+        return plan_of(answer["plan"], dot=answer.get("dot"))
 
     def rerun_from_tasks(self, original: dict, payload: dict, *, detached: bool) -> str:
         body = self._rerun_body(original, payload)
@@ -402,17 +385,7 @@ class RemoteBackend:
         return doc["id"]
 
     def render_dot(self, original: dict, plan) -> str:
-        raise errors.WfopsError(
-            "--format dot draws the workflow's run graph, which the server's API does not "
-            "serve; with --url, use --format text or --format json."
-        )
-
-
-def _is_task_ref(text: str) -> bool:
-    from wfops.planner.requests import TaskRef
-
-    try:
-        TaskRef.parse(text)
-        return True
-    except ValueError:
-        return False
+        if plan.dot is None:
+            raise errors.WfopsError("The server at %s does not draw plans (an older wfops); use "
+                                    "--format text or --format json." % self.client.url)
+        return plan.dot

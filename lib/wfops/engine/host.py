@@ -449,6 +449,9 @@ class Engine:
     def _schedule_next(self, live: LiveWorkflow) -> None:
         next_tasks = self._journal(live, {"op": "next"})
         for task in next_tasks:
+            if live.jc.stale_join(task["id"], task["route"]):
+                self._journal(live, {"op": "drop", "task": task["id"], "route": task["route"]})
+                continue
             self._schedule_task(live, task)
 
     def _schedule_task(self, live: LiveWorkflow, task: dict) -> None:

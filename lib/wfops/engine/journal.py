@@ -18,6 +18,7 @@ stage      stage failed tasks afresh in a paused workflow (skips there; no Orque
 restage    set exactly the chosen with-items items to not-run (item selection)
 context    merge values into a staged task's inbound context (changed context)
 skip       complete a staged task as succeeded with a supplied result (skip)
+drop       take a stale staging of a counted join off the staging list (see ``stale_join``)
 output     ``render_workflow_output()``
 =========  ==================================================================
 """
@@ -26,7 +27,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from orquesta import conducting, events, requests
+from orquesta import conducting, events, machines, requests
 from orquesta import statuses as orquesta_statuses
 from orquesta.specs import native as native_specs
 
@@ -76,6 +77,56 @@ class JournaledConductor:
     def apply(self, entry: dict) -> Any:
         handler = _HANDLERS[entry["op"]]
         return handler(self, entry)
+
+    def stale_join(self, task_id: str, route: int) -> bool:
+        """True when ``task_id`` is a ``join: <count>`` task staged again only by branches
+        that its latest execution already had to wait for (Orquesta 1.2.0 counts the late
+        branch of a satisfied count join as satisfying it once more).
+
+        Stale: every inbound execution of the staging came before the join's latest
+        execution and is not one it was started by. A loop's next round (later inbound
+        executions) and a re-run of the join itself (the same inbound executions) are not.
+        """
+        conductor = self.conductor
+        join = getattr(conductor.spec.tasks.get_task(task_id), "join", None)
+        if not isinstance(join, int) or isinstance(join, bool):
+            return False
+        state = conductor.workflow_state
+        staged = state.get_staged_task(task_id, route)
+        if not staged or not staged.get("prev"):
+            return False
+        execution = self._latest_execution(task_id, route)
+        if execution is None:
+            return False
+        latest = state.sequence.index(execution)
+        consumed = set(execution.get("prev", {}).values())
+        return all(i < latest and i not in consumed for i in staged["prev"].values())
+
+    def _drop(self, entry: dict) -> None:
+        state = self.conductor.workflow_state
+        state.remove_staged_task(entry["task"], entry["route"])
+        latest = self._latest_execution(entry["task"], entry["route"])
+        if (
+            latest is None
+            or self.conductor.get_workflow_status() != orquesta_statuses.RUNNING
+            or latest["status"] not in orquesta_statuses.COMPLETED_STATUSES
+            or state.has_active_tasks
+        ):
+            return
+        # Orquesta judged the join's own completion with the stale staging pending; judge
+        # it again without (the workflow may be done: the join is then its last task).
+        # While other tasks are active, their own completion decides instead.
+        event = events.TaskExecutionEvent(latest["id"], latest["route"], latest["status"])
+        machines.WorkflowStateMachine.process_event(state, event)
+        if self.conductor.get_workflow_status() in orquesta_statuses.COMPLETED_STATUSES:
+            latest["term"] = True
+
+    def _latest_execution(self, task_id: str, route: int) -> dict | None:
+        found = None
+        for task_state in self.conductor.workflow_state.sequence:
+            if task_state["id"] == task_id and task_state["route"] == route:
+                found = task_state
+        return found
 
     def _status(self, entry: dict) -> None:
         self.conductor.request_workflow_status(entry["status"])
@@ -273,6 +324,7 @@ _HANDLERS = {
     "restage": JournaledConductor._restage,
     "context": JournaledConductor._context,
     "skip": JournaledConductor._skip,
+    "drop": JournaledConductor._drop,
     "output": JournaledConductor._output,
 }
 
