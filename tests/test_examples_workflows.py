@@ -447,7 +447,8 @@ def test_with_items_concurrency_limits_each_batch(run, monkeypatch):
 def test_join_count_third_branch_stages_the_join_again_in_orquesta_1_2():
     """Upstream behaviour worth knowing (Orquesta 1.2.0): once `join: 2` is satisfied and
     task5 has started, the third branch succeeding stages task5 once more, so a host that
-    dispatches every next task runs task5 twice. Which happens depends on timing."""
+    dispatches every next task runs task5 twice. Which happens depends on timing. The wfops
+    host drops that staging (tests/test_host_run.py::test_count_join_*)."""
     conductor = conducting.WorkflowConductor(
         _spec("examples.join_count"), inputs={"log": "l", "dir": "d"}
     )

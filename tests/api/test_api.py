@@ -515,3 +515,34 @@ def test_openapi_document_describes_every_route_and_no_request_gets_a_5xx(server
                         documented = str(status) in operations[method]["responses"]
                         assert status < 500 or (status == 501 and documented), \
                             (method, url, query, raw, status, value)
+
+
+def test_skip_on_a_paused_workflow_answers_200_with_the_same_execution(server, work):
+    """A skip on a paused workflow creates no execution: 200 with the execution itself,
+    which resumes and runs the skipped task's on-success transition."""
+    d, log = work
+    (d / "fail.task2").touch()
+    (d / "hold.notify").touch()
+    view = server.launch("examples.handled_failure", _params(work))
+    wait_for(lambda: log_lines(log) == ["task1", "task2", "notify"])
+    status, paused, _ = server.request("PUT", "/executions/%s" % view["id"], {"status": "pausing"})
+    assert status == 200, paused
+    (d / "hold.notify").unlink()
+    server.wait_status(view["id"], "paused")
+    roots_before = _root_count(server)
+
+    status, answer, _ = server.request("POST", "/executions/%s/re_run" % view["id"], {
+        "skip": ["task2"], "publish": {"task2": {"token": "by-api"}}, "comment": "api skip"})
+    assert status == 200, answer
+    assert answer["id"] == view["id"]
+    done = server.wait_status(view["id"], {"succeeded", "failed"})
+    assert done["status"] == "succeeded"
+    assert log_lines(log)[-1] == "task3:by-api"
+    assert _root_count(server) == roots_before, "no new workflow execution"
+    assert server.get("/executions/%s/audit" % view["id"])[-1]["operation"] == "skip"
+
+
+def _root_count(server) -> int:
+    status, _, headers = server.request("GET", "/executions?parent=null&limit=1")
+    assert status == 200
+    return int(headers["X-Total-Count"])

@@ -610,7 +610,8 @@ class Api:
         answer = self._operate("rerun", original, payload)
         doc = self._doc(answer["id"])
         doc["plan"] = answer.get("plan")
-        return Response(201, doc)
+        # A skip on a paused workflow acts on that execution and creates none.
+        return Response(200 if answer["id"] == original["id"] else 201, doc)
 
 
 def _no_constant(name: str):
