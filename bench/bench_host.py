@@ -387,21 +387,31 @@ def spawn_case(mode: str, kind: str, n: int, packs_root: str, limit: float, prof
     return outcome
 
 
-def best_of(repeat: int, repeat_under: float, run) -> dict:
-    """The fastest of up to ``repeat`` runs (runs of ``repeat_under`` seconds or more are
-    not repeated); every run's seconds are kept under "runs".
+def interleaved_best(modes: list[str], repeat: int, repeat_under: float, run) -> dict:
+    """Run each of ``modes`` in turn (host, plain, host, plain, ...) up to ``repeat``
+    rounds, and keep each mode's fastest run; every run's seconds are kept under "runs".
+    A mode whose run failed, timed out or took ``repeat_under`` seconds or more is not
+    run again.
 
-    A shared machine slows single runs at random by 20% or more; the fastest run is the
-    least disturbed one, as with ``timeit``.
+    A shared machine slows runs by up to 2x for seconds at a time; alternating the modes
+    exposes both to the same spells, and the fastest run is the least disturbed one (as
+    with ``timeit``).
     """
-    outcomes = [run()]
-    while len(outcomes) < repeat and _ok(outcomes[-1]) and outcomes[-1]["seconds"] < repeat_under:
-        outcomes.append(run())
-    done = [o for o in outcomes if _ok(o)]
-    if not done:
-        return outcomes[-1]
-    best = dict(min(done, key=lambda o: o["seconds"]))
-    best["runs"] = [round(o["seconds"], 3) for o in done]
+    outcomes: dict[str, list[dict]] = {mode: [] for mode in modes}
+    for _ in range(max(1, repeat)):
+        for mode in modes:
+            done = outcomes[mode]
+            if done and not (_ok(done[-1]) and done[-1]["seconds"] < repeat_under):
+                continue
+            done.append(run(mode))
+    best: dict[str, dict] = {}
+    for mode, done in outcomes.items():
+        ok = [o for o in done if _ok(o)]
+        if not ok:
+            best[mode] = done[-1]
+            continue
+        best[mode] = dict(min(ok, key=lambda o: o["seconds"]))
+        best[mode]["runs"] = [round(o["seconds"], 3) for o in ok]
     return best
 
 
@@ -499,8 +509,9 @@ def main(argv: list[str] | None = None) -> int:
                              "engine does")
     parser.add_argument("--serialize-max", type=int, default=100,
                         help="run the serialize/deserialize variant for N up to this (default 100)")
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="runs per case and mode; the fastest is shown (default %(default)s)")
+    parser.add_argument("--repeat", type=int, default=5,
+                        help="rounds of runs per case, the modes alternating; each mode's fastest "
+                             "run is shown (default %(default)s)")
     parser.add_argument("--repeat-under", type=float, default=120.0,
                         help="only repeat runs shorter than this many seconds (default %(default)s)")
     parser.add_argument("--st2-max", type=int, default=300,
@@ -547,12 +558,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for kind, n in cases:
             row: dict[str, Any] = {"kind": kind, "n": n, "limit": args.limit}
+            wanted = []
             for mode in ("host", "plain", "ser", "st2"):
-                wanted = mode in modes and (mode != "ser" or n <= args.serialize_max)
+                row[mode] = None
+                if mode not in modes or (mode == "ser" and n > args.serialize_max):
+                    continue
                 if mode == "st2" and (kind != "items" or n > args.st2_max):
-                    wanted = False  # a chain's events each complete a task: same as plain
-                row[mode] = best_of(args.repeat, args.repeat_under, lambda: spawn_case(
-                    mode, kind, n, packs_root, args.limit, args.profile, args.tracemalloc)) if wanted else None
+                    continue  # a chain's events each complete a task: same as plain
+                wanted.append(mode)
+            row.update(interleaved_best(wanted, args.repeat, args.repeat_under, lambda mode: spawn_case(
+                mode, kind, n, packs_root, args.limit, args.profile, args.tracemalloc)))
             print(_line(cols, [f(row) for _, _, f in cols]), flush=True)
             for mode in ("host", "plain", "ser", "st2"):
                 if row[mode] and "error" in row[mode]:
@@ -580,7 +595,8 @@ def main(argv: list[str] | None = None) -> int:
     if show_st2:
         print("st2 s: the plain driver calling get_next_tasks() after every event, as StackStorm's")
         print("  engine does (O(N^3) for N items in Orquesta 1.2.0).")
-    print("Each figure is the fastest of up to --repeat runs (%d; runs over %.0f s are not repeated)."
+    print("Each figure is the fastest of up to --repeat runs, the modes alternating (%d; runs over"
+          " %.0f s are not repeated)."
           % (args.repeat, args.repeat_under))
     print("MB: peak RSS of the case's process (interpreter and imports included); setup s: Session(home).")
     if worst is not None:
