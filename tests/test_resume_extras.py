@@ -187,15 +187,22 @@ def test_e7_audit_entries_after_each_operation(wfops, workdir):
 # -- skips on a paused workflow (issue 5 item 4: "works on a failed workflow and on a paused one")
 
 
-def _paused_after_handled_failure(wfops, workdir):
-    """examples.handled_failure with task2 failing: its failure transition runs notify, which
-    waits; the operator pauses meanwhile, and the workflow stops paused with task2 failed."""
+def _handled_failure_waiting(wfops, workdir):
+    """examples.handled_failure with task2 failing; its failure transition runs notify, which
+    waits while <dir>/hold.notify exists. Returns the `wfops run` process and the id."""
     d, log = workdir
     (d / "fail.task2").touch()
     (d / "hold.notify").touch()
     process = wfops.popen("run", "examples.handled_failure", "log=%s" % log, "dir=%s" % d)
     wait_for(lambda: log_lines(log) == ["task1", "task2", "notify"], timeout=30)
-    ex = wfops.json("execution", "list")[0][0]["id"]
+    return process, wfops.json("execution", "list")[0][0]["id"]
+
+
+def _paused_after_handled_failure(wfops, workdir):
+    """The operator pauses while notify waits, and the workflow stops paused with task2
+    failed."""
+    d, log = workdir
+    process, ex = _handled_failure_waiting(wfops, workdir)
     assert wfops.run("execution", "pause", ex).returncode == 0
     (d / "hold.notify").unlink()
     wfops.wait_status(ex, {"paused"})
@@ -270,11 +277,7 @@ def test_a_paused_workflow_refuses_all_but_valid_skips_and_nothing_changes(wfops
 
 def test_a_skip_in_a_running_workflow_is_refused(wfops, workdir):
     d, log = workdir
-    (d / "fail.task2").touch()
-    (d / "hold.notify").touch()
-    process = wfops.popen("run", "examples.handled_failure", "log=%s" % log, "dir=%s" % d)
-    wait_for(lambda: log_lines(log) == ["task1", "task2", "notify"], timeout=30)
-    ex = wfops.json("execution", "list")[0][0]["id"]
+    process, ex = _handled_failure_waiting(wfops, workdir)
     done = wfops.run("execution", "skip", ex, "task2", "--publish", "token=x")
     (d / "hold.notify").unlink()
     assert done.returncode == 1
