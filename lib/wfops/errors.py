@@ -57,9 +57,10 @@ class Conflict(WfopsError):
 
 
 def collect(problems: list[str], error_type: type[WfopsError] = WfopsError, header: str = "") -> None:
-    """Raise one ``error_type`` listing every problem, if there are any."""
+    """Raise one ``error_type`` listing every problem (each once), if there are any."""
     if not problems:
         return
+    problems = list(dict.fromkeys(problems))  # several checks may find the same problem
     if len(problems) == 1 and not header:
         raise error_type(problems[0], problems=problems)
     lines = [header or "The request has %d problems:" % len(problems)]

@@ -484,3 +484,14 @@ def test_r9_blocked_branch_that_took_another_way():
         'Join "task4" waits for task3, which did not take its transition to task4: add '
         "--tasks task3 to re-run it."
     )
+
+
+def test_a_problem_found_by_several_checks_is_listed_once():
+    from wfops.planner.extras import plan_with_extras
+
+    run = run_workflow(SEQUENTIAL)
+    for request in (RerunRequest(["nope"], items={"nope": [1]}),
+                    RerunRequest(["nope"], context={"nope": {"a": 1}})):
+        with pytest.raises(PlanError) as caught:
+            plan_with_extras(run.spec, run.state, request, EX)
+        assert caught.value.problems == ['Task "nope" is not defined in the workflow.']
