@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import sys
 
-import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "fixtures", "pack_actions"))
 
@@ -24,10 +23,6 @@ from pack_helpers import (  # noqa: E402,F401 - fixtures
     wfops_server,
     workdir,
 )
-
-
-def _unsupported_yet(result) -> bool:
-    return not result[0] and result[1].get("status") == 501 and "not supported by this wfops engine" in result[1]["error"]
 
 
 # --------------------------------------------------------------------------------------
@@ -145,10 +140,7 @@ def test_rerun_items_extra(wfops_server, config, workdir):
     # E3: exactly the chosen items run again, whatever their status.
     original = failed_run(wfops_server, workdir, "examples.with_items", ["fail.task1.2"])
     clear_markers(workdir)
-    outcome = run_action("rerun", config, id=original, items={"task1": "0,2"})
-    if _unsupported_yet(outcome):
-        pytest.skip("the wfops engine does not run items yet: %s" % outcome[1]["error"])
-    ok, result = outcome
+    ok, result = run_action("rerun", config, id=original, items={"task1": "0,2"})
     assert ok, result
     assert wfops_server.wait(result["execution"]["id"])["status"] == "succeeded"
     assert sorted(log_lines(workdir[1])[6:]) == ["task1:0", "task1:2"]
@@ -157,10 +149,7 @@ def test_rerun_items_extra(wfops_server, config, workdir):
 def test_rerun_context_extra(wfops_server, config, workdir):
     # E2: task2 of context_demo succeeds once its inbound context says target=good.
     original = failed_run(wfops_server, workdir, "examples.context_demo")
-    outcome = run_action("rerun", config, id=original, tasks=["task2"], context={"task2": "target=good"})
-    if _unsupported_yet(outcome):
-        pytest.skip("the wfops engine does not change task contexts yet: %s" % outcome[1]["error"])
-    ok, result = outcome
+    ok, result = run_action("rerun", config, id=original, tasks=["task2"], context={"task2": "target=good"})
     assert ok, result
     assert wfops_server.wait(result["execution"]["id"])["status"] == "succeeded"
     assert log_lines(workdir[1]) == ["task1", "task2:bad", "task2:good", "task3:token-good"]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import sys
 
-import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "fixtures", "pack_actions"))
 
@@ -24,18 +23,11 @@ from pack_helpers import (  # noqa: E402,F401 - fixtures
 )
 
 
-def _skip_or_unsupported(config, **parameters):
-    outcome = run_action("skip", config, **parameters)
-    if not outcome[0] and outcome[1].get("status") == 501:
-        pytest.skip("the wfops engine does not skip tasks yet: %s" % outcome[1]["error"])
-    return outcome
-
-
 def test_skip_a_failed_task_and_continue(wfops_server, config, workdir):
     # E4: task2 of context_demo fails (target is "bad"); skipped with the token task3 needs.
     original = failed_run(wfops_server, workdir, "examples.context_demo")
-    ok, result = _skip_or_unsupported(config, id=original, task="task2", result='{"stdout": "token-given"}',
-                                      publish={"token": "token-given"}, comment="known bad target")
+    ok, result = run_action("skip", config, id=original, task="task2", result='{"stdout": "token-given"}',
+                                publish={"token": "token-given"}, comment="known bad target")
     assert ok, result
     new = wfops_server.wait(result["execution"]["id"])
     assert new["status"] == "succeeded"
@@ -49,7 +41,7 @@ def test_skip_needs_what_the_transitions_publish(wfops_server, config, workdir):
     # and no publish, is refused naming the variable and its expression.
     original = failed_run(wfops_server, workdir, "examples.context_demo")
     before = executions_of(wfops_server, "examples.context_demo")
-    ok, result = _skip_or_unsupported(config, id=original, task="task2", result="42")
+    ok, result = run_action("skip", config, id=original, task="task2", result="42")
     assert not ok
     assert "token" in result["error"] and "result().stdout" in result["error"]
     assert executions_of(wfops_server, "examples.context_demo") == before
@@ -58,7 +50,7 @@ def test_skip_needs_what_the_transitions_publish(wfops_server, config, workdir):
 def test_skip_a_task_that_succeeded_is_refused(wfops_server, config, workdir):
     # E6: skipping a task that succeeded says what to do instead.
     original = failed_run(wfops_server, workdir, "examples.context_demo")
-    ok, result = _skip_or_unsupported(config, id=original, task="task1")
+    ok, result = run_action("skip", config, id=original, task="task1")
     assert not ok
     assert "task1" in result["error"] and "succeeded" in result["error"]
 
@@ -69,7 +61,7 @@ def test_skip_dry_run_and_option_checks(wfops_server, config, workdir):
     assert (ok, result) == (False, {"error": 'With several skipped tasks, publish must be keyed by task: '
                                              '{"task2": {"key": "value"}}.', "status": 400})
     before = executions_of(wfops_server, "examples.context_demo")
-    ok, result = _skip_or_unsupported(config, id=original, task="task2", publish={"token": "x"}, dry_run=True)
+    ok, result = run_action("skip", config, id=original, task="task2", publish={"token": "x"}, dry_run=True)
     assert ok, result
     assert result["dry_run"] and "execution" not in result
     assert executions_of(wfops_server, "examples.context_demo") == before
