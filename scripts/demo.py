@@ -1,7 +1,7 @@
 """A guided run of the seed scenarios on the embedded host, as an operator would type them.
 
 Every step is a real `wfops` command in a fresh state directory; the workflows are the
-bundled `examples` pack, whose shell tasks append their names to a log file and fail while
+bundled `wfops_examples` pack, whose shell tasks append their names to a log file and fail while
 a marker file `<dir>/fail.<task>` exists (so "fixing the environment" is deleting it).
 """
 
@@ -83,13 +83,13 @@ def main() -> int:
 
         demo.say("1. Run the sequential workflow task1 -> task2 -> task3")
         d, log = demo.workspace("seq")
-        demo.wfops("run", "examples.sequential", "log=%s" % log, "dir=%s" % d, check=0)
+        demo.wfops("run", "wfops_examples.sequential", "log=%s" % log, "dir=%s" % d, check=0)
         demo.expect("tasks run", demo.log(log), ["task1", "task2", "task3"])
 
         demo.say("2. task2 fails; fix the environment and re-run from task2 only")
         d, log = demo.workspace("fix")
         (d / "fail.task2").touch()
-        first = demo.run_json("run", "examples.sequential", "log=%s" % log, "dir=%s" % d)
+        first = demo.run_json("run", "wfops_examples.sequential", "log=%s" % log, "dir=%s" % d)
         (d / "fail.task2").unlink()
         second = demo.run_json("execution", "re-run", first["id"], "--tasks", "task2")
         demo.expect("tasks run", demo.log(log), ["task1", "task2", "task2", "task3"])
@@ -99,7 +99,7 @@ def main() -> int:
         print("   (upstream Orquesta 1.2.0 re-runs task1 AND task2 here; wfops drops task2)")
         d, log = demo.workspace("chain")
         (d / "fail.task3").touch()
-        first = demo.run_json("run", "examples.sequential", "log=%s" % log, "dir=%s" % d)
+        first = demo.run_json("run", "wfops_examples.sequential", "log=%s" % log, "dir=%s" % d)
         (d / "fail.task3").unlink()
         demo.wfops("execution", "re-run", first["id"], "--tasks", "task1", "task2", "--dry-run", check=0)
         demo.run_json("execution", "re-run", first["id"], "--tasks", "task1", "task2")
@@ -109,7 +109,7 @@ def main() -> int:
         d, log = demo.workspace("join")
         (d / "fail.task2").touch()
         (d / "fail.task3").touch()
-        first = demo.run_json("run", "examples.parallel_join", "log=%s" % log, "dir=%s" % d)
+        first = demo.run_json("run", "wfops_examples.parallel_join", "log=%s" % log, "dir=%s" % d)
         (d / "fail.task2").unlink()
         (d / "fail.task3").unlink()
         print("   re-running task2 alone cannot let the join run; wfops says so:")
@@ -121,7 +121,7 @@ def main() -> int:
         d, log = demo.workspace("items")
         (d / "fail.task1.1").touch()
         (d / "fail.task1.4").touch()
-        first = demo.run_json("run", "examples.with_items", "log=%s" % log, "dir=%s" % d)
+        first = demo.run_json("run", "wfops_examples.with_items", "log=%s" % log, "dir=%s" % d)
         for marker in ("fail.task1.1", "fail.task1.4"):
             (d / marker).unlink()
         second = demo.run_json("execution", "re-run", first["id"], "--tasks", "task1", "--no-reset", "task1")
@@ -130,7 +130,7 @@ def main() -> int:
 
         demo.say("6. Pause from a second terminal while a task runs, then resume")
         d, log = demo.workspace("pause")
-        runner = demo.background("run", "examples.sequential", "log=%s" % log, "dir=%s" % d, "sleep=2")
+        runner = demo.background("run", "wfops_examples.sequential", "log=%s" % log, "dir=%s" % d, "sleep=2")
         while demo.log(log) != ["task1"]:
             time.sleep(0.1)
         listed = json.loads(demo.wfops("execution", "list", "-n", "1", "--json", show=False).stdout)
@@ -144,7 +144,7 @@ def main() -> int:
 
         demo.say("7. Cancel: the running task finishes, nothing new starts")
         d, log = demo.workspace("cancel")
-        runner = demo.background("run", "examples.sequential", "log=%s" % log, "dir=%s" % d, "sleep=2")
+        runner = demo.background("run", "wfops_examples.sequential", "log=%s" % log, "dir=%s" % d, "sleep=2")
         while demo.log(log) != ["task1"]:
             time.sleep(0.1)
         listed = json.loads(demo.wfops("execution", "list", "-n", "1", "--json", show=False).stdout)
@@ -155,7 +155,7 @@ def main() -> int:
 
         demo.say("8. A killed process loses nothing: the next engine carries on")
         d, log = demo.workspace("crash")
-        runner = demo.background("run", "examples.sequential", "log=%s" % log, "dir=%s" % d, "sleep=2")
+        runner = demo.background("run", "wfops_examples.sequential", "log=%s" % log, "dir=%s" % d, "sleep=2")
         while demo.log(log) != ["task1", "task2"]:
             time.sleep(0.1)
         runner.kill()

@@ -21,7 +21,7 @@ from pack_helpers import (  # noqa: E402,F401 - fixtures
 
 
 def test_audit_lists_the_operations(wfops_server, config, workdir):
-    original = failed_run(wfops_server, workdir, "examples.sequential", ["fail.task2"])
+    original = failed_run(wfops_server, workdir, "wfops_examples.sequential", ["fail.task2"])
     ok, result = run_action("audit", config, id=original)
     assert (ok, result) == (True, {"id": original, "entries": []})
     clear_markers(workdir)

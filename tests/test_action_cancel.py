@@ -21,8 +21,8 @@ from pack_helpers import (  # noqa: E402,F401 - fixtures
 
 def test_cancel_running_workflows(wfops_server, config, workdir):
     d, log = workdir
-    first = wfops_server.run("examples.sequential", log=str(log), dir=str(d), sleep=2)
-    second = wfops_server.run("examples.sequential", log=str(log), dir=str(d), sleep=2)
+    first = wfops_server.run("wfops_examples.sequential", log=str(log), dir=str(d), sleep=2)
+    second = wfops_server.run("wfops_examples.sequential", log=str(log), dir=str(d), sleep=2)
     wfops_server.wait(first, {"running"})
     wfops_server.wait(second, {"running"})
     ok, result = run_action("cancel", config, ids=["%s,%s" % (first, second)], comment="wrong target")
@@ -39,7 +39,7 @@ def test_cancel_running_workflows(wfops_server, config, workdir):
 
 def test_cancel_a_completed_execution_is_refused(wfops_server, config, workdir):
     d, log = workdir
-    done = wfops_server.run("examples.sequential", log=str(log), dir=str(d))
+    done = wfops_server.run("wfops_examples.sequential", log=str(log), dir=str(d))
     wfops_server.wait(done)
     ok, result = run_action("cancel", config, ids=[done])
     assert not ok
@@ -51,7 +51,7 @@ def test_cancel_on_stackstorm(wfops_server, workdir):
     fake = FakeStackStorm(wfops_server.url).start()
     try:
         d, log = workdir
-        target = wfops_server.run("examples.sequential", log=str(log), dir=str(d), sleep=2)
+        target = wfops_server.run("wfops_examples.sequential", log=str(log), dir=str(d), sleep=2)
         wfops_server.wait(target, {"running"})
         ok, result = run_action("cancel", {"api_url": fake.url}, ids=[target], comment="dropped")
         assert ok, result

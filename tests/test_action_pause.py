@@ -21,7 +21,7 @@ from pack_helpers import (  # noqa: E402,F401 - fixtures
 
 def _running_sequential(server, workdir, sleep=2):
     d, log = workdir
-    execution_id = server.run("examples.sequential", log=str(log), dir=str(d), sleep=sleep)
+    execution_id = server.run("wfops_examples.sequential", log=str(log), dir=str(d), sleep=sleep)
     server.wait(execution_id, {"running"})
     return execution_id
 
@@ -33,7 +33,7 @@ def test_pause_a_running_workflow(wfops_server, config, workdir):
     assert set(result) == {execution_id}
     assert result[execution_id]["id"] == execution_id
     assert result[execution_id]["status"] in ("pausing", "paused")
-    assert result[execution_id]["action"] == "examples.sequential"
+    assert result[execution_id]["action"] == "wfops_examples.sequential"
     # L1: the running task finishes, no new task starts.
     doc = wfops_server.wait(execution_id, {"paused"})
     assert doc["status"] == "paused"
@@ -52,7 +52,7 @@ def test_pause_a_running_workflow(wfops_server, config, workdir):
 
 def test_result_per_id_and_refusals(wfops_server, config, workdir):
     d, log = workdir
-    done = wfops_server.run("examples.sequential", log=str(log), dir=str(d))
+    done = wfops_server.run("wfops_examples.sequential", log=str(log), dir=str(d))
     wfops_server.wait(done)
     running = _running_sequential(wfops_server, workdir)
     ok, result = run_action("pause", config, ids="%s, %s,nope" % (done, running))

@@ -30,8 +30,8 @@ from pack_helpers import (  # noqa: E402,F401 - fixtures
 
 
 def test_plan_changes_nothing(wfops_server, config, workdir):
-    execution_id = failed_run(wfops_server, workdir, "examples.sequential", ["fail.task2"])
-    before = executions_of(wfops_server, "examples.sequential")
+    execution_id = failed_run(wfops_server, workdir, "wfops_examples.sequential", ["fail.task2"])
+    before = executions_of(wfops_server, "wfops_examples.sequential")
     ok, result = run_action("plan", config, id=execution_id, tasks=["task2"])
     assert ok, result
     assert result["backend"] == "wfops" and result["dry_run"] is True
@@ -40,7 +40,7 @@ def test_plan_changes_nothing(wfops_server, config, workdir):
     assert [d["task"] for d in plan["downstream"]] == ["task3"]
     assert "task2[0]" in result["plan_text"] and "Runs afresh downstream: task3" in result["plan_text"]
     assert "execution" not in result
-    assert executions_of(wfops_server, "examples.sequential") == before
+    assert executions_of(wfops_server, "wfops_examples.sequential") == before
     assert log_lines(workdir[1]) == ["task1", "task2"]
     status, entries = http("GET", wfops_server.url + "/executions/%s/audit" % execution_id)
     assert entries == []
@@ -48,7 +48,7 @@ def test_plan_changes_nothing(wfops_server, config, workdir):
 
 def test_plan_collapses_downstream_requests(wfops_server, config, workdir):
     # R4: on task1 -> task2 -> task3 with task3 failed, [task1, task2] re-runs task1 only.
-    execution_id = failed_run(wfops_server, workdir, "examples.sequential", ["fail.task3"])
+    execution_id = failed_run(wfops_server, workdir, "wfops_examples.sequential", ["fail.task3"])
     ok, result = run_action("plan", config, id=execution_id, tasks=["task1", "task2", "task1"])
     assert ok, result
     plan = result["plan"]
@@ -61,7 +61,7 @@ def test_plan_collapses_downstream_requests(wfops_server, config, workdir):
 
 
 def test_plan_reports_every_problem(wfops_server, config, workdir):
-    execution_id = failed_run(wfops_server, workdir, "examples.sequential", ["fail.task2"])
+    execution_id = failed_run(wfops_server, workdir, "wfops_examples.sequential", ["fail.task2"])
     ok, result = run_action("plan", config, id=execution_id, tasks=["task9", "task3"])
     assert not ok
     assert result["status"] == 400
@@ -103,27 +103,27 @@ def _essentials(outcome):
 
 CASES = [
     # (workflow, failure markers, request, re-run made first: (tasks, markers then))
-    ("examples.sequential", ["fail.task2"], {"tasks": ["task2"]}, None),
-    ("examples.sequential", ["fail.task3"], {"tasks": ["task1", "task2"]}, None),
-    ("examples.sequential", ["fail.task2"], {"failed": True}, None),
-    ("examples.parallel_join", ["fail.task3"], {"tasks": ["task3"]}, None),
-    ("examples.parallel_join", ["fail.task2", "fail.task3"], {"tasks": ["task2"]}, None),
-    ("examples.parallel_join", ["fail.task2", "fail.task3"], {"tasks": ["task2"], "force": True}, None),
-    ("examples.parallel_join", ["fail.task2", "fail.task3"], {"tasks": ["task2", "task3"]}, None),
-    ("examples.with_items", ["fail.task1.1", "fail.task1.3"], {"tasks": ["task1"], "no_reset": ["task1"]}, None),
-    ("examples.with_items", ["fail.task1.1", "fail.task1.3"], {"tasks": ["task1"]}, None),
-    ("examples.parallel_join_items", ["fail.task2.1", "fail.task3.2"],
+    ("wfops_examples.sequential", ["fail.task2"], {"tasks": ["task2"]}, None),
+    ("wfops_examples.sequential", ["fail.task3"], {"tasks": ["task1", "task2"]}, None),
+    ("wfops_examples.sequential", ["fail.task2"], {"failed": True}, None),
+    ("wfops_examples.parallel_join", ["fail.task3"], {"tasks": ["task3"]}, None),
+    ("wfops_examples.parallel_join", ["fail.task2", "fail.task3"], {"tasks": ["task2"]}, None),
+    ("wfops_examples.parallel_join", ["fail.task2", "fail.task3"], {"tasks": ["task2"], "force": True}, None),
+    ("wfops_examples.parallel_join", ["fail.task2", "fail.task3"], {"tasks": ["task2", "task3"]}, None),
+    ("wfops_examples.with_items", ["fail.task1.1", "fail.task1.3"], {"tasks": ["task1"], "no_reset": ["task1"]}, None),
+    ("wfops_examples.with_items", ["fail.task1.1", "fail.task1.3"], {"tasks": ["task1"]}, None),
+    ("wfops_examples.parallel_join_items", ["fail.task2.1", "fail.task3.2"],
      {"tasks": ["task2", "task3"], "no_reset": ["task3"]}, None),
-    ("examples.sequential_items", ["fail.task3.1"], {"tasks": ["task1", "task3"], "no_reset": ["task3"]}, None),
-    ("examples.join_count", ["fail.task2", "fail.task3"], {"tasks": ["task2"]}, None),
-    ("examples.subworkflows", ["fail.task2.step2"], {"tasks": ["task2"]}, None),
-    ("examples.expressions", [], {"tasks": ["check"]}, None),
-    ("examples.sequential", ["fail.task2"], {"tasks": ["task3"]}, (["task2"], ["fail.task3"])),
-    ("examples.sequential", ["fail.task2"], {"tasks": ["task2"]}, (["task2"], ["fail.task3"])),
-    ("examples.with_items", ["fail.task1.1", "fail.task1.3"], {"tasks": ["task1"], "no_reset": ["task1"]},
+    ("wfops_examples.sequential_items", ["fail.task3.1"], {"tasks": ["task1", "task3"], "no_reset": ["task3"]}, None),
+    ("wfops_examples.join_count", ["fail.task2", "fail.task3"], {"tasks": ["task2"]}, None),
+    ("wfops_examples.subworkflows", ["fail.task2.step2"], {"tasks": ["task2"]}, None),
+    ("wfops_examples.expressions", [], {"tasks": ["check"]}, None),
+    ("wfops_examples.sequential", ["fail.task2"], {"tasks": ["task3"]}, (["task2"], ["fail.task3"])),
+    ("wfops_examples.sequential", ["fail.task2"], {"tasks": ["task2"]}, (["task2"], ["fail.task3"])),
+    ("wfops_examples.with_items", ["fail.task1.1", "fail.task1.3"], {"tasks": ["task1"], "no_reset": ["task1"]},
      (["task1"], ["fail.task1.3"])),
-    ("examples.sequential", [], {"tasks": ["task2"], "parameters": {"sleep": 1}}, None),
-    ("examples.sequential", ["fail.task2"], {"tasks": ["task2[1]"]}, None),
+    ("wfops_examples.sequential", [], {"tasks": ["task2"], "parameters": {"sleep": 1}}, None),
+    ("wfops_examples.sequential", ["fail.task2"], {"tasks": ["task2[1]"]}, None),
 ]
 
 
@@ -154,7 +154,7 @@ def test_stackstorm_plan_is_the_wfops_plan(wfops_server, config, st2_config, fak
 
 
 def test_stackstorm_refuses_the_wfops_extras(wfops_server, st2_config, workdir):
-    execution_id = failed_run(wfops_server, workdir, "examples.context_demo")
+    execution_id = failed_run(wfops_server, workdir, "wfops_examples.context_demo")
     ok, result = run_action("plan", st2_config, id=execution_id, context={"task2": {"target": "good"}},
                             items={"task1": [0]})
     assert not ok

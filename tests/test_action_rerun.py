@@ -30,13 +30,13 @@ from pack_helpers import (  # noqa: E402,F401 - fixtures
 # --------------------------------------------------------------------------------------
 
 def test_rerun_from_a_task(wfops_server, config, workdir):
-    original = failed_run(wfops_server, workdir, "examples.sequential", ["fail.task2"])
+    original = failed_run(wfops_server, workdir, "wfops_examples.sequential", ["fail.task2"])
     clear_markers(workdir)
     ok, result = run_action("rerun", config, id=original, tasks=["task2"], comment="disk freed")
     assert ok, result
     assert result["backend"] == "wfops" and result["dry_run"] is False
     new = result["execution"]
-    assert new["id"] != original and new["rerun_of"] == original and new["action"] == "examples.sequential"
+    assert new["id"] != original and new["rerun_of"] == original and new["action"] == "wfops_examples.sequential"
     assert [r["task"] for r in result["plan"]["rerun"]] == ["task2"]
     assert wfops_server.wait(new["id"])["status"] == "succeeded"
     assert log_lines(workdir[1]) == ["task1", "task2", "task2", "task3"]
@@ -49,7 +49,7 @@ def test_rerun_from_a_task(wfops_server, config, workdir):
 
 def test_rerun_from_the_beginning_with_overrides(wfops_server, config, workdir):
     d, log = workdir
-    original = failed_run(wfops_server, workdir, "examples.sequential", ["fail.task3"])
+    original = failed_run(wfops_server, workdir, "wfops_examples.sequential", ["fail.task3"])
     clear_markers(workdir)
     other_log = d / "other-log"
     ok, result = run_action("rerun", config, id=original, parameters={"log": str(other_log)})
@@ -62,23 +62,23 @@ def test_rerun_from_the_beginning_with_overrides(wfops_server, config, workdir):
 
 
 def test_dry_run_changes_nothing(wfops_server, config, workdir):
-    original = failed_run(wfops_server, workdir, "examples.sequential", ["fail.task2"])
-    before = executions_of(wfops_server, "examples.sequential")
+    original = failed_run(wfops_server, workdir, "wfops_examples.sequential", ["fail.task2"])
+    before = executions_of(wfops_server, "wfops_examples.sequential")
     ok, result = run_action("rerun", config, id=original, tasks=["task2"], dry_run=True)
     assert ok and result["dry_run"] and "execution" not in result
     assert result["plan"]["rerun"][0]["task"] == "task2"
-    assert executions_of(wfops_server, "examples.sequential") == before
+    assert executions_of(wfops_server, "wfops_examples.sequential") == before
     assert log_lines(workdir[1]) == ["task1", "task2"]
 
 
 def test_refusals_change_nothing(wfops_server, config, workdir):
     d, log = workdir
-    original = failed_run(wfops_server, workdir, "examples.sequential", ["fail.task2"])
-    running = wfops_server.run("examples.sequential", log=str(d / "log2"), dir=str(d / "elsewhere"), sleep=3)
+    original = failed_run(wfops_server, workdir, "wfops_examples.sequential", ["fail.task2"])
+    running = wfops_server.run("wfops_examples.sequential", log=str(d / "log2"), dir=str(d / "elsewhere"), sleep=3)
     wfops_server.wait(running, {"running"})
     noop = wfops_server.run("core.noop")
     wfops_server.wait(noop)
-    before = executions_of(wfops_server, "examples.sequential")
+    before = executions_of(wfops_server, "wfops_examples.sequential")
     cases = [
         (dict(id=original, tasks=["task2"], parameters={"sleep": 1}),
          "Parameters override is not supported when re-running task(s) for a workflow."),
@@ -99,13 +99,13 @@ def test_refusals_change_nothing(wfops_server, config, workdir):
         assert not ok, (parameters, result)
         assert message in result["error"], (parameters, result)
         assert result["status"] in (400, 404), result
-    assert executions_of(wfops_server, "examples.sequential") == before
+    assert executions_of(wfops_server, "wfops_examples.sequential") == before
     assert wfops_server.get(original)["status"] == "failed"
     http("DELETE", wfops_server.url + "/executions/%s" % running)
 
 
 def test_rerun_the_failed_tasks(wfops_server, config, workdir):
-    original = failed_run(wfops_server, workdir, "examples.parallel_join", ["fail.task2", "fail.task3"])
+    original = failed_run(wfops_server, workdir, "wfops_examples.parallel_join", ["fail.task2", "fail.task3"])
     clear_markers(workdir)
     ok, result = run_action("rerun", config, id=original, failed=True)
     assert ok, result
@@ -117,7 +117,7 @@ def test_rerun_the_failed_tasks(wfops_server, config, workdir):
 def test_rerun_the_failed_items_only(wfops_server, config, workdir):
     # failed + no_reset: the server names the failed tasks first (the API's reset is a
     # subset of its tasks), then only the abended items run again (R6).
-    original = failed_run(wfops_server, workdir, "examples.with_items", ["fail.task1.1", "fail.task1.3"])
+    original = failed_run(wfops_server, workdir, "wfops_examples.with_items", ["fail.task1.1", "fail.task1.3"])
     clear_markers(workdir)
     ok, result = run_action("rerun", config, id=original, failed=True, no_reset=["task1"])
     assert ok, result
@@ -127,7 +127,7 @@ def test_rerun_the_failed_items_only(wfops_server, config, workdir):
 
 
 def test_join_that_cannot_run_is_refused_unless_forced(wfops_server, config, workdir):
-    original = failed_run(wfops_server, workdir, "examples.parallel_join", ["fail.task2", "fail.task3"])
+    original = failed_run(wfops_server, workdir, "wfops_examples.parallel_join", ["fail.task2", "fail.task3"])
     ok, result = run_action("rerun", config, id=original, tasks=["task2"])
     assert not ok
     assert 'Join "task4" waits for task3, which failed and is not in the request' in result["error"]
@@ -138,7 +138,7 @@ def test_join_that_cannot_run_is_refused_unless_forced(wfops_server, config, wor
 
 def test_rerun_items_extra(wfops_server, config, workdir):
     # E3: exactly the chosen items run again, whatever their status.
-    original = failed_run(wfops_server, workdir, "examples.with_items", ["fail.task1.2"])
+    original = failed_run(wfops_server, workdir, "wfops_examples.with_items", ["fail.task1.2"])
     clear_markers(workdir)
     ok, result = run_action("rerun", config, id=original, items={"task1": "0,2"})
     assert ok, result
@@ -148,7 +148,7 @@ def test_rerun_items_extra(wfops_server, config, workdir):
 
 def test_rerun_context_extra(wfops_server, config, workdir):
     # E2: task2 of context_demo succeeds once its inbound context says target=good.
-    original = failed_run(wfops_server, workdir, "examples.context_demo")
+    original = failed_run(wfops_server, workdir, "wfops_examples.context_demo")
     ok, result = run_action("rerun", config, id=original, tasks=["task2"], context={"task2": "target=good"})
     assert ok, result
     assert wfops_server.wait(result["execution"]["id"])["status"] == "succeeded"
@@ -164,7 +164,7 @@ def _submitted(fake_st2):
 
 
 def test_stackstorm_rerun_from_a_task(wfops_server, st2_config, fake_st2, workdir):
-    original = failed_run(wfops_server, workdir, "examples.sequential", ["fail.task2"])
+    original = failed_run(wfops_server, workdir, "wfops_examples.sequential", ["fail.task2"])
     clear_markers(workdir)
     ok, result = run_action("rerun", st2_config, id=original, tasks=["task2"], comment="not recorded")
     assert ok, result
@@ -178,7 +178,7 @@ def test_stackstorm_rerun_from_a_task(wfops_server, st2_config, fake_st2, workdi
 
 def test_stackstorm_rerun_collapses_downstream_tasks(wfops_server, st2_config, fake_st2, workdir):
     # R4 on StackStorm: only the collapsed request is submitted, so task2 runs once.
-    original = failed_run(wfops_server, workdir, "examples.sequential", ["fail.task3"])
+    original = failed_run(wfops_server, workdir, "wfops_examples.sequential", ["fail.task3"])
     clear_markers(workdir)
     ok, result = run_action("rerun", st2_config, id=original, tasks=["task1", "task2"])
     assert ok, result
@@ -189,7 +189,7 @@ def test_stackstorm_rerun_collapses_downstream_tasks(wfops_server, st2_config, f
 
 
 def test_stackstorm_rerun_keeps_succeeded_items(wfops_server, st2_config, fake_st2, workdir):
-    original = failed_run(wfops_server, workdir, "examples.with_items", ["fail.task1.4"])
+    original = failed_run(wfops_server, workdir, "wfops_examples.with_items", ["fail.task1.4"])
     clear_markers(workdir)
     ok, result = run_action("rerun", st2_config, id=original, failed=True, no_reset=["task1"])
     assert ok, result
@@ -200,7 +200,7 @@ def test_stackstorm_rerun_keeps_succeeded_items(wfops_server, st2_config, fake_s
 
 
 def test_stackstorm_refuses_a_join_that_cannot_run(wfops_server, st2_config, fake_st2, workdir):
-    original = failed_run(wfops_server, workdir, "examples.parallel_join", ["fail.task2", "fail.task3"])
+    original = failed_run(wfops_server, workdir, "wfops_examples.parallel_join", ["fail.task2", "fail.task3"])
     ok, result = run_action("rerun", st2_config, id=original, tasks=["task2"])
     assert not ok
     assert 'Join "task4" waits for task3' in result["error"]
@@ -214,7 +214,7 @@ def test_stackstorm_refuses_a_join_that_cannot_run(wfops_server, st2_config, fak
 
 
 def test_stackstorm_rerun_from_the_beginning(wfops_server, st2_config, fake_st2, workdir):
-    original = failed_run(wfops_server, workdir, "examples.sequential", ["fail.task1"])
+    original = failed_run(wfops_server, workdir, "wfops_examples.sequential", ["fail.task1"])
     clear_markers(workdir)
     ok, result = run_action("rerun", st2_config, id=original, parameters={"sleep": 0})
     assert ok, result
@@ -223,7 +223,7 @@ def test_stackstorm_rerun_from_the_beginning(wfops_server, st2_config, fake_st2,
 
 
 def test_stackstorm_refuses_what_its_api_lacks(wfops_server, st2_config, fake_st2, workdir):
-    original = failed_run(wfops_server, workdir, "examples.context_demo")
+    original = failed_run(wfops_server, workdir, "wfops_examples.context_demo")
     ok, result = run_action("rerun", st2_config, id=original, tasks=["task2"], skip=["task2"],
                             publish={"token": "x"})
     assert not ok

@@ -22,7 +22,7 @@ from pack_helpers import (  # noqa: E402,F401 - fixtures
 
 
 def _reruns_of(server, original):
-    status, docs = http("GET", server.url + "/executions?parent=null&limit=-1&action=examples.sequential")
+    status, docs = http("GET", server.url + "/executions?parent=null&limit=-1&action=wfops_examples.sequential")
     found, current = [], original
     by_ref = {(d.get("context") or {}).get("re-run", {}).get("ref"): d for d in docs}
     while current in by_ref:
@@ -33,7 +33,7 @@ def _reruns_of(server, original):
 
 def test_reruns_until_the_workflow_succeeds(wfops_server, workdir):
     d, log = workdir
-    original = failed_run(wfops_server, workdir, "examples.sequential", ["fail.task2"])
+    original = failed_run(wfops_server, workdir, "wfops_examples.sequential", ["fail.task2"])
 
     def fix_after_first_failed_rerun():
         deadline = time.monotonic() + 120
@@ -63,7 +63,7 @@ def test_reruns_until_the_workflow_succeeds(wfops_server, workdir):
 
 def test_gives_up_after_max_attempts(wfops_server, workdir):
     d, log = workdir
-    original = failed_run(wfops_server, workdir, "examples.sequential", ["fail.task2"])
+    original = failed_run(wfops_server, workdir, "wfops_examples.sequential", ["fail.task2"])
     workflow = wfops_server.run("wfops.rerun_until_succeeded", id=original, max_attempts=2, delay=0)
     doc = wfops_server.wait(workflow, timeout=180)
     assert doc["status"] == "failed"
@@ -72,7 +72,7 @@ def test_gives_up_after_max_attempts(wfops_server, workdir):
 
 
 def test_a_succeeded_execution_is_left_alone(wfops_server, workdir):
-    original = failed_run(wfops_server, workdir, "examples.sequential")
+    original = failed_run(wfops_server, workdir, "wfops_examples.sequential")
     workflow = wfops_server.run("wfops.rerun_until_succeeded", id=original)
     doc = wfops_server.wait(workflow, timeout=120)
     assert doc["status"] == "succeeded"

@@ -21,7 +21,7 @@ from pack_helpers import (  # noqa: E402,F401 - fixtures
 
 def _paused_sequential(server, workdir):
     d, log = workdir
-    execution_id = server.run("examples.sequential", log=str(log), dir=str(d), sleep=1)
+    execution_id = server.run("wfops_examples.sequential", log=str(log), dir=str(d), sleep=1)
     server.wait(execution_id, {"running"})
     status, _ = http("PUT", server.url + "/executions/%s" % execution_id, {"status": "pausing"})
     assert status == 200
@@ -44,7 +44,7 @@ def test_resume_a_paused_workflow(wfops_server, config, workdir):
 
 def test_resume_refusals(wfops_server, config, workdir):
     d, log = workdir
-    done = wfops_server.run("examples.sequential", log=str(log), dir=str(d))
+    done = wfops_server.run("wfops_examples.sequential", log=str(log), dir=str(d))
     wfops_server.wait(done)
     ok, result = run_action("resume", config, ids=[done, "0123456789abcdef01234567"])
     assert not ok
@@ -56,7 +56,7 @@ def test_resume_refusals(wfops_server, config, workdir):
 
 def test_resume_a_running_workflow_changes_nothing(wfops_server, config, workdir):
     d, log = workdir
-    execution_id = wfops_server.run("examples.sequential", log=str(log), dir=str(d), sleep=1)
+    execution_id = wfops_server.run("wfops_examples.sequential", log=str(log), dir=str(d), sleep=1)
     wfops_server.wait(execution_id, {"running"})
     ok, result = run_action("resume", config, ids=[execution_id])
     assert ok, result

@@ -25,7 +25,7 @@ from pack_helpers import (  # noqa: E402,F401 - fixtures
 
 def test_skip_a_failed_task_and_continue(wfops_server, config, workdir):
     # E4: task2 of context_demo fails (target is "bad"); skipped with the token task3 needs.
-    original = failed_run(wfops_server, workdir, "examples.context_demo")
+    original = failed_run(wfops_server, workdir, "wfops_examples.context_demo")
     ok, result = run_action("skip", config, id=original, task="task2", result='{"stdout": "token-given"}',
                                 publish={"token": "token-given"}, comment="known bad target")
     assert ok, result
@@ -39,36 +39,36 @@ def test_skip_a_failed_task_and_continue(wfops_server, config, workdir):
 def test_skip_needs_what_the_transitions_publish(wfops_server, config, workdir):
     # E5: task2's transition publishes token from result().stdout: a result without it,
     # and no publish, is refused naming the variable and its expression.
-    original = failed_run(wfops_server, workdir, "examples.context_demo")
-    before = executions_of(wfops_server, "examples.context_demo")
+    original = failed_run(wfops_server, workdir, "wfops_examples.context_demo")
+    before = executions_of(wfops_server, "wfops_examples.context_demo")
     ok, result = run_action("skip", config, id=original, task="task2", result="42")
     assert not ok
     assert "token" in result["error"] and "result().stdout" in result["error"]
-    assert executions_of(wfops_server, "examples.context_demo") == before
+    assert executions_of(wfops_server, "wfops_examples.context_demo") == before
 
 
 def test_skip_a_task_that_succeeded_is_refused(wfops_server, config, workdir):
     # E6: skipping a task that succeeded says what to do instead.
-    original = failed_run(wfops_server, workdir, "examples.context_demo")
+    original = failed_run(wfops_server, workdir, "wfops_examples.context_demo")
     ok, result = run_action("skip", config, id=original, task="task1")
     assert not ok
     assert "task1" in result["error"] and "succeeded" in result["error"]
 
 
 def test_skip_dry_run_and_option_checks(wfops_server, config, workdir):
-    original = failed_run(wfops_server, workdir, "examples.context_demo")
+    original = failed_run(wfops_server, workdir, "wfops_examples.context_demo")
     ok, result = run_action("skip", config, id=original, task="task2,task3", publish={"token": "x"})
     assert (ok, result) == (False, {"error": 'With several skipped tasks, publish must be keyed by task: '
                                              '{"task2": {"key": "value"}}.', "status": 400})
-    before = executions_of(wfops_server, "examples.context_demo")
+    before = executions_of(wfops_server, "wfops_examples.context_demo")
     ok, result = run_action("skip", config, id=original, task="task2", publish={"token": "x"}, dry_run=True)
     assert ok, result
     assert result["dry_run"] and "execution" not in result
-    assert executions_of(wfops_server, "examples.context_demo") == before
+    assert executions_of(wfops_server, "wfops_examples.context_demo") == before
 
 
 def test_skip_on_stackstorm_is_refused(wfops_server, st2_config, fake_st2, workdir):
-    original = failed_run(wfops_server, workdir, "examples.context_demo")
+    original = failed_run(wfops_server, workdir, "wfops_examples.context_demo")
     ok, result = run_action("skip", st2_config, id=original, task="task2", publish={"token": "x"})
     assert not ok and result["status"] == 501
     assert result["error"].startswith("StackStorm's API cannot do this re-run: its re_run takes only "

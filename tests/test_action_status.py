@@ -20,10 +20,10 @@ from pack_helpers import (  # noqa: E402,F401 - fixtures
 
 
 def test_status_of_a_failed_workflow(wfops_server, config, workdir):
-    original = failed_run(wfops_server, workdir, "examples.parallel_join_items", ["fail.task2.1", "fail.task3.0"])
+    original = failed_run(wfops_server, workdir, "wfops_examples.parallel_join_items", ["fail.task2.1", "fail.task3.0"])
     ok, result = run_action("status", config, id=original)
     assert ok, result
-    assert result["id"] == original and result["status"] == "failed" and result["action"] == "examples.parallel_join_items"
+    assert result["id"] == original and result["status"] == "failed" and result["action"] == "wfops_examples.parallel_join_items"
     failed = {t["task"]: t for t in result["failed_tasks"]}
     assert set(failed) == {"task2", "task3"}
     assert failed["task2"]["items"] == [1] and failed["task3"]["items"] == [0]
@@ -36,7 +36,7 @@ def test_status_of_a_failed_workflow(wfops_server, config, workdir):
 
 def test_status_waits_for_completion(wfops_server, config, workdir):
     d, log = workdir
-    execution_id = wfops_server.run("examples.sequential", log=str(log), dir=str(d), sleep=1)
+    execution_id = wfops_server.run("wfops_examples.sequential", log=str(log), dir=str(d), sleep=1)
     ok, result = run_action("status", config, id=execution_id, wait=True, wait_timeout=60, interval=0.2)
     assert ok and result["status"] == "succeeded" and result["failed_tasks"] == []
     assert "suggested_rerun" not in result
@@ -44,7 +44,7 @@ def test_status_waits_for_completion(wfops_server, config, workdir):
 
 def test_status_wait_times_out(wfops_server, config, workdir):
     d, log = workdir
-    execution_id = wfops_server.run("examples.sequential", log=str(log), dir=str(d), sleep=3)
+    execution_id = wfops_server.run("wfops_examples.sequential", log=str(log), dir=str(d), sleep=3)
     ok, result = run_action("status", config, id=execution_id, wait=True, wait_timeout=0.5, interval=0.1)
     assert not ok and result["status"] == 408
     assert "is still running after 0.5 s" in result["error"]
@@ -52,7 +52,7 @@ def test_status_wait_times_out(wfops_server, config, workdir):
 
 
 def test_status_on_stackstorm(wfops_server, st2_config, workdir):
-    original = failed_run(wfops_server, workdir, "examples.sequential", ["fail.task2"])
+    original = failed_run(wfops_server, workdir, "wfops_examples.sequential", ["fail.task2"])
     ok, result = run_action("status", st2_config, id=original)
     assert ok, result
     assert [t["task"] for t in result["failed_tasks"]] == ["task2"]

@@ -26,7 +26,7 @@ def _context(config, **parameters):
 
 def test_context_of_a_failed_task(wfops_server, config, workdir):
     d, log = workdir
-    original = failed_run(wfops_server, workdir, "examples.context_demo")
+    original = failed_run(wfops_server, workdir, "wfops_examples.context_demo")
     ok, result = _context(config, id=original, task="task2")
     assert ok, result
     text = repr(result)
@@ -37,7 +37,7 @@ def test_context_of_a_failed_task(wfops_server, config, workdir):
 
 
 def test_context_of_an_unknown_task(wfops_server, config, workdir):
-    original = failed_run(wfops_server, workdir, "examples.context_demo")
+    original = failed_run(wfops_server, workdir, "wfops_examples.context_demo")
     ok, result = _context(config, id=original, task="task9")
     assert not ok and "task9" in result["error"]
 

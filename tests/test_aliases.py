@@ -336,7 +336,7 @@ SUCCESS_RESULTS = {
     "wfops.task_context": {"task": "task2", "status": "failed", "context": {"log": "/tmp/x"}},
     "wfops.audit": {"id": ID, "entries": [{"timestamp": "t", "user": "u", "operation": "pause",
                                             "comment": "why"}]},
-    "wfops.status": {"id": ID, "action": "examples.sequential", "status": "failed",
+    "wfops.status": {"id": ID, "action": "wfops_examples.sequential", "status": "failed",
                      "failed_tasks": [{"task": "task2", "route": 0, "status": "failed", "items": [1]}],
                      "suggested_rerun": {"chatops": "wfops rerun %s from task2" % ID}},
 }

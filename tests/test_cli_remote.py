@@ -120,16 +120,16 @@ def _tasks(view):
 
 def test_run_get_and_list(cli, work):
     d, log = work
-    view, done = _run(cli, work, "examples.sequential")
+    view, done = _run(cli, work, "wfops_examples.sequential")
     assert done.returncode == 0, done.stderr
     assert view["status"] == "succeeded" and view["context"]["user"] == "alice"
     assert log_lines(log) == ["task1", "task2", "task3"]
 
-    failed, done = _run(cli, work, "examples.sequential", fail=["task2"])
+    failed, done = _run(cli, work, "wfops_examples.sequential", fail=["task2"])
     assert done.returncode == 1 and failed["status"] == "failed"
     assert log_lines(log)[3:] == ["task1", "task2"]
 
-    text = cli.run("run", "examples.sequential", "log=%s" % log, "dir=%s" % d)  # the text printout
+    text = cli.run("run", "wfops_examples.sequential", "log=%s" % log, "dir=%s" % d)  # the text printout
     assert text.returncode == 0 and "status: succeeded" in text.stdout and "+ tasks:" in text.stdout
 
     cli.all_both([(("execution", "get", ex, *extra), 0)
@@ -147,7 +147,7 @@ def test_run_get_and_list(cli, work):
     ])
 
     # WFOPS_URL does what --url does.
-    done = cli.run("execution", "list", "--action", "examples.sequential", "-j", url=False,
+    done = cli.run("execution", "list", "--action", "wfops_examples.sequential", "-j", url=False,
                    env=dict(cli.remote_env, WFOPS_URL=cli.url))
     assert done.returncode == 0, done.stderr
     assert [v["id"] for v in json.loads(done.stdout)][1:3] == [failed["id"], view["id"]]
@@ -158,7 +158,7 @@ def test_run_get_and_list(cli, work):
 
 def test_pause_resume_cancel_from_a_second_process(cli, work):
     d, log = work
-    runner = cli.popen("run", "examples.sequential", "log=%s" % log, "dir=%s" % d, "sleep=2", "-j")
+    runner = cli.popen("run", "wfops_examples.sequential", "log=%s" % log, "dir=%s" % d, "sleep=2", "-j")
     wait_for(lambda: log_lines(log) == ["task1"], timeout=30)
     ex = cli.server.get("/executions?limit=1&parent=null")[0]["id"]
 
@@ -194,7 +194,7 @@ def test_pause_resume_cancel_from_a_second_process(cli, work):
 
 def test_rerun_from_the_beginning(cli, work):
     d, log = work
-    first, _ = _run(cli, work, "examples.sequential")
+    first, _ = _run(cli, work, "wfops_examples.sequential")
     view, done = cli.json("execution", "re-run", first["id"], "sleep=0")
     assert done.returncode == 0, done.stderr
     assert view["id"] != first["id"] and view["status"] == "succeeded"
@@ -211,7 +211,7 @@ def test_rerun_from_the_beginning(cli, work):
 
 def test_rerun_tasks_dry_run_then_for_real(cli, work):
     d, log = work
-    failed, _ = _run(cli, work, "examples.sequential", fail=["task2"])
+    failed, _ = _run(cli, work, "wfops_examples.sequential", fail=["task2"])
     ex = failed["id"]
     cli.all_both([
         (("execution", "re-run", ex, "--tasks", "task2", "--dry-run"), 0),
@@ -238,7 +238,7 @@ def test_rerun_tasks_dry_run_then_for_real(cli, work):
 
 def test_rerun_with_items_no_reset(cli, work):
     d, log = work
-    failed, _ = _run(cli, work, "examples.with_items", "items=[0, 1, 2]", fail=["task1.1"])
+    failed, _ = _run(cli, work, "wfops_examples.with_items", "items=[0, 1, 2]", fail=["task1.1"])
     ex = failed["id"]
     cli.all_both([
         (("execution", "re-run", ex, "--tasks", "task1", "--no-reset", "task1", "--dry-run"), 0),
@@ -256,7 +256,7 @@ def test_rerun_with_items_no_reset(cli, work):
 
 def test_context_and_skip(cli, work):
     d, log = work
-    failed, _ = _run(cli, work, "examples.context_demo")
+    failed, _ = _run(cli, work, "wfops_examples.context_demo")
     ex = failed["id"]
     # The server masks secret inputs (core.local's sudo_password); the rest is the same.
     remote, done = cli.json("execution", "context", ex, "task2")
@@ -275,7 +275,7 @@ def test_context_and_skip(cli, work):
     assert done.returncode == 0 and view["status"] == "succeeded", done.stderr
     assert log_lines(log) == ["task1", "task2:bad", "task2:good", "task3:token-good"]
 
-    failed, _ = _run(cli, work, "examples.context_demo")
+    failed, _ = _run(cli, work, "wfops_examples.context_demo")
     cli.all_both([
         (("execution", "skip", failed["id"], "task2", "--publish", "token=manual", "--dry-run"), 0),
         (("execution", "skip", failed["id"], "task1", "--dry-run"), 1),  # refused: task1 succeeded
@@ -292,7 +292,7 @@ def test_context_and_skip(cli, work):
 def test_actions(cli):
     cli.all_both([
         (("action", "list"), 0),
-        (("action", "list", "-p", "examples", "-j"), 0),
+        (("action", "list", "-p", "wfops_examples", "-j"), 0),
         (("action", "get", "core.noop", "-j"), 0),
         (("action", "get", "nosuchpack.nosuchaction"), 1),
     ])
@@ -314,12 +314,12 @@ def test_bad_input_gets_the_local_answers(cli, work):
         ("execution", "context", unknown, "task1"),
         ("execution", "audit", unknown),
         ("run", "nosuchpack.nosuchaction"),
-        ("run", "examples.sequential", "log=%s" % log, "dir=%s" % d, "sleep=abc", "bogus=1"),
-        ("run", "examples.sequential"),
+        ("run", "wfops_examples.sequential", "log=%s" % log, "dir=%s" % d, "sleep=abc", "bogus=1"),
+        ("run", "wfops_examples.sequential"),
     )]):
         assert done.stderr.startswith("ERROR: "), done.stderr
 
-    ok, _ = _run(cli, work, "examples.sequential")
+    ok, _ = _run(cli, work, "wfops_examples.sequential")
     noop, _ = cli.json("run", "core.noop")
     total = cli.server.total()
     for done in cli.all_both([(args, 1) for args in (

@@ -1,4 +1,4 @@
-"""The bundled `examples` pack: every workflow is a valid Orquesta 1.2.0 definition whose
+"""The bundled `wfops_examples` pack: every workflow is a valid Orquesta 1.2.0 definition whose
 metadata matches its input, and every workflow does what its description says.
 
 The last part drives each workflow with Orquesta's real ``WorkflowConductor`` and a tiny
@@ -28,7 +28,7 @@ from orquesta.composers import native as native_composer
 from orquesta.specs import native as native_specs
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-EXAMPLES = os.path.join(REPO, "examples")
+EXAMPLES = os.path.join(REPO, "wfops_examples")
 ACTIONS_DIR = os.path.join(EXAMPLES, "actions")
 
 # The actions of the built-in `core` pack that the examples use, with st2's parameters.
@@ -69,7 +69,7 @@ def _action_metadata():
     for name in sorted(os.listdir(ACTIONS_DIR)):
         if name.endswith((".yaml", ".yml")):
             meta = _load_yaml(os.path.join(ACTIONS_DIR, name))
-            metas["examples.%s" % meta["name"]] = meta
+            metas["wfops_examples.%s" % meta["name"]] = meta
     return metas
 
 
@@ -118,7 +118,7 @@ def test_every_metadata_file_is_named_after_its_action():
         if name.endswith((".yaml", ".yml")):
             meta = _load_yaml(os.path.join(ACTIONS_DIR, name))
             assert os.path.splitext(name)[0] == meta["name"], name
-            assert meta.get("pack", "examples") == "examples", name
+            assert meta.get("pack", "wfops_examples") == "wfops_examples", name
 
 
 def test_every_workflow_definition_has_metadata():
@@ -126,7 +126,7 @@ def test_every_workflow_definition_has_metadata():
     referenced = {os.path.normpath(meta["entry_point"]) for meta in ACTIONS.values()}
     for name in os.listdir(wf_dir):
         assert os.path.normpath(os.path.join("workflows", name)) in referenced, (
-            "examples/actions/workflows/%s has no action metadata" % name
+            "wfops_examples/actions/workflows/%s has no action metadata" % name
         )
 
 
@@ -374,7 +374,7 @@ def run(tmp_path, monkeypatch):
         if log.exists():
             log.unlink()
         params = {"log": str(log), "dir": str(markers), **params}
-        status, result = runner.run("examples.%s" % workflow, params)
+        status, result = runner.run("wfops_examples.%s" % workflow, params)
         lines = log.read_text().splitlines() if log.exists() else []
         return status, result, lines
 
@@ -450,7 +450,7 @@ def test_join_count_third_branch_stages_the_join_again_in_orquesta_1_2():
     dispatches every next task runs task5 twice. Which happens depends on timing. The wfops
     host drops that staging (tests/test_host_run.py::test_count_join_*)."""
     conductor = conducting.WorkflowConductor(
-        _spec("examples.join_count"), inputs={"log": "l", "dir": "d"}
+        _spec("wfops_examples.join_count"), inputs={"log": "l", "dir": "d"}
     )
     conductor.request_workflow_status(statuses.RUNNING)
 
@@ -494,7 +494,7 @@ def test_join_count(run):
 
 def test_join_count_starts_after_two_of_three_branches():
     conductor = conducting.WorkflowConductor(
-        _spec("examples.join_count"), inputs={"log": "l", "dir": "d"}
+        _spec("wfops_examples.join_count"), inputs={"log": "l", "dir": "d"}
     )
     conductor.request_workflow_status(statuses.RUNNING)
 
@@ -561,10 +561,10 @@ def test_context_demo_fails_unless_target_is_good(run):
 
 
 def test_context_demo_task3_uses_what_task2_published():
-    task2 = _definition("examples.context_demo")["tasks"]["task2"]
+    task2 = _definition("wfops_examples.context_demo")["tasks"]["task2"]
     (transition,) = task2["next"]
     assert [list(p)[0] for p in transition["publish"]] == ["token"]
-    assert "ctx().token" in _definition("examples.context_demo")["tasks"]["task3"]["input"]["cmd"]
+    assert "ctx().token" in _definition("wfops_examples.context_demo")["tasks"]["task3"]["input"]["cmd"]
 
 
 def test_handled_failure_runs_notify_instead_of_task3(run):
@@ -598,7 +598,7 @@ def test_retry_delay_succeeds(run):
 
 def test_retry_delay_delays_are_declared():
     conductor = conducting.WorkflowConductor(
-        _spec("examples.retry_delay"), inputs={"log": "l", "dir": "d", "retry_delay": 3, "delay": 5}
+        _spec("wfops_examples.retry_delay"), inputs={"log": "l", "dir": "d", "retry_delay": 3, "delay": 5}
     )
     conductor.request_workflow_status(statuses.RUNNING)
     (task1,) = conductor.get_next_tasks()
@@ -653,7 +653,7 @@ def test_python_demo_flaky_fails_with_a_result(run):
     status, _, lines = run("python_demo")
     assert status == statuses.FAILED
     assert lines == ["task2"]
-    flaky = [e for e in run.runner.executions if e[0] == "examples.flaky"]
+    flaky = [e for e in run.runner.executions if e[0] == "wfops_examples.flaky"]
     assert flaky[0][2] == statuses.FAILED
 
 

@@ -49,7 +49,7 @@ def test_unknown_action_to_run(wfops):
 
 def test_wrong_parameter_type_and_unknown_parameter(wfops, workdir):
     d, log = workdir
-    done = wfops.run("run", "examples.sequential", "log=%s" % log, "dir=%s" % d, "sleep=abc", "bogus=1")
+    done = wfops.run("run", "wfops_examples.sequential", "log=%s" % log, "dir=%s" % d, "sleep=abc", "bogus=1")
     assert done.returncode == 1
     assert "sleep" in done.stderr and "bogus" in done.stderr
     assert _no_executions(wfops)

@@ -11,7 +11,7 @@ from conftest import log_lines, tasks_of, wait_for
 
 def test_kill_during_shell_task_then_engine_adopts(wfops, workdir):
     d, log = workdir
-    runner = wfops.popen("run", "examples.sequential", "log=%s" % log, "dir=%s" % d, "sleep=2")
+    runner = wfops.popen("run", "wfops_examples.sequential", "log=%s" % log, "dir=%s" % d, "sleep=2")
     # task1 finishes, task2 starts; kill while task2's shell command sleeps.
     wait_for(lambda: log_lines(log) == ["task1", "task2"], timeout=30)
     os.killpg(runner.pid, signal.SIGKILL)
@@ -35,7 +35,7 @@ def test_kill_during_shell_task_then_engine_adopts(wfops, workdir):
 def test_killed_run_is_adopted_by_the_next_run(wfops, workdir):
     d, log = workdir
     (d / "other").mkdir()
-    runner = wfops.popen("run", "examples.with_items", "log=%s" % log, "dir=%s" % d, "sleep=3",
+    runner = wfops.popen("run", "wfops_examples.with_items", "log=%s" % log, "dir=%s" % d, "sleep=3",
                          "concurrency=2")
     wait_for(lambda: len(log_lines(log)) == 2, timeout=30)
     os.killpg(runner.pid, signal.SIGKILL)
@@ -45,7 +45,7 @@ def test_killed_run_is_adopted_by_the_next_run(wfops, workdir):
 
     # Any later `wfops run` starts an engine, which hands the orphan to a background engine.
     other_log = d / "other" / "log.txt"
-    view, done = wfops.json("run", "examples.sequential", "log=%s" % other_log, "dir=%s" % (d / "other"))
+    view, done = wfops.json("run", "wfops_examples.sequential", "log=%s" % other_log, "dir=%s" % (d / "other"))
     assert done.returncode == 0
     adopted = wfops.wait_status(killed, {"failed", "succeeded"}, timeout=60)
     assert adopted["status"] == "failed"

@@ -10,7 +10,7 @@ from conftest import log_lines, tasks_of
 
 def test_sequential_workflow_runs_each_task_once_in_order(wfops, workdir):
     d, log = workdir
-    view, done = wfops.json("run", "examples.sequential", "log=%s" % log, "dir=%s" % d)
+    view, done = wfops.json("run", "wfops_examples.sequential", "log=%s" % log, "dir=%s" % d)
     assert done.returncode == 0, done.stderr
     assert view["status"] == "succeeded"
     assert log_lines(log) == ["task1", "task2", "task3"]
@@ -28,7 +28,7 @@ def test_sequential_workflow_runs_each_task_once_in_order(wfops, workdir):
 def test_failed_task_without_transition_fails_the_workflow(wfops, workdir):
     d, log = workdir
     (d / "fail.task2").touch()
-    view, done = wfops.json("run", "examples.sequential", "log=%s" % log, "dir=%s" % d)
+    view, done = wfops.json("run", "wfops_examples.sequential", "log=%s" % log, "dir=%s" % d)
     assert done.returncode == 1
     assert view["status"] == "failed"
     assert log_lines(log) == ["task1", "task2"]
@@ -39,7 +39,7 @@ def test_failed_task_without_transition_fails_the_workflow(wfops, workdir):
 
 def test_parallel_join_runs_the_join_once_after_both_branches(wfops, workdir):
     d, log = workdir
-    view, done = wfops.json("run", "examples.parallel_join", "log=%s" % log, "dir=%s" % d)
+    view, done = wfops.json("run", "wfops_examples.parallel_join", "log=%s" % log, "dir=%s" % d)
     assert done.returncode == 0, done.stderr
     lines = log_lines(log)
     assert sorted(lines) == ["task1", "task2", "task3", "task4"]
@@ -73,7 +73,7 @@ def test_with_items_without_concurrency_runs_items_together(wfops, workdir):
 def test_with_items_failed_item_fails_task_and_keeps_every_result(wfops, workdir):
     d, log = workdir
     (d / "fail.task1.1").touch()
-    view, done = wfops.json("run", "examples.with_items", "log=%s" % log, "dir=%s" % d)
+    view, done = wfops.json("run", "wfops_examples.with_items", "log=%s" % log, "dir=%s" % d)
     assert done.returncode == 1
     full = wfops.get(view["id"])
     statuses = {item: st for _, item, st in tasks_of(full)}
@@ -84,10 +84,10 @@ def test_with_items_failed_item_fails_task_and_keeps_every_result(wfops, workdir
 
 def test_subworkflows_run_as_child_executions(wfops, workdir):
     d, log = workdir
-    view, done = wfops.json("run", "examples.subworkflows", "log=%s" % log, "dir=%s" % d)
+    view, done = wfops.json("run", "wfops_examples.subworkflows", "log=%s" % log, "dir=%s" % d)
     assert done.returncode == 0, done.stderr
     full = wfops.get(view["id"])
-    subs = [c for c in full["children"] if c["action"]["ref"] == "examples.sub_branch"]
+    subs = [c for c in full["children"] if c["action"]["ref"] == "wfops_examples.sub_branch"]
     assert len(subs) == 2
     for sub in subs:
         assert sub["status"] == "succeeded"
@@ -98,7 +98,7 @@ def test_subworkflows_run_as_child_executions(wfops, workdir):
 
 def test_expressions_workflow_exercises_orquesta_features(wfops, workdir):
     d, log = workdir
-    view, done = wfops.json("run", "examples.expressions", "log=%s" % log, "dir=%s" % d)
+    view, done = wfops.json("run", "wfops_examples.expressions", "log=%s" % log, "dir=%s" % d)
     assert done.returncode == 0, done.stderr + done.stdout
     assert view["status"] == "succeeded"
     assert view["result"]["output"], "the workflow renders its output"
@@ -107,7 +107,7 @@ def test_expressions_workflow_exercises_orquesta_features(wfops, workdir):
 def test_retry_runs_count_plus_one_attempts_apart(wfops, workdir):
     d, log = workdir
     (d / "fail.task1").touch()
-    view, done = wfops.json("run", "examples.retry_delay", "log=%s" % log, "dir=%s" % d, "retry_delay=1")
+    view, done = wfops.json("run", "wfops_examples.retry_delay", "log=%s" % log, "dir=%s" % d, "retry_delay=1")
     assert view["status"] == "failed", done.stderr
     assert log_lines(log) == ["task1", "task1", "task1"], "count: 2 means two retries"
     attempts = [c for c in wfops.get(view["id"])["children"]]
@@ -118,7 +118,7 @@ def test_retry_runs_count_plus_one_attempts_apart(wfops, workdir):
 
 def test_retry_succeeds_once_fixed_and_delay_holds_next_task(wfops, workdir):
     d, log = workdir
-    view, done = wfops.json("run", "examples.retry_delay", "log=%s" % log, "dir=%s" % d, "delay=1")
+    view, done = wfops.json("run", "wfops_examples.retry_delay", "log=%s" % log, "dir=%s" % d, "delay=1")
     assert view["status"] == "succeeded", done.stderr
     assert log_lines(log) == ["task1", "task2"]
     task2 = wfops.get(view["id"])["children"][1]
@@ -127,10 +127,10 @@ def test_retry_succeeds_once_fixed_and_delay_holds_next_task(wfops, workdir):
 
 def test_python_script_action_in_a_workflow(wfops, workdir):
     d, log = workdir
-    view, done = wfops.json("run", "examples.python_demo", "log=%s" % log, "dir=%s" % d)
+    view, done = wfops.json("run", "wfops_examples.python_demo", "log=%s" % log, "dir=%s" % d)
     assert done.returncode == 0, done.stderr + done.stdout
     full = wfops.get(view["id"])
-    greet = [c for c in full["children"] if c["action"]["ref"] == "examples.greet"]
+    greet = [c for c in full["children"] if c["action"]["ref"] == "wfops_examples.greet"]
     assert greet and greet[0]["status"] == "succeeded"
     assert greet[0]["result"]["exit_code"] == 0
 
@@ -147,7 +147,7 @@ def test_plain_action_run(wfops, workdir):
 
 def test_async_run_returns_at_once_and_the_execution_completes(wfops, workdir):
     d, log = workdir
-    done = wfops.run("run", "examples.sequential", "log=%s" % log, "dir=%s" % d, "--async")
+    done = wfops.run("run", "wfops_examples.sequential", "log=%s" % log, "dir=%s" % d, "--async")
     assert done.returncode == 0, done.stderr
     execution_id = done.stdout.strip()
     view = wfops.wait_status(execution_id, {"succeeded", "failed"})
@@ -157,9 +157,9 @@ def test_async_run_returns_at_once_and_the_execution_completes(wfops, workdir):
 
 def test_execution_list_and_get(wfops, workdir):
     d, log = workdir
-    first, _ = wfops.json("run", "examples.sequential", "log=%s" % log, "dir=%s" % d)
+    first, _ = wfops.json("run", "wfops_examples.sequential", "log=%s" % log, "dir=%s" % d)
     (d / "fail.task1").touch()
-    second, _ = wfops.json("run", "examples.sequential", "log=%s" % log, "dir=%s" % d)
+    second, _ = wfops.json("run", "wfops_examples.sequential", "log=%s" % log, "dir=%s" % d)
     listed, done = wfops.json("execution", "list")
     assert [v["id"] for v in listed] == [second["id"], first["id"]]
     failed, _ = wfops.json("execution", "list", "--status", "failed")
@@ -169,9 +169,9 @@ def test_execution_list_and_get(wfops, workdir):
 
 
 def test_action_list_and_get(wfops):
-    listed, done = wfops.json("action", "list", "--pack", "examples")
+    listed, done = wfops.json("action", "list", "--pack", "wfops_examples")
     refs = {a["ref"] for a in listed}
-    assert {"examples.sequential", "examples.parallel_join", "examples.with_items"} <= refs
+    assert {"wfops_examples.sequential", "wfops_examples.parallel_join", "wfops_examples.with_items"} <= refs
     got, _ = wfops.json("action", "get", "core.local")
     assert got["runner_type"] == "local-shell-cmd"
     assert "cmd" in got["parameters"]

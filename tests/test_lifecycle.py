@@ -42,7 +42,7 @@ def _op(wfops, operation, execution_id, *extra):
 
 def test_pause_lets_the_running_task_finish_and_holds_the_next(wfops, workdir):
     d, log = workdir
-    process, ex = _started(wfops, "examples.sequential", "log=%s" % log, "dir=%s" % d, "sleep=2")
+    process, ex = _started(wfops, "wfops_examples.sequential", "log=%s" % log, "dir=%s" % d, "sleep=2")
     wait_for(lambda: log_lines(log) == ["task1"])
     done = _op(wfops, "pause", ex, "--comment", "maintenance window")
     assert done.returncode == 0, done.stderr
@@ -67,7 +67,7 @@ def test_pause_lets_the_running_task_finish_and_holds_the_next(wfops, workdir):
 
 def test_pause_and_resume_with_items_concurrency(wfops, workdir):
     d, log = workdir
-    process, ex = _started(wfops, "examples.with_items", "log=%s" % log, "dir=%s" % d, "sleep=2",
+    process, ex = _started(wfops, "wfops_examples.with_items", "log=%s" % log, "dir=%s" % d, "sleep=2",
                            "concurrency=2")
     wait_for(lambda: len(log_lines(log)) == 2)
     assert _op(wfops, "pause", ex).returncode == 0
@@ -84,7 +84,7 @@ def test_pause_and_resume_with_items_concurrency(wfops, workdir):
 
 def test_pausing_a_paused_execution_changes_nothing(wfops, workdir):
     d, log = workdir
-    process, ex = _started(wfops, "examples.sequential", "log=%s" % log, "dir=%s" % d, "sleep=1")
+    process, ex = _started(wfops, "wfops_examples.sequential", "log=%s" % log, "dir=%s" % d, "sleep=1")
     assert _op(wfops, "pause", ex).returncode == 0
     wfops.wait_status(ex, {"paused"}, timeout=30)
     again = _op(wfops, "pause", ex)
@@ -97,7 +97,7 @@ def test_pausing_a_paused_execution_changes_nothing(wfops, workdir):
 
 def test_pause_cascades_down_to_nested_subworkflows(wfops, workdir):
     d, log = workdir
-    process, ex = _started(wfops, "examples.nested", "log=%s" % log, "dir=%s" % d, "sleep=2")
+    process, ex = _started(wfops, "wfops_examples.nested", "log=%s" % log, "dir=%s" % d, "sleep=2")
     wait_for(lambda: "grandchild.task1" in log_lines(log), timeout=40)
     assert _op(wfops, "pause", ex).returncode == 0
     wfops.wait_status(ex, {"paused"}, timeout=30)
@@ -112,7 +112,7 @@ def test_pause_cascades_down_to_nested_subworkflows(wfops, workdir):
 
 def test_pausing_one_subworkflow_leaves_parent_and_peer_running(wfops, workdir):
     d, log = workdir
-    process, ex = _started(wfops, "examples.subworkflows", "log=%s" % log, "dir=%s" % d, "sleep=2")
+    process, ex = _started(wfops, "wfops_examples.subworkflows", "log=%s" % log, "dir=%s" % d, "sleep=2")
     wait_for(lambda: {"task2.step1", "task3.step1"} <= set(log_lines(log)), timeout=30)
     branch = _child(wfops.get(ex), "task2")
     assert _op(wfops, "pause", branch["id"]).returncode == 0
@@ -134,7 +134,7 @@ def test_pausing_one_subworkflow_leaves_parent_and_peer_running(wfops, workdir):
 
 def test_resuming_one_subworkflow_runs_parent_but_not_the_paused_peer(wfops, workdir):
     d, log = workdir
-    process, ex = _started(wfops, "examples.subworkflows", "log=%s" % log, "dir=%s" % d, "sleep=2")
+    process, ex = _started(wfops, "wfops_examples.subworkflows", "log=%s" % log, "dir=%s" % d, "sleep=2")
     wait_for(lambda: {"task2.step1", "task3.step1"} <= set(log_lines(log)), timeout=30)
     assert _op(wfops, "pause", ex).returncode == 0
     wfops.wait_status(ex, {"paused"}, timeout=30)
@@ -159,7 +159,7 @@ def test_resuming_one_subworkflow_runs_parent_but_not_the_paused_peer(wfops, wor
 
 def test_cancel_lets_the_running_task_finish_and_starts_nothing_new(wfops, workdir):
     d, log = workdir
-    process, ex = _started(wfops, "examples.sequential", "log=%s" % log, "dir=%s" % d, "sleep=2")
+    process, ex = _started(wfops, "wfops_examples.sequential", "log=%s" % log, "dir=%s" % d, "sleep=2")
     wait_for(lambda: log_lines(log) == ["task1"])
     done = _op(wfops, "cancel", ex)
     assert done.returncode == 0, done.stderr
@@ -173,7 +173,7 @@ def test_cancel_lets_the_running_task_finish_and_starts_nothing_new(wfops, workd
 
 def test_cancel_from_a_subworkflow_cancels_the_whole_tree(wfops, workdir):
     d, log = workdir
-    process, ex = _started(wfops, "examples.subworkflows", "log=%s" % log, "dir=%s" % d, "sleep=2")
+    process, ex = _started(wfops, "wfops_examples.subworkflows", "log=%s" % log, "dir=%s" % d, "sleep=2")
     wait_for(lambda: {"task2.step1", "task3.step1"} <= set(log_lines(log)), timeout=30)
     branch = _child(wfops.get(ex), "task3")
     assert _op(wfops, "cancel", branch["id"]).returncode == 0
@@ -189,7 +189,7 @@ def test_cancel_from_a_subworkflow_cancels_the_whole_tree(wfops, workdir):
 
 def test_refusals_name_the_reason_and_change_nothing(wfops, workdir):
     d, log = workdir
-    view, _ = wfops.json("run", "examples.sequential", "log=%s" % log, "dir=%s" % d)
+    view, _ = wfops.json("run", "wfops_examples.sequential", "log=%s" % log, "dir=%s" % d)
     ex = view["id"]
     done = _op(wfops, "pause", ex)
     assert done.returncode == 1
@@ -215,7 +215,7 @@ def test_pausing_a_plain_action_is_refused(wfops, workdir):
 
 def test_cancelling_twice(wfops, workdir):
     d, log = workdir
-    process, ex = _started(wfops, "examples.sequential", "log=%s" % log, "dir=%s" % d, "sleep=1")
+    process, ex = _started(wfops, "wfops_examples.sequential", "log=%s" % log, "dir=%s" % d, "sleep=1")
     assert _op(wfops, "cancel", ex).returncode == 0
     wfops.wait_status(ex, {"canceled"}, timeout=30)
     done = _op(wfops, "cancel", ex)
@@ -225,7 +225,7 @@ def test_cancelling_twice(wfops, workdir):
 
 def test_several_ids_report_each(wfops, workdir):
     d, log = workdir
-    view, _ = wfops.json("run", "examples.sequential", "log=%s" % log, "dir=%s" % d)
+    view, _ = wfops.json("run", "wfops_examples.sequential", "log=%s" % log, "dir=%s" % d)
     done = wfops.run("execution", "cancel", view["id"], "0123456789abcdef01234567")
     assert done.returncode == 1
     assert done.stderr.count("ERROR") == 2
@@ -237,7 +237,7 @@ def test_several_ids_report_each(wfops, workdir):
 def test_rerun_from_the_beginning_merges_parameters(wfops, workdir):
     d, log = workdir
     (d / "fail.task2").touch()
-    first, _ = wfops.json("run", "examples.sequential", "log=%s" % log, "dir=%s" % d)
+    first, _ = wfops.json("run", "wfops_examples.sequential", "log=%s" % log, "dir=%s" % d)
     assert first["status"] == "failed"
     (d / "fail.task2").unlink()
     second, done = wfops.json("execution", "re-run", first["id"], "sleep=0")
@@ -253,7 +253,7 @@ def test_rerun_from_the_beginning_merges_parameters(wfops, workdir):
 
 def test_rerun_no_merge_uses_only_given_parameters(wfops, workdir):
     d, log = workdir
-    first, _ = wfops.json("run", "examples.sequential", "log=%s" % log, "dir=%s" % d)
+    first, _ = wfops.json("run", "wfops_examples.sequential", "log=%s" % log, "dir=%s" % d)
     done = wfops.run("execution", "re-run", first["id"], "--no-merge", "log=%s" % log)
     assert done.returncode == 1
     assert "dir" in done.stderr and "required" in done.stderr

@@ -22,7 +22,7 @@ from packaging.requirements import Requirement
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # (pack directory, the ref st2 registers it as)
-PACKS = [(REPO, "wfops"), (os.path.join(REPO, "examples"), "examples")]
+PACKS = [(REPO, "wfops"), (os.path.join(REPO, "wfops_examples"), "wfops_examples")]
 
 # metadata folder of a pack -> schema file in st2-schemas/
 KINDS = {
@@ -139,8 +139,8 @@ def _registered(kind, content, path, pack_dir, pack_ref):
 
 def test_there_is_metadata_to_check():
     kinds = {(kind, ref) for kind, _, _, ref in METADATA_FILES}
-    assert ("pack", "wfops") in kinds and ("pack", "examples") in kinds
-    assert ("actions", "examples") in kinds
+    assert ("pack", "wfops") in kinds and ("pack", "wfops_examples") in kinds
+    assert ("actions", "wfops_examples") in kinds
 
 
 @pytest.mark.parametrize(
@@ -266,7 +266,7 @@ def test_config_example_matches_config_schema():
 
 GOOD_ACTION = {
     "name": "a",
-    "pack": "examples",
+    "pack": "wfops_examples",
     "runner_type": "noop",
     "parameters": {"x": {"type": "string", "required": True}},
 }

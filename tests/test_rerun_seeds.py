@@ -28,7 +28,7 @@ def _new_lines(log, before):
 
 def test_rerun_from_the_failed_task(wfops, workdir):
     d, log = workdir
-    first = _run(wfops, workdir, "examples.sequential", fail=["task2"])
+    first = _run(wfops, workdir, "wfops_examples.sequential", fail=["task2"])
     assert first["status"] == "failed"
     before = log_lines(log)
     view, done = _rerun(wfops, first["id"], "--tasks", "task2")
@@ -49,7 +49,7 @@ def test_rerun_from_the_failed_task(wfops, workdir):
 
 def test_rerun_from_task1_runs_everything_after_it(wfops, workdir):
     d, log = workdir
-    first = _run(wfops, workdir, "examples.sequential", fail=["task3"])
+    first = _run(wfops, workdir, "wfops_examples.sequential", fail=["task3"])
     before = log_lines(log)
     view, done = _rerun(wfops, first["id"], "--tasks", "task1")
     assert view["status"] == "succeeded", done.stderr
@@ -58,7 +58,7 @@ def test_rerun_from_task1_runs_everything_after_it(wfops, workdir):
 
 def test_a_task_named_twice_counts_once(wfops, workdir):
     d, log = workdir
-    first = _run(wfops, workdir, "examples.sequential", fail=["task2"])
+    first = _run(wfops, workdir, "wfops_examples.sequential", fail=["task2"])
     before = log_lines(log)
     view, done = _rerun(wfops, first["id"], "--tasks", "task2", "task2")
     assert view["status"] == "succeeded", done.stderr
@@ -70,7 +70,7 @@ def test_downstream_request_is_dropped_the_upstream_orquesta_bug_case(wfops, wor
     re-run task1 and task2 (a second branch with stale context); wfops re-runs task1 only
     and task2 runs exactly once more, after task1."""
     d, log = workdir
-    first = _run(wfops, workdir, "examples.sequential", fail=["task3"])
+    first = _run(wfops, workdir, "wfops_examples.sequential", fail=["task3"])
     before = log_lines(log)
     plan, done = wfops.json("execution", "re-run", first["id"], "--tasks", "task1", "task2",
                             "--dry-run", "--format", "json")
@@ -85,7 +85,7 @@ def test_downstream_request_is_dropped_the_upstream_orquesta_bug_case(wfops, wor
 
 def test_a_task_that_never_ran_is_refused(wfops, workdir):
     d, log = workdir
-    first = _run(wfops, workdir, "examples.sequential", fail=["task2"])
+    first = _run(wfops, workdir, "wfops_examples.sequential", fail=["task2"])
     done = wfops.run("execution", "re-run", first["id"], "--tasks", "task3")
     assert done.returncode == 1
     assert "task3" in done.stderr and "never ran" in done.stderr
@@ -97,7 +97,7 @@ def test_a_task_that_never_ran_is_refused(wfops, workdir):
 
 def test_every_problem_of_a_request_at_once(wfops, workdir):
     d, log = workdir
-    first = _run(wfops, workdir, "examples.sequential", fail=["task2"])
+    first = _run(wfops, workdir, "wfops_examples.sequential", fail=["task2"])
     done = wfops.run("execution", "re-run", first["id"], "sleep=1", "--tasks", "nosuch", "task2[4]",
                      "--no-reset", "task1")
     assert done.returncode == 1
@@ -109,7 +109,7 @@ def test_every_problem_of_a_request_at_once(wfops, workdir):
 
 def test_rerun_of_a_succeeded_workflow_is_allowed(wfops, workdir):
     d, log = workdir
-    first = _run(wfops, workdir, "examples.sequential")
+    first = _run(wfops, workdir, "wfops_examples.sequential")
     assert first["status"] == "succeeded"
     before = log_lines(log)
     view, done = _rerun(wfops, first["id"], "--tasks", "task3")
@@ -119,7 +119,7 @@ def test_rerun_of_a_succeeded_workflow_is_allowed(wfops, workdir):
 
 def test_rerun_while_running_is_refused(wfops, workdir):
     d, log = workdir
-    process = wfops.popen("run", "examples.sequential", "log=%s" % log, "dir=%s" % d, "sleep=2")
+    process = wfops.popen("run", "wfops_examples.sequential", "log=%s" % log, "dir=%s" % d, "sleep=2")
     from conftest import wait_for
 
     wait_for(lambda: log_lines(log) == ["task1"], timeout=30)
@@ -135,7 +135,7 @@ def test_rerun_while_running_is_refused(wfops, workdir):
 
 def test_join_rerun_from_both_failed_branches_runs_the_join_once(wfops, workdir):
     d, log = workdir
-    first = _run(wfops, workdir, "examples.parallel_join", fail=["task2", "task3"])
+    first = _run(wfops, workdir, "wfops_examples.parallel_join", fail=["task2", "task3"])
     assert first["status"] == "failed"
     before = log_lines(log)
     view, done = _rerun(wfops, first["id"], "--tasks", "task2", "task3")
@@ -146,7 +146,7 @@ def test_join_rerun_from_both_failed_branches_runs_the_join_once(wfops, workdir)
 
 def test_join_rerun_from_task1_runs_both_branches_afresh(wfops, workdir):
     d, log = workdir
-    first = _run(wfops, workdir, "examples.parallel_join", fail=["task2", "task3"])
+    first = _run(wfops, workdir, "wfops_examples.parallel_join", fail=["task2", "task3"])
     before = log_lines(log)
     view, done = _rerun(wfops, first["id"], "--tasks", "task1")
     assert view["status"] == "succeeded", done.stderr
@@ -156,7 +156,7 @@ def test_join_rerun_from_task1_runs_both_branches_afresh(wfops, workdir):
 
 def test_join_with_another_failed_branch_not_requested_is_refused_then_forced(wfops, workdir):
     d, log = workdir
-    first = _run(wfops, workdir, "examples.parallel_join", fail=["task2", "task3"])
+    first = _run(wfops, workdir, "wfops_examples.parallel_join", fail=["task2", "task3"])
     before = log_lines(log)
     done = wfops.run("execution", "re-run", first["id"], "--tasks", "task2")
     assert done.returncode == 1
@@ -172,7 +172,7 @@ def test_join_with_another_failed_branch_not_requested_is_refused_then_forced(wf
 
 
 def _items_run(wfops, workdir):
-    return _run(wfops, workdir, "examples.parallel_join_items", fail=["task2.1", "task3.2"])
+    return _run(wfops, workdir, "wfops_examples.parallel_join_items", fail=["task2.1", "task3.2"])
 
 
 def test_no_reset_on_both_reruns_only_failed_items(wfops, workdir):
@@ -208,7 +208,7 @@ def test_rerun_from_task1_resets_items_whatever_no_reset_says(wfops, workdir):
 
 def test_no_reset_result_list_is_complete(wfops, workdir):
     d, log = workdir
-    first = _run(wfops, workdir, "examples.with_items", fail=["task1.1", "task1.4"])
+    first = _run(wfops, workdir, "wfops_examples.with_items", fail=["task1.1", "task1.4"])
     assert first["status"] == "failed"
     before = log_lines(log)
     view, done = _rerun(wfops, first["id"], "--tasks", "task1", "--no-reset", "task1")
@@ -220,7 +220,7 @@ def test_no_reset_result_list_is_complete(wfops, workdir):
 
 def test_failed_flag_reruns_every_abended_task(wfops, workdir):
     d, log = workdir
-    first = _run(wfops, workdir, "examples.parallel_join", fail=["task2", "task3"])
+    first = _run(wfops, workdir, "wfops_examples.parallel_join", fail=["task2", "task3"])
     before = log_lines(log)
     view, done = _rerun(wfops, first["id"], "--failed")
     assert view["status"] == "succeeded", done.stderr
@@ -230,7 +230,7 @@ def test_failed_flag_reruns_every_abended_task(wfops, workdir):
 def test_second_rerun_of_the_same_state_is_a_conflict(wfops, workdir):
     """Two re-runs requested at the same moment: one is accepted, the other refused."""
     d, log = workdir
-    first = _run(wfops, workdir, "examples.sequential", "sleep=1", fail=["task3"])
+    first = _run(wfops, workdir, "wfops_examples.sequential", "sleep=1", fail=["task3"])
     results = []
 
     def rerun():

@@ -19,7 +19,7 @@ def _new(log, before):
 
 def test_e1_resume_from_a_manual_pause(wfops, workdir):
     d, log = workdir
-    process = wfops.popen("run", "examples.sequential", "log=%s" % log, "dir=%s" % d, "sleep=3")
+    process = wfops.popen("run", "wfops_examples.sequential", "log=%s" % log, "dir=%s" % d, "sleep=3")
     wait_for(lambda: log_lines(log) == ["task1"], timeout=30)
     ex = wfops.json("execution", "list")[0][0]["id"]
     assert wfops.run("execution", "pause", ex).returncode == 0
@@ -31,7 +31,7 @@ def test_e1_resume_from_a_manual_pause(wfops, workdir):
 
 def test_e2_rerun_a_failed_task_with_a_changed_context(wfops, workdir):
     d, log = workdir
-    first = _run(wfops, workdir, "examples.context_demo")
+    first = _run(wfops, workdir, "wfops_examples.context_demo")
     assert first["status"] == "failed"
     assert log_lines(log) == ["task1", "task2:bad"]
     view, done = wfops.json("execution", "re-run", first["id"], "--tasks", "task2",
@@ -48,7 +48,7 @@ def test_e2_rerun_a_failed_task_with_a_changed_context(wfops, workdir):
 
 def test_e2_context_override_for_a_task_not_in_the_request_is_refused(wfops, workdir):
     d, log = workdir
-    first = _run(wfops, workdir, "examples.context_demo")
+    first = _run(wfops, workdir, "wfops_examples.context_demo")
     done = wfops.run("execution", "re-run", first["id"], "--tasks", "task2", "--context", "task3", "x=1")
     assert done.returncode == 1
     assert "task3" in done.stderr and "--context" in done.stderr
@@ -56,7 +56,7 @@ def test_e2_context_override_for_a_task_not_in_the_request_is_refused(wfops, wor
 
 def test_e3_rerun_selected_items(wfops, workdir):
     d, log = workdir
-    first = _run(wfops, workdir, "examples.with_items", fail=["task1.1", "task1.3"])
+    first = _run(wfops, workdir, "wfops_examples.with_items", fail=["task1.1", "task1.3"])
     before = log_lines(log)
     view, done = wfops.json("execution", "re-run", first["id"], "--items", "task1", "1,3")
     assert done.returncode == 0, done.stderr
@@ -67,7 +67,7 @@ def test_e3_rerun_selected_items(wfops, workdir):
 
 def test_e3_selected_items_run_whatever_their_status(wfops, workdir):
     d, log = workdir
-    first = _run(wfops, workdir, "examples.with_items")
+    first = _run(wfops, workdir, "wfops_examples.with_items")
     before = log_lines(log)
     view, done = wfops.json("execution", "re-run", first["id"], "--items", "task1", "0,5")
     assert view["status"] == "succeeded", done.stderr
@@ -76,7 +76,7 @@ def test_e3_selected_items_run_whatever_their_status(wfops, workdir):
 
 def test_e3_item_index_out_of_range(wfops, workdir):
     d, log = workdir
-    first = _run(wfops, workdir, "examples.with_items", fail=["task1.1"])
+    first = _run(wfops, workdir, "wfops_examples.with_items", fail=["task1.1"])
     done = wfops.run("execution", "re-run", first["id"], "--items", "task1", "1,9")
     assert done.returncode == 1
     assert "9" in done.stderr and "0 to 5" in done.stderr
@@ -84,7 +84,7 @@ def test_e3_item_index_out_of_range(wfops, workdir):
 
 def test_e4_skip_a_failed_task_with_publish_and_continue(wfops, workdir):
     d, log = workdir
-    first = _run(wfops, workdir, "examples.context_demo")
+    first = _run(wfops, workdir, "wfops_examples.context_demo")
     before = log_lines(log)
     view, done = wfops.json("execution", "skip", first["id"], "task2", "--publish", "token=manual")
     assert done.returncode == 0, done.stderr
@@ -98,7 +98,7 @@ def test_e4_skip_a_failed_task_with_publish_and_continue(wfops, workdir):
 
 def test_e4_skip_with_a_supplied_result(wfops, workdir):
     d, log = workdir
-    first = _run(wfops, workdir, "examples.context_demo")
+    first = _run(wfops, workdir, "wfops_examples.context_demo")
     before = log_lines(log)
     view, done = wfops.json("execution", "re-run", first["id"], "--skip", "task2",
                             "--result", "task2", '{"stdout": "token-from-result"}')
@@ -108,7 +108,7 @@ def test_e4_skip_with_a_supplied_result(wfops, workdir):
 
 def test_e5_skip_missing_a_needed_variable_names_it(wfops, workdir):
     d, log = workdir
-    first = _run(wfops, workdir, "examples.context_demo")
+    first = _run(wfops, workdir, "wfops_examples.context_demo")
     before = log_lines(log)
     done = wfops.run("execution", "skip", first["id"], "task2")
     assert done.returncode == 1
@@ -119,7 +119,7 @@ def test_e5_skip_missing_a_needed_variable_names_it(wfops, workdir):
 
 def test_e5_two_failed_branches_of_a_join(wfops, workdir):
     d, log = workdir
-    first = _run(wfops, workdir, "examples.parallel_join", fail=["task2", "task3"])
+    first = _run(wfops, workdir, "wfops_examples.parallel_join", fail=["task2", "task3"])
     before = log_lines(log)
     done = wfops.run("execution", "re-run", first["id"], "--tasks", "task2")
     assert done.returncode == 1 and "task3" in done.stderr
@@ -131,7 +131,7 @@ def test_e5_two_failed_branches_of_a_join(wfops, workdir):
 
 def test_e6_skipping_a_succeeded_or_never_run_task_is_refused(wfops, workdir):
     d, log = workdir
-    first = _run(wfops, workdir, "examples.context_demo")
+    first = _run(wfops, workdir, "wfops_examples.context_demo")
     done = wfops.run("execution", "skip", first["id"], "task1")
     assert done.returncode == 1
     assert "task1" in done.stderr and "succeeded" in done.stderr and "--tasks task1" in done.stderr
@@ -142,7 +142,7 @@ def test_e6_skipping_a_succeeded_or_never_run_task_is_refused(wfops, workdir):
 
 def test_bad_input_for_extras(wfops, workdir):
     d, log = workdir
-    first = _run(wfops, workdir, "examples.context_demo")
+    first = _run(wfops, workdir, "wfops_examples.context_demo")
     done = wfops.run("execution", "re-run", first["id"], "--skip", "task2", "--result", "task2", "{not json")
     assert done.returncode == 1 and "not JSON" in done.stderr
     done = wfops.run("execution", "re-run", first["id"], "--skip", "task2", "--tasks", "task2")
@@ -152,7 +152,7 @@ def test_bad_input_for_extras(wfops, workdir):
 
 def test_e8_context_of_a_task_in_a_paused_workflow(wfops, workdir):
     d, log = workdir
-    process = wfops.popen("run", "examples.sequential", "log=%s" % log, "dir=%s" % d, "sleep=3")
+    process = wfops.popen("run", "wfops_examples.sequential", "log=%s" % log, "dir=%s" % d, "sleep=3")
     wait_for(lambda: log_lines(log) == ["task1"], timeout=30)
     ex = wfops.json("execution", "list")[0][0]["id"]
     assert wfops.run("execution", "pause", ex).returncode == 0
@@ -170,7 +170,7 @@ def test_e8_context_of_a_task_in_a_paused_workflow(wfops, workdir):
 
 def test_e7_audit_entries_after_each_operation(wfops, workdir):
     d, log = workdir
-    first = _run(wfops, workdir, "examples.context_demo")
+    first = _run(wfops, workdir, "wfops_examples.context_demo")
     second, done = wfops.json("execution", "re-run", first["id"], "--tasks", "task2", "--context", "task2",
                               "target=good", "--comment", "fixed the target")
     audit = wfops.json("execution", "audit", first["id"])[0]
@@ -188,12 +188,12 @@ def test_e7_audit_entries_after_each_operation(wfops, workdir):
 
 
 def _handled_failure_waiting(wfops, workdir):
-    """examples.handled_failure with task2 failing; its failure transition runs notify, which
+    """wfops_examples.handled_failure with task2 failing; its failure transition runs notify, which
     waits while <dir>/hold.notify exists. Returns the `wfops run` process and the id."""
     d, log = workdir
     (d / "fail.task2").touch()
     (d / "hold.notify").touch()
-    process = wfops.popen("run", "examples.handled_failure", "log=%s" % log, "dir=%s" % d)
+    process = wfops.popen("run", "wfops_examples.handled_failure", "log=%s" % log, "dir=%s" % d)
     wait_for(lambda: log_lines(log) == ["task1", "task2", "notify"], timeout=30)
     return process, wfops.json("execution", "list")[0][0]["id"]
 

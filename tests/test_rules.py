@@ -71,7 +71,7 @@ def _render(parameters: dict, payload: dict) -> dict:
 
 def _payload(**changes):
     payload = {
-        "execution_id": "6b0287f646040c1795d845d0", "action_ref": "examples.sequential", "status": "failed",
+        "execution_id": "6b0287f646040c1795d845d0", "action_ref": "wfops_examples.sequential", "status": "failed",
         "failed_tasks": ["task2"], "failed_task_details": [], "suggested_rerun": {}, "rerun_of": None,
         "rerun_count": 0, "action_tags": [], "user": "stanley", "start_timestamp": None, "end_timestamp": None,
     }
@@ -134,7 +134,7 @@ def test_rerun_failed_once_end_to_end(wfops_server, workdir):
         sensor = load_sensor_class()(sensor_service=service, config={"api_url": wfops_server.url})
         sensor.setup()
         sensor.poll()
-        original = failed_run(wfops_server, workdir, "examples.sequential", ["fail.task3"])
+        original = failed_run(wfops_server, workdir, "wfops_examples.sequential", ["fail.task3"])
         sensor.poll()
     (trigger, payload), = [d for d in service.dispatched if d[1]["execution_id"] == original]
     rule = RULES["rerun_failed_once"]

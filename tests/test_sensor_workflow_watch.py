@@ -48,7 +48,7 @@ def _sensor(url, service=None):
 
 def _paused(server, workdir):
     d, _ = workdir
-    execution_id = server.run("examples.sequential", log=str(d / "paused-log"), dir=str(d / "none"), sleep=1)
+    execution_id = server.run("wfops_examples.sequential", log=str(d / "paused-log"), dir=str(d / "none"), sleep=1)
     server.wait(execution_id, {"running"})
     http("PUT", server.url + "/executions/%s" % execution_id, {"status": "pausing"})
     server.wait(execution_id, {"paused"})
@@ -68,12 +68,12 @@ def test_metadata_declares_the_triggers():
 
 
 def test_dispatches_once_per_execution(wfops_server, workdir, env):
-    before = failed_run(wfops_server, workdir, "examples.sequential", ["fail.task2"])
+    before = failed_run(wfops_server, workdir, "wfops_examples.sequential", ["fail.task2"])
     sensor, service = _sensor(wfops_server.url)
     # The first poll reports nothing that happened before the sensor ran.
     sensor.poll()
     assert service.dispatched == []
-    failed = failed_run(wfops_server, workdir, "examples.sequential", ["fail.task2"])
+    failed = failed_run(wfops_server, workdir, "wfops_examples.sequential", ["fail.task2"])
     paused = _paused(wfops_server, workdir)
     plain = wfops_server.run("core.local", cmd="exit 1")
     wfops_server.wait(plain)
@@ -84,7 +84,7 @@ def test_dispatches_once_per_execution(wfops_server, workdir, env):
     for trigger, payload in mine:
         jsonschema.validate(payload, PAYLOAD_SCHEMAS[trigger])
     payload = dict(mine)["wfops.workflow_failed"]
-    assert payload["action_ref"] == "examples.sequential" and payload["status"] == "failed"
+    assert payload["action_ref"] == "wfops_examples.sequential" and payload["status"] == "failed"
     assert payload["failed_tasks"] == ["task2"]
     assert payload["failed_task_details"][0]["task"] == "task2"
     assert payload["suggested_rerun"]["st2"] == "st2 execution re-run %s --tasks task2" % failed
@@ -116,7 +116,7 @@ def test_cursor_lives_in_the_datastore(wfops_server, workdir, env):
     assert isinstance(value, str) and '"started": true' in value
     # An unreadable cursor starts again from a baseline, without reporting the past.
     service.datastore[("cursor", True)] = "not json"
-    failed_run(wfops_server, workdir, "examples.sequential", ["fail.task1"])
+    failed_run(wfops_server, workdir, "wfops_examples.sequential", ["fail.task1"])
     sensor.poll()
     assert service.dispatched == []
 
@@ -126,7 +126,7 @@ def test_through_stackstorm(wfops_server, fake_st2, workdir, env):
     assert sensor._watch.backend.name == "stackstorm"
     sensor.poll()
     fake_st2.requests.clear()
-    failed = failed_run(wfops_server, workdir, "examples.parallel_join", ["fail.task2", "fail.task3"])
+    failed = failed_run(wfops_server, workdir, "wfops_examples.parallel_join", ["fail.task2", "fail.task3"])
     sensor.poll()
     (trigger, payload), = _mine(service, {failed})
     assert trigger == "wfops.workflow_failed"

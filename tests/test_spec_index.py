@@ -52,7 +52,7 @@ def _definitions(pattern: str) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "path", _definitions(os.path.join(REPO, "examples", "actions", "workflows", "*.yaml")),
+    "path", _definitions(os.path.join(REPO, "wfops_examples", "actions", "workflows", "*.yaml")),
     ids=os.path.basename,
 )
 def test_examples_pack_workflows(path):

@@ -25,7 +25,7 @@ def _params(work, **extra):
 def _failed_sequential(server, work, task="task2"):
     d, _ = work
     (d / ("fail." + task)).touch()
-    view = server.launch("examples.sequential", _params(work))
+    view = server.launch("wfops_examples.sequential", _params(work))
     view = server.wait_status(view["id"], "failed")
     (d / ("fail." + task)).unlink()
     return view
@@ -86,10 +86,10 @@ def test_body_that_is_not_json_is_400(server, work, path):
     ("POST", "/executions", [1, 2], "[1, 2] is not of type 'object'"),
     ("POST", "/executions", {}, "'action' is a required property"),
     ("POST", "/executions", {"action": 5}, "\"action\": 5 is not of type 'string'"),
-    ("POST", "/executions", {"action": "examples.sequential", "parameters": "x"},
+    ("POST", "/executions", {"action": "wfops_examples.sequential", "parameters": "x"},
      "\"parameters\": 'x' is not of type 'object'"),
-    ("POST", "/executions", {"action": "examples.sequential", "parameters": {"log": 1, "dir": "d"}},
-     'Parameter "log" of action "examples.sequential": 1 is not of type \'string\''),
+    ("POST", "/executions", {"action": "wfops_examples.sequential", "parameters": {"log": 1, "dir": "d"}},
+     'Parameter "log" of action "wfops_examples.sequential": 1 is not of type \'string\''),
     ("POST", "/executions", {"action": "nope.nothing"}, 'Action "nope.nothing" cannot be found.'),
     ("PUT", "/executions/%s", {"status": 1}, "\"status\": 1 is not of type 'string'"),
     ("PUT", "/executions/%s", {"status": "succeeded"}, "\"status\": 'succeeded' is not one of"),
@@ -106,7 +106,7 @@ def test_body_that_is_not_json_is_400(server, work, path):
     ("POST", "/executions/%s/re_run", {"tasks": ["task2"], "parameters": {"sleep": 1}},
      "Parameters override is not supported when re-running task(s) for a workflow."),
     ("POST", "/executions/%s/re_run", {"parameters": {"sleep": "x"}},
-     'Parameter "sleep" of action "examples.sequential": \'x\' is not of type \'integer\''),
+     'Parameter "sleep" of action "wfops_examples.sequential": \'x\' is not of type \'integer\''),
     ("POST", "/executions/%s/re_run", {"tasks": ["nosuchtask"]}, "nosuchtask"),
     ("POST", "/executions/%s/re_run", {"tasks": ["task2"], "reset": [], "no_reset": ["task2"]},
      'Give either "reset" (the tasks whose items are all re-run) or "no_reset"'),
@@ -290,18 +290,18 @@ def test_secret_parameters_are_masked_in_every_response(server, work):
 def test_list_filters_and_projections(server, work):
     failed = _failed_sequential(server, work)
     status, listed, headers = server.request(
-        "GET", "/executions?action=examples.sequential&status=failed&parent=null&limit=1")
+        "GET", "/executions?action=wfops_examples.sequential&status=failed&parent=null&limit=1")
     assert status == 200 and listed[0]["id"] == failed["id"]           # newest first
     assert int(headers["X-Total-Count"]) >= 1 and headers["X-Limit"] == "1"
     assert all(e["status"] == "failed" for e in server.get("/executions?status=failed&limit=-1"))
     status, page, _ = server.request("GET", "/executions?parent=%s&sort_asc=1" % failed["id"])
     assert [c["context"]["orquesta"]["task_name"] for c in page] == ["task1", "task2"]
     only = server.get("/executions/%s?include_attributes=status,action.ref" % failed["id"])
-    assert only == {"id": failed["id"], "status": "failed", "action": {"ref": "examples.sequential"}}
+    assert only == {"id": failed["id"], "status": "failed", "action": {"ref": "wfops_examples.sequential"}}
     without = server.get("/executions/%s?exclude_attributes=result" % failed["id"])
     assert "result" not in without and without["status"] == "failed"
-    actions = server.get("/actions?pack=examples&include_attributes=ref")
-    assert {"id", "ref"} == set(actions[0]) and all(a["ref"].startswith("examples.") for a in actions)
+    actions = server.get("/actions?pack=wfops_examples&include_attributes=ref")
+    assert {"id", "ref"} == set(actions[0]) and all(a["ref"].startswith("wfops_examples.") for a in actions)
     assert [r["name"] for r in server.get("/runnertypes/?name=orquesta")] == ["orquesta"]
     assert server.get("/runnertypes/?name=nope") == []
     assert server.get("/")["version"]
@@ -318,7 +318,7 @@ def test_list_filters_and_projections(server, work):
 
 
 def test_children_depth_first(server, work):
-    view = server.launch("examples.nested", _params(work))
+    view = server.launch("wfops_examples.nested", _params(work))
     server.wait_status(view["id"], "succeeded")
     every = server.get("/executions/%s/children?depth=-1" % view["id"])
     direct = server.get("/executions/%s/children?depth=1" % view["id"])
@@ -498,7 +498,7 @@ def test_openapi_document_describes_every_route_and_no_request_gets_a_5xx(server
     odd_bodies = [None, b"", b"null", b"[]", b"{}", b"\xff\xfe", b'{"a": 1e999}', b'"text"',
                   b'{"status": null, "tasks": null, "parameters": null, "action": null}']
     odd_values = {"id": [failed["id"], UNKNOWN, "..", "%00", "x" * 300],
-                  "ref_or_id": ["examples.sequential", "nope", "%2F"],
+                  "ref_or_id": ["wfops_examples.sequential", "nope", "%2F"],
                   "name_or_id": ["orquesta", "nope"], "task": ["task1", "nope"]}
     for template, operations in paths.items():
         for method in operations:
@@ -520,7 +520,7 @@ def test_skip_on_a_paused_workflow_answers_200_with_the_same_execution(server, w
     d, log = work
     (d / "fail.task2").touch()
     (d / "hold.notify").touch()
-    view = server.launch("examples.handled_failure", _params(work))
+    view = server.launch("wfops_examples.handled_failure", _params(work))
     wait_for(lambda: log_lines(log) == ["task1", "task2", "notify"])
     status, paused, _ = server.request("PUT", "/executions/%s" % view["id"], {"status": "pausing"})
     assert status == 200, paused

@@ -63,7 +63,7 @@ def _risky_actions(srv: Server) -> list[str]:
 def test_schemathesis_finds_no_server_error(served, tmp_path):
     srv, seeded = served
     risky = _risky_actions(srv)
-    assert "core.local" in risky and "examples.sequential" in risky and "fuzz.chain" not in risky
+    assert "core.local" in risky and "wfops_examples.sequential" in risky and "fuzz.chain" not in risky
     env = dict(srv.env, SCHEMATHESIS_HOOKS=str(HOOKS), WFOPS_FUZZ_RISKY=",".join(risky),
                WFOPS_FUZZ_IDS=",".join(seeded), WFOPS_FUZZ_TASKS=",".join(TASKS))
     done = subprocess.run(

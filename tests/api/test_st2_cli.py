@@ -29,23 +29,23 @@ def _parallel(*calls):
 
 def test_action_list_and_get(server):
     listed, got = _parallel(
-        lambda: server.st2("action", "list", "-p", "examples"),
-        lambda: server.st2("action", "get", "examples.sequential"),
+        lambda: server.st2("action", "list", "-p", "wfops_examples"),
+        lambda: server.st2("action", "get", "wfops_examples.sequential"),
     )
     assert listed.returncode == 0, listed.stderr
-    refs = [line.split("|")[1].strip() for line in listed.stdout.splitlines() if line.startswith("| examples.")]
-    assert "examples.sequential" in refs and "examples.parallel_join_items" in refs
-    assert all(r.startswith("examples.") for r in refs)
+    refs = [line.split("|")[1].strip() for line in listed.stdout.splitlines() if line.startswith("| wfops_examples.")]
+    assert "wfops_examples.sequential" in refs and "wfops_examples.parallel_join_items" in refs
+    assert all(r.startswith("wfops_examples.") for r in refs)
     assert got.returncode == 0, got.stderr
     assert "orquesta" in got.stdout and "workflows/sequential.yaml" in got.stdout
 
 
 def test_run_succeeds_then_get_with_tasks_and_list(server, work):
     d, log = work
-    done = server.st2("run", "examples.sequential", *_cli_params(work))
+    done = server.st2("run", "wfops_examples.sequential", *_cli_params(work))
     assert done.returncode == 0, done.stdout + done.stderr
     assert field(done.stdout, "status") == "succeeded"
-    assert field(done.stdout, "action.ref") == "examples.sequential"
+    assert field(done.stdout, "action.ref") == "wfops_examples.sequential"
     assert [(t, s) for _, s, t in task_rows(done.stdout)] == [
         ("task1", "succeeded"), ("task2", "succeeded"), ("task3", "succeeded")]
     assert log_lines(log) == ["task1", "task2", "task3"]
@@ -60,7 +60,7 @@ def test_run_succeeds_then_get_with_tasks_and_list(server, work):
     assert [t for _, _, t in task_rows(got.stdout)] == ["task1", "task2", "task3"]
     assert listed.returncode == 0, listed.stderr
     rows = [line for line in listed.stdout.splitlines() if execution_id in line]
-    assert rows and "examples.sequential" in rows[0] and "succeeded" in rows[0]
+    assert rows and "wfops_examples.sequential" in rows[0] and "succeeded" in rows[0]
     # Only top-level executions are listed (parent=null): no task of the workflow.
     assert not any(task_id in listed.stdout for task_id, _, _ in task_rows(got.stdout))
 
@@ -68,7 +68,7 @@ def test_run_succeeds_then_get_with_tasks_and_list(server, work):
 def test_run_fails_exit_1_then_rerun_from_the_beginning(server, work):
     d, log = work
     (d / "fail.task2").touch()
-    done = server.st2("run", "examples.sequential", *_cli_params(work))
+    done = server.st2("run", "wfops_examples.sequential", *_cli_params(work))
     assert done.returncode == 1, done.stdout + done.stderr
     assert field(done.stdout, "status") == "failed"
     assert [(t, s) for _, s, t in task_rows(done.stdout)] == [("task1", "succeeded"), ("task2", "failed")]
@@ -93,7 +93,7 @@ def test_run_fails_exit_1_then_rerun_from_the_beginning(server, work):
 def test_rerun_from_tasks(server, work):
     d, log = work
     (d / "fail.task2").touch()
-    first = server.launch("examples.sequential", _params(work))
+    first = server.launch("wfops_examples.sequential", _params(work))
     server.wait_status(first["id"], "failed")
     (d / "fail.task2").unlink()
 
@@ -113,7 +113,7 @@ def test_rerun_from_with_items_tasks_with_no_reset(server, work):
     d, log = work
     (d / "fail.task2.1").touch()
     (d / "fail.task3.2").touch()
-    first = server.launch("examples.parallel_join_items", _params(work))
+    first = server.launch("wfops_examples.parallel_join_items", _params(work))
     server.wait_finished(first["id"], "failed")
     for marker in ("fail.task2.1", "fail.task3.2"):
         (d / marker).unlink()

@@ -2,7 +2,7 @@
 
 Packs are found in the directories of ``WFOPS_PACKS_PATH`` (each *contains* packs), plus
 three packs that are always present: the repository itself (ref ``wfops``), the bundled
-``examples`` pack and the built-in ``core`` pack. Loading is cached and revalidated by
+``wfops_examples`` pack and the built-in ``core`` pack. Loading is cached and revalidated by
 ``stat``-ing the files it read, so a long-lived host sees pack edits while repeated calls
 stay cheap.
 """
@@ -91,9 +91,9 @@ def default_pack_dirs() -> list[tuple[str, str]]:
     root = repo_root()
     if root:
         dirs.append((root, "wfops"))
-        examples = os.path.join(root, "examples")
+        examples = os.path.join(root, "wfops_examples")
         if os.path.isdir(examples):
-            dirs.append((examples, "examples"))
+            dirs.append((examples, "wfops_examples"))
     dirs.append((BUILTIN_CORE_PACK, "core"))
     return dirs
 
@@ -102,7 +102,7 @@ def load_registry(packs_paths: list[str] | None = None) -> ActionRegistry:
     """The registry of every pack wfops can see (cached; reloaded when pack files change).
 
     ``packs_paths`` defaults to ``WFOPS_PACKS_PATH`` split on ':'. The repository's own pack,
-    the ``examples`` pack and the built-in ``core`` pack are always added.
+    the ``wfops_examples`` pack and the built-in ``core`` pack are always added.
     """
     if packs_paths is None:
         packs_paths = [p for p in os.environ.get(PACKS_PATH_ENV, "").split(":") if p]

@@ -1,4 +1,4 @@
-"""examples.greet: a python-script action that returns a greeting."""
+"""wfops_examples.greet: a python-script action that returns a greeting."""
 
 from st2common.runners.base_action import Action
 

@@ -1,4 +1,4 @@
-"""examples.flaky: a python-script action that fails while a marker file exists.
+"""wfops_examples.flaky: a python-script action that fails while a marker file exists.
 
 It appends ``task`` to the log file, sleeps ``sleep`` seconds, then returns
 ``(False, {...})`` (st2's way for a Python action to fail with a result) while
