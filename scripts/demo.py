@@ -2,7 +2,8 @@
 
 Every step is a real `wfops` command in a fresh state directory; the workflows are the
 bundled `wfops_examples` pack, whose shell tasks append their names to a log file and fail while
-a marker file `<dir>/fail.<task>` exists (so "fixing the environment" is deleting it).
+a marker file `<dir>/fail.<task>` exists (so "fixing the environment" is deleting it), and
+wait while `<dir>/hold.<task>` exists (so a pause or cancel lands while a task runs).
 """
 
 from __future__ import annotations
@@ -50,6 +51,24 @@ class Demo:
         d = self.root / name
         d.mkdir()
         return d, d / "log"
+
+    def hold(self, d: pathlib.Path, task: str) -> pathlib.Path:
+        """A hold marker: the task waits while it exists (no sleeping, whatever the load)."""
+        marker = d / ("hold.%s" % task)
+        marker.touch()
+        return marker
+
+    def release(self, marker: pathlib.Path) -> None:
+        marker.unlink()
+
+    def wait_log(self, path: pathlib.Path, lines: list[str], timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while self.log(path) != lines and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    def newest(self) -> str:
+        listed = json.loads(self.wfops("execution", "list", "-n", "1", "--json", show=False).stdout)
+        return listed[0]["id"]
 
     def log(self, path: pathlib.Path) -> list[str]:
         return path.read_text().split() if path.exists() else []
@@ -130,40 +149,52 @@ def main() -> int:
 
         demo.say("6. Pause from a second terminal while a task runs, then resume")
         d, log = demo.workspace("pause")
-        runner = demo.background("run", "wfops_examples.sequential", "log=%s" % log, "dir=%s" % d, "sleep=2")
-        while demo.log(log) != ["task1"]:
-            time.sleep(0.1)
-        listed = json.loads(demo.wfops("execution", "list", "-n", "1", "--json", show=False).stdout)
-        execution_id = listed[0]["id"]
+        hold = demo.hold(d, "task1")
+        runner = demo.background("run", "wfops_examples.sequential", "log=%s" % log, "dir=%s" % d)
+        demo.wait_log(log, ["task1"])
+        execution_id = demo.newest()
         demo.wfops("execution", "pause", execution_id, "--comment", "maintenance window", check=0)
+        demo.expect("status while task1 is held", demo.wait(execution_id, {"pausing"}), "pausing")
+        demo.release(hold)
         demo.expect("status once task1 finished", demo.wait(execution_id, {"paused"}), "paused")
+        demo.expect("tasks run while paused", demo.log(log), ["task1"])
         runner.wait()
         demo.wfops("execution", "resume", execution_id, check=0)
         demo.expect("status", demo.wait(execution_id, {"succeeded", "failed"}), "succeeded")
+        demo.expect("tasks run", demo.log(log), ["task1", "task2", "task3"])
         demo.wfops("execution", "audit", execution_id, check=0)
 
         demo.say("7. Cancel: the running task finishes, nothing new starts")
         d, log = demo.workspace("cancel")
-        runner = demo.background("run", "wfops_examples.sequential", "log=%s" % log, "dir=%s" % d, "sleep=2")
-        while demo.log(log) != ["task1"]:
-            time.sleep(0.1)
-        listed = json.loads(demo.wfops("execution", "list", "-n", "1", "--json", show=False).stdout)
-        demo.wfops("execution", "cancel", listed[0]["id"], check=0)
-        demo.expect("status", demo.wait(listed[0]["id"], {"canceled"}), "canceled")
+        hold = demo.hold(d, "task1")
+        runner = demo.background("run", "wfops_examples.sequential", "log=%s" % log, "dir=%s" % d)
+        demo.wait_log(log, ["task1"])
+        execution_id = demo.newest()
+        demo.wfops("execution", "cancel", execution_id, check=0)
+        demo.expect("status while task1 is held", demo.wait(execution_id, {"canceling"}), "canceling")
+        demo.release(hold)
+        demo.expect("status", demo.wait(execution_id, {"canceled"}), "canceled")
         runner.wait()
         demo.expect("tasks run", demo.log(log), ["task1"])
 
         demo.say("8. A killed process loses nothing: the next engine carries on")
         d, log = demo.workspace("crash")
-        runner = demo.background("run", "wfops_examples.sequential", "log=%s" % log, "dir=%s" % d, "sleep=2")
-        while demo.log(log) != ["task1", "task2"]:
-            time.sleep(0.1)
+        hold = demo.hold(d, "task2")
+        runner = demo.background("run", "wfops_examples.sequential", "log=%s" % log, "dir=%s" % d)
+        demo.wait_log(log, ["task1", "task2"])
+        execution_id = demo.newest()
         runner.kill()
         runner.wait()
         print("   (killed the process running the workflow while task2 ran)")
-        listed = json.loads(demo.wfops("execution", "list", "-n", "1", "--json", show=False).stdout)
+        demo.release(hold)
         demo.wfops("engine", "--until-idle", check=0)
-        demo.wfops("execution", "get", listed[0]["id"], check=0)
+        demo.wfops("execution", "get", execution_id, "--show-tasks", check=0)
+        view = json.loads(demo.wfops("execution", "get", execution_id, "--show-tasks", "--json", show=False).stdout)
+        demo.expect("status", view["status"], "failed")
+        demo.expect("task statuses", [(c["context"]["orquesta"]["task_name"], c["status"]) for c in view["children"]],
+                    [("task1", "succeeded"), ("task2", "abandoned")])
+        demo.wfops("execution", "re-run", execution_id, "--tasks", "task2", check=0)
+        demo.expect("tasks run", demo.log(log), ["task1", "task2", "task2", "task3"])
 
         print()
         if demo.failures:
