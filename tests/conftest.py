@@ -114,3 +114,29 @@ def workdir(tmp_path):
     d = tmp_path / "work"
     d.mkdir()
     return d, d / "log.txt"
+
+
+# -- real servers on 127.0.0.1 for the runner tests (tests/fixtures/local_servers.py) -------
+
+
+@pytest.fixture
+def http_server():
+    """A local HTTP server (LocalHttpServer): ``http_server.url("/echo")``, ``.requests``."""
+    from fixtures.local_servers import LocalHttpServer
+
+    with LocalHttpServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def sshd(tmp_path_factory):
+    """A real sshd on a loopback port that accepts generated keys (LocalSshd); skips with the
+    reason when OpenSSH's server is not installed."""
+    from fixtures.local_servers import LocalSshd
+
+    missing = LocalSshd.missing()
+    if missing:
+        pytest.skip(missing)
+    server = LocalSshd(tmp_path_factory.mktemp("sshd")).start()
+    yield server
+    server.stop()

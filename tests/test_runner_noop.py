@@ -26,17 +26,18 @@ def test_noop_ignores_parameters(noop):
     assert get_runner("noop").run(noop, {"x": 1}, RunContext(execution_id="e1")).status == "succeeded"
 
 
-@pytest.mark.parametrize("runner_type", ["noop", "local-shell-cmd", "local-shell-script", "python-script"])
+@pytest.mark.parametrize("runner_type", ["noop", "local-shell-cmd", "local-shell-script", "python-script",
+                                         "http-request", "remote-shell-cmd", "remote-shell-script"])
 def test_every_known_runner_type_has_a_runner(runner_type):
     assert callable(get_runner(runner_type).run)
 
 
 def test_unknown_runner_type_is_refused():
     with pytest.raises(errors.RunnerNotFound) as caught:
-        get_runner("http-request")
+        get_runner("mistral-v2")
     assert str(caught.value) == (
-        'Runner type "http-request" cannot be found. Known runner types: local-shell-cmd, '
-        "local-shell-script, noop, python-script."
+        'Runner type "mistral-v2" cannot be found. Known runner types: http-request, local-shell-cmd, '
+        "local-shell-script, noop, python-script, remote-shell-cmd, remote-shell-script."
     )
 
 

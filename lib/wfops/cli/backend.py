@@ -49,6 +49,10 @@ class Backend(Protocol):
 
     def list_actions(self, pack: str | None) -> list: ...
 
+    def pack_report(self):
+        """``(loaded packs, problems)``: :class:`wfops.packs.registry.LoadedPack` and
+        :class:`wfops.packs.problems.PackProblem` lists; None when the backend cannot tell."""
+
     # -- running -------------------------------------------------------------------------
     def launch(self, ref: str, parameters: dict, *, detached: bool) -> str:
         """Check and start an execution; returns its id. ``detached``: it runs on without
@@ -121,6 +125,10 @@ class LocalBackend:
 
     def list_actions(self, pack: str | None) -> list:
         return self.session.registry.list(pack=pack)
+
+    def pack_report(self):
+        registry = self.session.registry
+        return registry.loaded_packs(), registry.problems()
 
     # -- running -------------------------------------------------------------------------
 

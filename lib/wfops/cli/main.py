@@ -18,7 +18,7 @@ import sys
 
 from wfops import errors
 from wfops import statuses as s
-from wfops.cli import output
+from wfops.cli import output, packs
 
 
 def _key_values(items: list[str], parser: argparse.ArgumentParser) -> dict[str, str]:
@@ -112,13 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("id")
     audit.add_argument("-j", "--json", action="store_true")
 
-    action = sub.add_parser("action", help="actions").add_subparsers(dest="action_command", required=True)
-    alist = action.add_parser("list")
-    alist.add_argument("-p", "--pack")
-    alist.add_argument("-j", "--json", action="store_true")
-    aget = action.add_parser("get")
-    aget.add_argument("ref")
-    aget.add_argument("-j", "--json", action="store_true")
+    packs.add_parsers(sub)
 
     engine = sub.add_parser("engine", help="run the engine: adopt orphaned executions, serve operations")
     engine.add_argument("--until-idle", action="store_true", help="exit once nothing is left to do")
@@ -224,7 +218,9 @@ def main(argv: list[str] | None = None) -> int:
         print("ERROR: %s" % e, file=sys.stderr)
         return 1
     try:
-        handler = _HANDLERS[(args.command, getattr(args, "execution_command", None) or getattr(args, "action_command", None))]
+        sub_command = next((getattr(args, name) for name in ("execution_command", "action_command", "pack_command")
+                            if getattr(args, name, None)), None)
+        handler = _HANDLERS[(args.command, sub_command)]
         return handler(backend, args, parser)
     except errors.WfopsError as e:
         print("ERROR: %s" % e, file=sys.stderr)
@@ -427,25 +423,6 @@ def cmd_execution_audit(backend, args, parser) -> int:
     return 0
 
 
-def cmd_action_list(backend, args, parser) -> int:
-    actions = backend.list_actions(args.pack)
-    if args.json:
-        print(output.dump_json([{"ref": a.ref, "pack": a.pack, "name": a.name, "runner_type": a.runner_type,
-                                 "description": a.description} for a in actions]))
-    else:
-        print(output.table([[a.ref, a.pack, a.description[:60]] for a in actions], ["ref", "pack", "description"]))
-    return 0
-
-
-def cmd_action_get(backend, args, parser) -> int:
-    a = backend.get_action(args.ref)
-    data = {"ref": a.ref, "pack": a.pack, "name": a.name, "runner_type": a.runner_type,
-            "entry_point": a.entry_point, "description": a.description, "enabled": a.enabled,
-            "parameters": a.parameters}
-    print(output.dump_json(data) if args.json else output._block(data, indent=""))
-    return 0
-
-
 # -- local only --------------------------------------------------------------------------
 
 
@@ -478,6 +455,7 @@ def cmd_engine(backend, args, parser) -> int:
 def cmd_serve(backend, args, parser) -> int:
     from wfops.api.server import serve
 
+    packs.warn_problems(backend.session.registry.problems())
     return serve(backend.session, args.host, args.port)
 
 
@@ -494,8 +472,7 @@ _HANDLERS = {
     ("execution", "audit"): cmd_execution_audit,
     ("execution", "context"): cmd_execution_context,
     ("execution", "skip"): cmd_execution_skip,
-    ("action", "list"): cmd_action_list,
-    ("action", "get"): cmd_action_get,
+    **packs.HANDLERS,
     ("engine", None): cmd_engine,
     ("serve", None): cmd_serve,
 }

@@ -24,7 +24,7 @@ def _read_mapping(path: str, what: str) -> dict:
     if not os.path.isfile(path):
         return {}
     try:
-        value = read_yaml_file(path)
+        value = read_yaml_file(path, what)
     except MetadataProblem as exc:
         raise errors.PackError(str(exc)) from None
     if value is None:

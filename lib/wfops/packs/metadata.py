@@ -1,6 +1,7 @@
 """Reading a pack directory: ``pack.yaml`` and the action metadata files under ``actions/``.
 
-Problems are collected rather than raised, so that one load reports every malformed file.
+Problems are collected rather than raised, so that one load reports every malformed file;
+each file's problems come together in one :class:`MetadataProblem`.
 """
 
 from __future__ import annotations
@@ -12,18 +13,20 @@ from typing import Any
 import yaml
 
 from wfops.packs.action_spec import ActionSpec
+from wfops.packs.problems import MetadataProblem
 from wfops.packs.runner_types import OVERRIDABLE_ATTRIBUTES, RUNNER_TYPES, runner_parameters
+
+__all__ = ["MetadataProblem", "read_yaml_file", "read_pack_ref", "action_metadata_files",
+           "load_action"]
 
 ACTION_METADATA_SUFFIXES = (".yaml", ".yml")
 PACK_REF_PATTERN = re.compile(r"^[a-z0-9_]+$")  # StackStorm's PACK_REF_WHITELIST_REGEX
 PARAMETER_TYPES = frozenset(["string", "integer", "number", "boolean", "array", "object", "null"])
+ACTION_FILE = "Action metadata file"
+PACK_FILE = "Pack metadata file"
 
 
-class MetadataProblem(Exception):
-    """A file that cannot be used; the message names the file (and the line, for YAML)."""
-
-
-def read_yaml_file(path: str) -> Any:
+def read_yaml_file(path: str, what: str = "File") -> Any:
     """Parse a YAML file; malformed YAML raises MetadataProblem naming the file and line."""
     try:
         with open(path, encoding="utf-8") as stream:
@@ -31,12 +34,13 @@ def read_yaml_file(path: str) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = "line %d, column %d" % (mark.line + 1, mark.column + 1) if mark else "unknown line"
-        what = " ".join(p for p in (exc.context, exc.problem) if p) or str(exc)
-        raise MetadataProblem('Malformed YAML in "%s" at %s: %s' % (path, where, what)) from None
+        detail = " ".join(p for p in (exc.context, exc.problem) if p) or str(exc)
+        raise MetadataProblem(path, ["Malformed YAML at %s: %s" % (where, detail)],
+                              what=what) from None
     except yaml.YAMLError as exc:
-        raise MetadataProblem('Malformed YAML in "%s": %s' % (path, exc)) from None
+        raise MetadataProblem(path, ["Malformed YAML: %s" % exc], what=what) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise MetadataProblem('Cannot read "%s": %s' % (path, exc)) from None
+        raise MetadataProblem(path, ["Cannot be read: %s" % exc], what=what) from None
 
 
 def read_pack_ref(pack_path: str, default_ref: str | None) -> str | None:
@@ -47,16 +51,19 @@ def read_pack_ref(pack_path: str, default_ref: str | None) -> str | None:
     pack_file = os.path.join(pack_path, "pack.yaml")
     if not os.path.isfile(pack_file):
         return default_ref
-    meta = read_yaml_file(pack_file)
+    meta = read_yaml_file(pack_file, PACK_FILE)
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):
-        raise MetadataProblem('"%s" must be a mapping, not %s.' % (pack_file, _kind(meta)))
+        raise MetadataProblem(pack_file, ["It must be a mapping, not %s" % _kind(meta)],
+                              what=PACK_FILE)
     ref = meta.get("ref") or meta.get("name") or default_ref
     if not isinstance(ref, str) or not PACK_REF_PATTERN.match(ref):
         raise MetadataProblem(
-            '"%s": pack ref %r is not valid; it may contain only lowercase letters, digits '
-            'and underscores (set "ref" in pack.yaml).' % (pack_file, ref)
+            pack_file,
+            ['Pack ref %r is not valid; it may contain only lowercase letters, digits and '
+             'underscores (set "ref" in pack.yaml)' % (ref,)],
+            what=PACK_FILE,
         )
     return ref
 
@@ -81,30 +88,31 @@ def load_action(
 ) -> ActionSpec:
     """Build the ActionSpec of one metadata file; raises MetadataProblem listing its problems.
 
-    The entry point path looked at is appended to ``consulted`` (even when it is missing),
-    so that a cache can notice when it appears.
+    Any runner type StackStorm defines loads (whether wfops can run it is the runner's
+    business); an unknown one is a problem. The entry point must exist only for runner types
+    that need one. The entry point path looked at is appended to ``consulted`` (even when it
+    is missing), so that a cache can notice when it appears.
     """
-    meta = read_yaml_file(path)
+    meta = read_yaml_file(path, ACTION_FILE)
     if not isinstance(meta, dict):
-        raise MetadataProblem(
-            'Action metadata file "%s" must be a mapping, not %s.' % (path, _kind(meta))
-        )
+        raise MetadataProblem(path, ["It must be a mapping, not %s" % _kind(meta)],
+                              what=ACTION_FILE)
 
     problems: list[str] = []
     name = meta.get("name")
     if not name or not isinstance(name, str):
-        problems.append('has no "name"')
+        problems.append('It has no "name"')
+        name = None
     if meta.get("pack") not in (None, pack_ref):
-        problems.append('says "pack: %s" but is in pack "%s"' % (meta.get("pack"), pack_ref))
+        problems.append('It says "pack: %s" but is in pack "%s"' % (meta.get("pack"), pack_ref))
 
     runner_name = meta.get("runner_type")
     runner = RUNNER_TYPES.get(runner_name) if isinstance(runner_name, str) else None
     if runner is None:
-        if runner_name is None:
-            what = 'no "runner_type"'
-        else:
-            what = 'unknown runner_type "%s"' % runner_name
-        problems.append("has %s; known runner types: %s" % (what, ", ".join(sorted(RUNNER_TYPES))))
+        what = 'no "runner_type"' if runner_name is None else 'unknown runner_type "%s"' % (
+            runner_name,)
+        problems.append("It has %s; known runner types: %s"
+                        % (what, ", ".join(sorted(RUNNER_TYPES))))
 
     entry_point = _entry_point(meta.get("entry_point"), runner, pack_path, problems)
     if consulted is not None and entry_point:
@@ -112,7 +120,7 @@ def load_action(
 
     own_parameters = meta.get("parameters") or {}
     if not isinstance(own_parameters, dict):
-        problems.append('has "parameters" that is %s, not a mapping' % _kind(own_parameters))
+        problems.append('Its "parameters" is %s, not a mapping' % _kind(own_parameters))
         own_parameters = {}
     parameters = _effective_parameters(
         own_parameters, runner_parameters(runner.name) if runner else {}, problems
@@ -120,18 +128,14 @@ def load_action(
 
     enabled = meta.get("enabled", True)
     if not isinstance(enabled, bool):
-        problems.append('has "enabled: %s"; it must be true or false' % (enabled,))
+        problems.append('It has "enabled: %s"; it must be true or false' % (enabled,))
     description = meta.get("description") or ""
 
+    ref = "%s.%s" % (pack_ref, name) if name else None
     if problems:
-        label = 'Action metadata file "%s"' % path
-        if len(problems) == 1:
-            raise MetadataProblem("%s %s." % (label, problems[0]))
-        raise MetadataProblem(
-            "%s has %d problems: %s." % (label, len(problems), "; ".join(problems))
-        )
+        raise MetadataProblem(path, problems, what=ACTION_FILE, ref=ref)
     return ActionSpec(
-        ref="%s.%s" % (pack_ref, name),
+        ref=ref,
         pack=pack_ref,
         name=name,
         runner_type=runner.name,
@@ -145,24 +149,24 @@ def load_action(
 
 
 def _entry_point(value: Any, runner, pack_path: str, problems: list[str]) -> str | None:
+    """The absolute entry point, resolved against ``<pack>/actions/`` (None when empty).
+
+    It must exist when the runner needs one. Runners that take none still get it: StackStorm
+    registers such actions, and the runner refuses them when they run.
+    """
     if value is not None and not isinstance(value, str):
-        problems.append('has "entry_point" that is %s, not a path' % _kind(value))
+        problems.append('Its "entry_point" is %s, not a path' % _kind(value))
         return None
     value = (value or "").strip()
     if runner is None:
         return None
     if not value:
         if runner.needs_entry_point:
-            problems.append('has no "entry_point"; runner "%s" needs one' % runner.name)
-        return None
-    if not runner.allows_entry_point:
-        problems.append(
-            'has "entry_point: %s", but runner "%s" takes no entry point' % (value, runner.name)
-        )
+            problems.append('It has no "entry_point"; runner "%s" needs one' % runner.name)
         return None
     resolved = os.path.normpath(os.path.join(pack_path, "actions", value))
-    if not os.path.isfile(resolved):
-        problems.append('has entry_point "%s", but "%s" does not exist' % (value, resolved))
+    if runner.needs_entry_point and not os.path.isfile(resolved):
+        problems.append('Its entry_point "%s" does not exist (no file "%s")' % (value, resolved))
     return resolved
 
 
@@ -174,12 +178,12 @@ def _effective_parameters(own: dict, runner_params: dict, problems: list[str]) -
             meta = {}
         if not isinstance(name, str):
             problems.append(
-                "has a parameter named %r, which YAML read as %s; quote the name"
+                "It has a parameter named %r, which YAML read as %s; quote the name"
                 % (name, _kind(name))
             )
             continue
         if not isinstance(meta, dict):
-            problems.append('has parameter "%s" that is %s, not a mapping' % (name, _kind(meta)))
+            problems.append('Its parameter "%s" is %s, not a mapping' % (name, _kind(meta)))
             continue
         _check_parameter(name, meta, problems)
         runner_meta = runner_params.get(name)
@@ -189,7 +193,7 @@ def _effective_parameters(own: dict, runner_params: dict, problems: list[str]) -
         for attribute, value in meta.items():
             if attribute not in OVERRIDABLE_ATTRIBUTES and runner_meta.get(attribute) != value:
                 problems.append(
-                    'cannot override the attribute "%s" of the runner parameter "%s"'
+                    'It cannot override the attribute "%s" of the runner parameter "%s"'
                     % (attribute, name)
                 )
         merged = dict(runner_meta)
@@ -207,22 +211,22 @@ def _check_parameter(name: str, meta: dict, problems: list[str]) -> None:
     types = declared if isinstance(declared, list) else [declared]
     if declared is not None and any(t not in PARAMETER_TYPES for t in types):
         problems.append(
-            'has parameter "%s" of unknown type %r (known: %s)'
+            'Its parameter "%s" has the unknown type %r (known: %s)'
             % (name, declared, ", ".join(sorted(PARAMETER_TYPES)))
         )
     position = meta.get("position")
     if position is not None and (not isinstance(position, int) or isinstance(position, bool)):
         problems.append(
-            'has parameter "%s" with position %r; it must be an integer' % (name, position)
+            'Its parameter "%s" has position %r; it must be an integer' % (name, position)
         )
     for flag in ("required", "immutable", "secret"):
         if flag in meta and not isinstance(meta[flag], bool):
             problems.append(
-                'has parameter "%s" with "%s: %s"; it must be true or false'
+                'Its parameter "%s" has "%s: %s"; it must be true or false'
                 % (name, flag, meta[flag])
             )
     if "enum" in meta and not isinstance(meta["enum"], list):
-        problems.append('has parameter "%s" whose "enum" is not a list' % name)
+        problems.append('The "enum" of its parameter "%s" is not a list' % name)
 
 
 def _kind(value: Any) -> str:

@@ -34,6 +34,13 @@ _SUDO_REFUSED = (
     'Action "%s" asks for sudo, which wfops does not support: run wfops as the user the '
     "command needs."
 )
+# StackStorm registers a local-shell-cmd action with an entry point, and fails it when it runs
+# with "entry_point is only valid for local-shell-script runner"; so does wfops, saying more.
+_ENTRY_POINT_REFUSED = (
+    'Action "%s" has an entry_point, but entry_point is only valid for local-shell-script '
+    'runner (StackStorm refuses it too): set "runner_type: local-shell-script" to run the '
+    'script, or drop the entry_point and give "cmd".'
+)
 
 
 class LocalShellCommandRunner:
@@ -41,6 +48,8 @@ class LocalShellCommandRunner:
 
     def run(self, action: ActionSpec, parameters: dict, ctx: RunContext) -> ActionOutcome:
         runner_params, _ = split_parameters(action, parameters)
+        if action.entry_point:
+            return error_outcome(_ENTRY_POINT_REFUSED % action.ref)
         if runner_params.get("sudo"):
             return error_outcome(_SUDO_REFUSED % action.ref)
         command = runner_params.get("cmd")
@@ -71,7 +80,14 @@ class LocalShellScriptRunner:
 
 
 def script_command(action: ActionSpec, script: str, action_params: dict, kwarg_op: str) -> str:
-    """The shell command line for a script action, by StackStorm's rules.
+    """The shell command line for a script action: the quoted ``script`` and its arguments
+    (:func:`script_arguments`)."""
+    arguments = script_arguments(action, action_params, kwarg_op)
+    return " ".join(part for part in (shlex.quote(script), arguments) if part)
+
+
+def script_arguments(action: ActionSpec, action_params: dict, kwarg_op: str) -> str:
+    """A script action's arguments, quoted for the shell, by StackStorm's rules.
 
     Parameters with a ``position`` become positional arguments, in position order (strings
     and numbers as is, None as "", booleans as 1/0, arrays comma-joined, objects as JSON;
@@ -99,7 +115,7 @@ def script_command(action: ActionSpec, script: str, action_params: dict, kwarg_o
     for _, name in positions:
         declared = action.parameters[name].get("type")
         parts.append(shlex.quote(_positional(declared, action_params.get(name))))
-    return " ".join([shlex.quote(script)] + parts)
+    return " ".join(parts)
 
 
 def _positional(declared: Any, value: Any) -> str:
@@ -149,8 +165,8 @@ def run_shell(
         "failed": not succeeded,
         "succeeded": succeeded,
         "return_code": finished.exit_code,
-        "stdout": _from_json(strip_shell_chars(finished.stdout)),
-        "stderr": _from_json(strip_shell_chars(finished.stderr)),
+        "stdout": output_value(strip_shell_chars(finished.stdout)),
+        "stderr": output_value(strip_shell_chars(finished.stderr)),
     }
     if finished.timed_out:
         result["error"] = "Action failed to complete in %s seconds" % timeout
@@ -171,7 +187,7 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(name)
 
 
-def _from_json(text: str) -> Any:
+def output_value(text: str) -> Any:
     """The JSON value ``text`` holds, else ``text`` itself (StackStorm's json_loads of output)."""
     try:
         return json.loads(text, parse_constant=_reject_constant)
