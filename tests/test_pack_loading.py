@@ -198,3 +198,11 @@ def test_bundled_packs_alone_have_no_problems():
     done = subprocess.run([sys.executable, "-c", "from wfops.packs import load_registry; "
                            "print(load_registry([]).problems())"], env=env, capture_output=True, text=True)
     assert done.stdout.strip() == "[]", done.stderr
+
+
+def test_pack_list_against_a_server_says_where_to_run_it(st2_wfops):
+    done = st2_wfops.run("--url", "http://127.0.0.1:9", "pack", "list")
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        "ERROR: The server's API does not report its packs yet: run `wfops pack list` on the machine the "
+        "server runs on, with its WFOPS_PACKS_PATH.")

@@ -44,3 +44,14 @@ def test_unknown_runner_type_is_refused():
 def test_orquesta_is_run_by_the_engine_not_by_a_runner():
     with pytest.raises(errors.RunnerNotFound, match="workflow actions are run by the engine"):
         get_runner("orquesta")
+
+
+def test_the_network_runners_libraries_load_only_when_used():
+    import subprocess
+    import sys
+
+    code = ("import sys, wfops.runners as r; r.get_runner('noop'); before = {'requests', 'paramiko'} & set(sys.modules); "
+            "r.get_runner('http-request'); r.get_runner('remote-shell-cmd'); "
+            "print(sorted(before), sorted({'requests', 'paramiko'} & set(sys.modules)))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["[]", "['paramiko',", "'requests']"]

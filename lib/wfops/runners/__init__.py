@@ -17,12 +17,13 @@ from wfops.packs.runner_types import (
     REMOTE_SHELL_CMD,
     REMOTE_SHELL_SCRIPT,
 )
+import importlib
+import threading
+
 from wfops.runners.base import ActionOutcome, RunContext, Runner
-from wfops.runners.http_request import HttpRequestRunner
 from wfops.runners.local_shell import LocalShellCommandRunner, LocalShellScriptRunner
 from wfops.runners.noop import NoopRunner
 from wfops.runners.python_script import PythonScriptRunner
-from wfops.runners.remote_shell import RemoteShellCommandRunner, RemoteShellScriptRunner
 from wfops.runners.unsupported import NOT_RUNNABLE, UnsupportedRunner
 
 __all__ = ["ActionOutcome", "RunContext", "Runner", "get_runner", "can_run", "NOT_RUNNABLE"]
@@ -33,10 +34,15 @@ _RUNNERS: dict[str, Runner] = {
     LOCAL_SHELL_CMD: LocalShellCommandRunner(),
     LOCAL_SHELL_SCRIPT: LocalShellScriptRunner(),
     PYTHON_SCRIPT: PythonScriptRunner(),
-    HTTP_REQUEST: HttpRequestRunner(),
-    REMOTE_SHELL_CMD: RemoteShellCommandRunner(),
-    REMOTE_SHELL_SCRIPT: RemoteShellScriptRunner(),
 }
+# Runners on heavy libraries (requests, paramiko) are imported when first used, so that a
+# process that never runs one does not pay for them: runner type -> (module, class).
+_ON_FIRST_USE: dict[str, tuple[str, str]] = {
+    HTTP_REQUEST: ("wfops.runners.http_request", "HttpRequestRunner"),
+    REMOTE_SHELL_CMD: ("wfops.runners.remote_shell", "RemoteShellCommandRunner"),
+    REMOTE_SHELL_SCRIPT: ("wfops.runners.remote_shell", "RemoteShellScriptRunner"),
+}
+_import_lock = threading.Lock()
 _UNSUPPORTED = UnsupportedRunner()
 
 
@@ -48,6 +54,12 @@ def get_runner(runner_type: str) -> Runner:
     runner = _RUNNERS.get(runner_type)
     if runner is not None:
         return runner
+    if runner_type in _ON_FIRST_USE:
+        with _import_lock:
+            if runner_type not in _RUNNERS:
+                module, name = _ON_FIRST_USE[runner_type]
+                _RUNNERS[runner_type] = getattr(importlib.import_module(module), name)()
+            return _RUNNERS[runner_type]
     if runner_type in NOT_RUNNABLE:
         return _UNSUPPORTED
     if runner_type == ORQUESTA:
@@ -56,10 +68,10 @@ def get_runner(runner_type: str) -> Runner:
         )
     raise errors.RunnerNotFound(
         'Runner type "%s" cannot be found. Known runner types: %s.'
-        % (runner_type, ", ".join(sorted(_RUNNERS)))
+        % (runner_type, ", ".join(sorted(set(_RUNNERS) | set(_ON_FIRST_USE))))
     )
 
 
 def can_run(runner_type: str) -> bool:
     """Whether actions of ``runner_type`` can run on the embedded host (workflows can)."""
-    return runner_type in _RUNNERS or runner_type == ORQUESTA
+    return runner_type in _RUNNERS or runner_type in _ON_FIRST_USE or runner_type == ORQUESTA

@@ -284,5 +284,7 @@ def _key_from_material(material: str, passphrase: str | None) -> paramiko.PKey:
 def _describe(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
     if isinstance(exc, paramiko.AuthenticationException):
+        if text.lower().rstrip(".") == "authentication failed":
+            return "authentication failed (check the username and the key or password)"
         return "authentication failed (%s)" % text
     return text
