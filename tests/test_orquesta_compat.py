@@ -190,6 +190,7 @@ def test_apply_does_nothing_when_the_fixes_are_present(monkeypatch):
     """Even with the applied flag reset, every fix sees its problem solved and stays away."""
     from orquesta import graphing
     from orquesta.utils import parameters
+    from yaql.language.factory import YaqlEngine
 
     def state():
         return (
@@ -198,6 +199,7 @@ def test_apply_does_nothing_when_the_fixes_are_present(monkeypatch):
             graphing.WorkflowGraph.__dict__["get_root_nodes"],
             nx.Graph.__dict__.get("node"),
             collections.Mapping,
+            YaqlEngine.__call__,
         )
 
     before = state()
@@ -237,6 +239,7 @@ def test_apply_in_a_fresh_interpreter_reports_its_fixes_once():
         assert "orquesta.utils.parameters inline flags" in first
     if int(nx.__version__.split(".")[0]) >= 2:
         assert "orquesta.graphing WorkflowGraph.get_root_nodes" in first
+    assert "yaql YaqlEngine parsing serialised" in first
     if sys.version_info >= (3, 10):
         assert "collections.Mapping" in first
 
@@ -375,3 +378,34 @@ def test_compose_and_conduct_a_workflow():
     assert conductor.get_workflow_status() == statuses.SUCCEEDED
     conductor.render_workflow_output()  # the host's job in Orquesta 1.2.0 (st2 does it too)
     assert conductor.get_workflow_output() == {"y": "hello"}
+
+
+def test_expressions_are_parsed_right_from_several_threads_at_once():
+    """`wfops serve` inspects and renders workflows on its engine thread and on its request
+    threads at once: each expression must parse as it does alone. (Without the layer's
+    lock, the ply lexer and parser that Orquesta's YAQL evaluator shares mix the threads'
+    expressions up: wrong trees, and valid workflows failing inspection with "Parse error:
+    unexpected end of statement".) The interpreter switches threads every microsecond."""
+    proc = _python(
+        "import json, sys, threading, wfops\n"
+        "from orquesta.expressions.yql import YAQLEvaluator\n"
+        "engine = YAQLEvaluator._engine\n"
+        "expressions = ['zip(range(len(ctx().items)), ctx().items)', 'ctx().a + 1',\n"
+        "               'result().select($.stdout)', 'succeeded() and ctx(x) = 3']\n"
+        "alone = {e: str(engine(e)) for e in expressions}\n"
+        "wrong = []\n"
+        "def parse(expression):\n"
+        "    for _ in range(1000):\n"
+        "        try:\n"
+        "            if str(engine(expression)) != alone[expression]:\n"
+        "                wrong.append('another tree')\n"
+        "        except Exception as e:\n"
+        "            wrong.append(type(e).__name__)\n"
+        "sys.setswitchinterval(1e-6)\n"
+        "threads = [threading.Thread(target=parse, args=(expressions[i % 4],)) for i in range(8)]\n"
+        "[t.start() for t in threads]\n"
+        "[t.join() for t in threads]\n"
+        "print(json.dumps(wrong))\n"
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == []

@@ -9,6 +9,12 @@ Orquesta 1.2.0 was written for Python 2/3.6 and networkx 1.x. Three things break
 3. ``graph.node[...]`` and ``graph.in_degree().items()``, networkx 1.x spellings used by
    ``orquesta.graphing``.
 
+And one thing breaks in a process with threads (``wfops serve``: the engine thread and the
+API's request threads): 4. Orquesta's YAQL evaluator shares one YAQL engine, whose ply
+lexer and parser keep the state of a parse on themselves, so two threads parsing at once
+corrupt each other's parse (a valid workflow then fails inspection with "Parse error:
+unexpected end of statement"). Parsing is serialised with a lock.
+
 Each fix is applied only where the problem is actually present, so :func:`apply` is a
 no-op on an Orquesta (or Python, or networkx) that does not need it. It is idempotent.
 """
@@ -18,6 +24,7 @@ from __future__ import annotations
 import collections
 import collections.abc
 import re
+import threading
 
 _ABC_NAMES = (
     "Callable",
@@ -108,6 +115,23 @@ def _fix_root_nodes() -> list[str]:
     return ["orquesta.graphing WorkflowGraph.get_root_nodes"]
 
 
+def _serialise_yaql_parsing() -> list[str]:
+    from yaql.language import factory
+
+    parse = factory.YaqlEngine.__call__
+    if getattr(parse, "serialised_by_wfops", False):
+        return []
+    lock = threading.RLock()  # re-entrant: a call with options parses through a copy
+
+    def serialised(self, expression, options=None):
+        with lock:
+            return parse(self, expression, options)
+
+    serialised.serialised_by_wfops = True
+    factory.YaqlEngine.__call__ = serialised
+    return ["yaql YaqlEngine parsing serialised"]
+
+
 class _ApplyAfterImport:
     """A ``sys.meta_path`` finder that applies the fixes once ``orquesta`` is imported,
     so that ``import wfops`` stays cheap for commands that never touch Orquesta."""
@@ -154,5 +178,6 @@ def apply() -> list[str]:
     fixed += _fix_networkx_node_view()
     fixed += _fix_parameter_regexes()
     fixed += _fix_root_nodes()
+    fixed += _serialise_yaql_parsing()
     _applied = True
     return fixed
