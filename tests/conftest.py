@@ -110,10 +110,13 @@ def wfops(tmp_path) -> Wfops:
 
 @pytest.fixture
 def workdir(tmp_path):
-    """A directory for failure markers and the side-effect log: (dir, log path)."""
+    """A directory for failure markers, gate files (``hold.*``, see the ``gates`` fixture
+    pack) and the side-effect log: (dir, log path)."""
     d = tmp_path / "work"
     d.mkdir()
-    return d, d / "log.txt"
+    yield d, d / "log.txt"
+    for hold in d.glob("hold.*"):  # never leave a held task waiting after a failed test
+        hold.unlink()
 
 
 # -- real servers on 127.0.0.1 for the runner tests (tests/fixtures/local_servers.py) -------

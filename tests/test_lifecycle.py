@@ -1,12 +1,15 @@
 """Pause, resume, cancel and re-run from the beginning (rules L1 to L7), each driven from a
 second process against a workflow that a first `wfops run` process is running. Task
-executions are counted by the lines each shell task appends to a log file."""
+executions are counted by the lines each shell task appends to a log file.
+
+The workflows of the ``gates`` fixture pack hold a step while its gate file
+(``<dir>/hold.<step>``) exists, so that a test knows what is running when it acts and can
+see the stored ``pausing`` / ``canceling`` status while the held step runs, instead of
+racing a sleep."""
 
 from __future__ import annotations
 
 import time
-
-import pytest
 
 from conftest import log_lines, tasks_of, wait_for
 
@@ -23,6 +26,34 @@ def _started(wfops, ref, *params):
 
     wait_for(appeared, timeout=30, interval=0.1)
     return process, listed[0]["id"]
+
+
+def _gated(wfops, workdir, ref, *held, params=()):
+    """Start `wfops run` of a ``gates`` workflow with the steps ``held`` waiting on their
+    gate files, and return (process, execution id) once every held step has started."""
+    d, log = workdir
+    for name in held:
+        (d / ("hold." + name)).touch()
+    process, ex = _started(wfops, ref, "log=%s" % log, "dir=%s" % d, *params)
+    wait_for(lambda: set(held) <= set(log_lines(log)), timeout=30)
+    return process, ex
+
+
+def _release(workdir, *held):
+    for name in held:
+        (workdir[0] / ("hold." + name)).unlink()
+
+
+def _status(wfops, execution_id):
+    return wfops.get(execution_id, tasks=False)["status"]
+
+
+def _stays(wfops, status, *execution_ids):
+    """Each execution is stored with ``status``, and still is a moment later (its held
+    step is still running, so nothing may settle it)."""
+    for _ in range(2):
+        assert [_status(wfops, e) for e in execution_ids] == [status] * len(execution_ids)
+        time.sleep(0.3)
 
 
 def _child(view, task_name):
@@ -42,15 +73,18 @@ def _op(wfops, operation, execution_id, *extra):
 
 def test_pause_lets_the_running_task_finish_and_holds_the_next(wfops, workdir):
     d, log = workdir
-    process, ex = _started(wfops, "wfops_examples.sequential", "log=%s" % log, "dir=%s" % d, "sleep=2")
-    wait_for(lambda: log_lines(log) == ["task1"])
+    process, ex = _gated(wfops, workdir, "gates.sequential", "task1")
     done = _op(wfops, "pause", ex, "--comment", "maintenance window")
     assert done.returncode == 0, done.stderr
-    assert 'is pausing' in done.stdout
-    view = wfops.wait_status(ex, {"paused"}, timeout=30)
+    assert done.stdout == 'pause: execution "%s" is pausing.\n' % ex
+    # L1: pausing while task1 runs (it is held); paused only once it has finished.
+    _stays(wfops, "pausing", ex)
+    assert [(t, st) for t, _, st in tasks_of(wfops.get(ex))] == [("task1", "running")]
+    _release(workdir, "task1")
+    wfops.wait_status(ex, {"paused"}, timeout=30)
     full = wfops.get(ex)
     assert [(t, st) for t, _, st in tasks_of(full)] == [("task1", "succeeded")]
-    assert full["children"][0]["result"]["stdout"] == "task1"
+    assert full["children"][0]["result"]["stdout"] == "task1", "its result is recorded"
     time.sleep(1.0)
     assert log_lines(log) == ["task1"], "no task starts while paused"
     assert process.wait(timeout=30) == 1, "`wfops run` returns when the execution is paused"
@@ -67,29 +101,34 @@ def test_pause_lets_the_running_task_finish_and_holds_the_next(wfops, workdir):
 
 def test_pause_and_resume_with_items_concurrency(wfops, workdir):
     d, log = workdir
-    process, ex = _started(wfops, "wfops_examples.with_items", "log=%s" % log, "dir=%s" % d, "sleep=2",
-                           "concurrency=2")
-    wait_for(lambda: len(log_lines(log)) == 2)
+    process, ex = _gated(wfops, workdir, "gates.with_items", "task1.0", "task1.1", params=["concurrency=2"])
     assert _op(wfops, "pause", ex).returncode == 0
+    _stays(wfops, "pausing", ex)
+    assert len(log_lines(log)) == 2, "no item starts while pausing"
+    _release(workdir, "task1.0", "task1.1")
     wfops.wait_status(ex, {"paused"}, timeout=30)
     time.sleep(1.0)
-    assert len(log_lines(log)) == 2, "no item starts while paused"
+    assert sorted(log_lines(log)) == ["task1.0", "task1.1"], "no item starts while paused"
     assert _op(wfops, "resume", ex).returncode == 0
     view = wfops.wait_status(ex, {"succeeded", "failed"}, timeout=60)
     assert view["status"] == "succeeded"
-    assert sorted(log_lines(log)) == ["task1:%d" % i for i in range(6)], "each item ran exactly once"
-    # stdout that is JSON is parsed, as StackStorm does.
-    assert view["result"]["output"]["results"] == [0, 1, 2, 3, 4, 5]
+    assert sorted(log_lines(log)) == ["task1.%d" % i for i in range(6)], "each item ran exactly once"
+    assert view["result"]["output"]["results"] == ["task1.%d" % i for i in range(6)]
 
 
-def test_pausing_a_paused_execution_changes_nothing(wfops, workdir):
+def test_pausing_a_pausing_or_paused_execution_changes_nothing(wfops, workdir):
     d, log = workdir
-    process, ex = _started(wfops, "wfops_examples.sequential", "log=%s" % log, "dir=%s" % d, "sleep=1")
+    process, ex = _gated(wfops, workdir, "gates.sequential", "task1")
     assert _op(wfops, "pause", ex).returncode == 0
+    again = _op(wfops, "pause", ex)
+    assert again.returncode == 0 and again.stdout == 'pause: execution "%s" is pausing.\n' % ex
+    _stays(wfops, "pausing", ex)
+    _release(workdir, "task1")
     wfops.wait_status(ex, {"paused"}, timeout=30)
     again = _op(wfops, "pause", ex)
-    assert again.returncode == 0 and "is paused" in again.stdout
-    assert wfops.get(ex, tasks=False)["status"] == "paused"
+    assert again.returncode == 0 and again.stdout == 'pause: execution "%s" is paused.\n' % ex
+    assert _status(wfops, ex) == "paused"
+    assert log_lines(log) == ["task1"]
 
 
 # -- L2, L3 cascades -------------------------------------------------------------------------
@@ -97,32 +136,41 @@ def test_pausing_a_paused_execution_changes_nothing(wfops, workdir):
 
 def test_pause_cascades_down_to_nested_subworkflows(wfops, workdir):
     d, log = workdir
-    process, ex = _started(wfops, "wfops_examples.nested", "log=%s" % log, "dir=%s" % d, "sleep=2")
-    wait_for(lambda: "grandchild.task1" in log_lines(log), timeout=40)
+    process, ex = _gated(wfops, workdir, "gates.nested", "grandchild.task1")
     assert _op(wfops, "pause", ex).returncode == 0
-    wfops.wait_status(ex, {"paused"}, timeout=30)
-    full = wfops.get(ex)
-    child = _child(full, "task2")
-    assert child["status"] == "paused"
+    child = _child(wfops.get(ex), "task2")
     grandchild = _child(child, "task2")
-    assert grandchild["status"] == "paused"
+    # L2: every level is pausing while the grandchild's step runs, paused once it ends.
+    _stays(wfops, "pausing", ex, child["id"], grandchild["id"])
+    _release(workdir, "grandchild.task1")
+    wfops.wait_status(ex, {"paused"}, timeout=30)
+    assert [_status(wfops, e) for e in (child["id"], grandchild["id"])] == ["paused", "paused"]
+    assert log_lines(log) == ["task1", "child.task1", "grandchild.task1"]
     assert _op(wfops, "resume", ex).returncode == 0
     assert wfops.wait_status(ex, {"succeeded", "failed"}, timeout=60)["status"] == "succeeded"
+    assert log_lines(log) == ["task1", "child.task1", "grandchild.task1", "grandchild.task2",
+                              "child.task3", "task3"]
 
 
 def test_pausing_one_subworkflow_leaves_parent_and_peer_running(wfops, workdir):
     d, log = workdir
-    process, ex = _started(wfops, "wfops_examples.subworkflows", "log=%s" % log, "dir=%s" % d, "sleep=2")
-    wait_for(lambda: {"task2.step1", "task3.step1"} <= set(log_lines(log)), timeout=30)
+    process, ex = _gated(wfops, workdir, "gates.subworkflows", "task2.step1", "task3.step1")
     branch = _child(wfops.get(ex), "task2")
     assert _op(wfops, "pause", branch["id"]).returncode == 0
-    assert wfops.get(ex, tasks=False)["status"] == "running", "the parent keeps running"
-    # The peer branch finishes both of its steps while task2's branch is paused.
+    # L3: the branch is pausing while its step runs; the parent and the peer run on.
+    _stays(wfops, "pausing", branch["id"])
+    assert _status(wfops, ex) == "running", "the parent keeps running"
+    _release(workdir, "task3.step1")
     wait_for(lambda: _child(wfops.get(ex), "task3")["status"] == "succeeded", timeout=30)
-    assert "task2.step2" not in log_lines(log)
-    parent = wfops.wait_status(ex, {"paused"}, timeout=30)
-    assert _child(wfops.get(ex), "task2")["status"] == "paused"
-    assert "task4" not in log_lines(log)
+    assert "task3.step2" in log_lines(log), "the peer branch finished both of its steps"
+    # Nothing else is active in the parent but the pausing branch: the parent is pausing
+    # too (Orquesta's table: a task succeeded while another is paused), paused once the
+    # branch has paused.
+    assert [_status(wfops, e) for e in (ex, branch["id"])] == ["pausing", "pausing"]
+    _release(workdir, "task2.step1")
+    wfops.wait_status(ex, {"paused"}, timeout=30)
+    assert _status(wfops, branch["id"]) == "paused"
+    assert "task2.step2" not in log_lines(log) and "task4" not in log_lines(log)
 
     assert _op(wfops, "resume", branch["id"]).returncode == 0
     assert wfops.wait_status(ex, {"succeeded", "failed"}, timeout=60)["status"] == "succeeded"
@@ -134,19 +182,19 @@ def test_pausing_one_subworkflow_leaves_parent_and_peer_running(wfops, workdir):
 
 def test_resuming_one_subworkflow_runs_parent_but_not_the_paused_peer(wfops, workdir):
     d, log = workdir
-    process, ex = _started(wfops, "wfops_examples.subworkflows", "log=%s" % log, "dir=%s" % d, "sleep=2")
-    wait_for(lambda: {"task2.step1", "task3.step1"} <= set(log_lines(log)), timeout=30)
+    process, ex = _gated(wfops, workdir, "gates.subworkflows", "task2.step1", "task3.step1")
     assert _op(wfops, "pause", ex).returncode == 0
+    full = wfops.get(ex)
+    branch2, branch3 = _child(full, "task2")["id"], _child(full, "task3")["id"]
+    _stays(wfops, "pausing", ex, branch2, branch3)
+    _release(workdir, "task2.step1", "task3.step1")
     wfops.wait_status(ex, {"paused"}, timeout=30)
-    full = wfops.get(ex)
-    branch2, branch3 = _child(full, "task2"), _child(full, "task3")
-    assert branch2["status"] == branch3["status"] == "paused"
+    assert [_status(wfops, e) for e in (branch2, branch3)] == ["paused", "paused"]
 
-    assert _op(wfops, "resume", branch2["id"]).returncode == 0
-    wait_for(lambda: _child(wfops.get(ex), "task2")["status"] == "succeeded", timeout=30)
-    full = wfops.get(ex)
-    assert _child(full, "task3")["status"] == "paused", "the peer stays paused"
-    parent = wfops.wait_status(ex, {"paused"}, timeout=30)
+    assert _op(wfops, "resume", branch2).returncode == 0
+    wait_for(lambda: _status(wfops, branch2) == "succeeded", timeout=30)
+    assert _status(wfops, branch3) == "paused", "the peer stays paused"
+    wfops.wait_status(ex, {"paused"}, timeout=30)
     assert "task3.step2" not in log_lines(log) and "task4" not in log_lines(log)
 
     assert _op(wfops, "resume", ex).returncode == 0
@@ -159,11 +207,15 @@ def test_resuming_one_subworkflow_runs_parent_but_not_the_paused_peer(wfops, wor
 
 def test_cancel_lets_the_running_task_finish_and_starts_nothing_new(wfops, workdir):
     d, log = workdir
-    process, ex = _started(wfops, "wfops_examples.sequential", "log=%s" % log, "dir=%s" % d, "sleep=2")
-    wait_for(lambda: log_lines(log) == ["task1"])
+    process, ex = _gated(wfops, workdir, "gates.sequential", "task1")
     done = _op(wfops, "cancel", ex)
     assert done.returncode == 0, done.stderr
-    view = wfops.wait_status(ex, {"canceled"}, timeout=30)
+    assert done.stdout == 'cancel: execution "%s" is canceling.\n' % ex
+    # L6: canceling while task1 runs (it is held); canceled once it has finished.
+    _stays(wfops, "canceling", ex)
+    assert [(t, st) for t, _, st in tasks_of(wfops.get(ex))] == [("task1", "running")]
+    _release(workdir, "task1")
+    wfops.wait_status(ex, {"canceled"}, timeout=30)
     full = wfops.get(ex)
     assert [(t, st) for t, _, st in tasks_of(full)] == [("task1", "succeeded")]
     assert full["children"][0]["result"]["stdout"] == "task1", "its result is kept"
@@ -173,15 +225,17 @@ def test_cancel_lets_the_running_task_finish_and_starts_nothing_new(wfops, workd
 
 def test_cancel_from_a_subworkflow_cancels_the_whole_tree(wfops, workdir):
     d, log = workdir
-    process, ex = _started(wfops, "wfops_examples.subworkflows", "log=%s" % log, "dir=%s" % d, "sleep=2")
-    wait_for(lambda: {"task2.step1", "task3.step1"} <= set(log_lines(log)), timeout=30)
-    branch = _child(wfops.get(ex), "task3")
-    assert _op(wfops, "cancel", branch["id"]).returncode == 0
-    view = wfops.wait_status(ex, {"canceled"}, timeout=30)
+    process, ex = _gated(wfops, workdir, "gates.subworkflows", "task2.step1", "task3.step1")
     full = wfops.get(ex)
-    assert _child(full, "task2")["status"] == "canceled"
-    assert _child(full, "task3")["status"] == "canceled"
-    assert "task4" not in log_lines(log)
+    branch2, branch3 = _child(full, "task2")["id"], _child(full, "task3")["id"]
+    assert _op(wfops, "cancel", branch3).returncode == 0
+    # st2: cancelling a sub-workflow cancels the tree from its root, each part canceling
+    # while its step runs.
+    _stays(wfops, "canceling", ex, branch2, branch3)
+    _release(workdir, "task2.step1", "task3.step1")
+    wfops.wait_status(ex, {"canceled"}, timeout=30)
+    assert [_status(wfops, e) for e in (branch2, branch3)] == ["canceled", "canceled"]
+    assert sorted(log_lines(log)) == ["task1", "task2.step1", "task3.step1"], "nothing new started"
 
 
 # -- refusals ----------------------------------------------------------------------------------
@@ -206,17 +260,19 @@ def test_refusals_name_the_reason_and_change_nothing(wfops, workdir):
 
 
 def test_pausing_a_plain_action_is_refused(wfops, workdir):
-    process, ex = _started(wfops, "core.local", "cmd=sleep 2")
+    process, ex = _gated(wfops, workdir, "gates.step", "alone", params=["name=alone"])
     done = _op(wfops, "pause", ex)
     assert done.returncode == 1
     assert "Only workflow executions can be paused" in done.stderr
+    assert _status(wfops, ex) == "running"
+    _release(workdir, "alone")
     assert process.wait(timeout=30) == 0
 
 
 def test_cancelling_twice(wfops, workdir):
-    d, log = workdir
-    process, ex = _started(wfops, "wfops_examples.sequential", "log=%s" % log, "dir=%s" % d, "sleep=1")
+    process, ex = _gated(wfops, workdir, "gates.sequential", "task1")
     assert _op(wfops, "cancel", ex).returncode == 0
+    _release(workdir, "task1")
     wfops.wait_status(ex, {"canceled"}, timeout=30)
     done = _op(wfops, "cancel", ex)
     assert done.returncode == 1
