@@ -21,7 +21,7 @@ import jinja2.meta
 import jinja2.sandbox
 from jsonschema import Draft3Validator, Draft4Validator, validators
 
-from wfops import errors
+from wfops import errors, nesting
 from wfops.masking import MASKED_ATTRIBUTE_VALUE
 from wfops.packs.action_spec import ActionSpec
 from wfops.packs.config import load_pack_config
@@ -70,13 +70,22 @@ def _cast_boolean(value: str) -> bool:
 
 def _cast_object(value: str) -> Any:
     if value.startswith("{"):
-        return json.loads(value)
-    # Also "key1=val1,key2=val2"; pairs without "=" are dropped, as st2client does.
+        return nesting.loads(value)
+    # Other JSON (a list, a number) stays what it is, for validation to refuse: st2client
+    # would make it {} without a word.
+    try:
+        return nesting.loads(value)
+    except ValueError:
+        pass
+    # Also "key1=val1,key2=val2"; pairs without "=" are dropped, as st2client does, but a
+    # text without any pair is left a string (validation refuses it) rather than made {}.
     result = {}
     for pair in value.split(","):
         key, sep, item = pair.partition("=")
         if sep:
             result[key] = item
+    if value.strip() and not result:
+        raise ValueError(value)
     return result
 
 
@@ -87,7 +96,7 @@ def _cast_array(value: str) -> Any:
     except ValueError:
         pass
     try:
-        return json.loads(value)
+        return nesting.loads(value)
     except ValueError:
         return [item.strip() for item in value.split(",")]
 
@@ -107,14 +116,17 @@ def cast_cli_values(action: ActionSpec, values: dict[str, str]) -> dict:
 
     As ``st2 run``: integer and number by ``int``/``float``; boolean ``true``/``false``
     (any case); array as JSON, else a comma-separated list (a lone integer becomes a
-    one-element array); object as JSON when it starts with ``{``, else ``k1=v1,k2=v2``;
-    string unchanged. A key written ``@name`` takes the content of the file named by the
-    value. Values that are not strings are passed through.
+    one-element array); object as JSON, else ``k1=v1,k2=v2`` (unlike ``st2 run``, JSON
+    that is not an object, such as a list, and text without any ``k=v`` pair are left as
+    they are, for validation to refuse, instead of becoming ``{}``); string unchanged. A
+    key written ``@name`` takes the content of the file named by the value. Values that
+    are not strings are passed through.
 
     Unlike ``st2 run``, which stops at the first value it cannot cast, such a value is left
     a string, as are unknown keys: :func:`validate_parameters` then reports it ("'abc' is
     not of type 'integer'") together with every other problem. Only files that cannot be
-    read are refused here (ParameterError listing each).
+    read are refused here (ParameterError listing each), and JSON nested too deeply to be
+    read (:class:`wfops.nesting.TooDeep`).
     """
     result: dict[str, Any] = {}
     problems: list[str] = []
@@ -260,7 +272,8 @@ def validate_parameters(action: ActionSpec, params: dict) -> dict:
     declared type, as StackStorm renders them. Values given by the caller are not rendered.
 
     Raises ParameterError listing every problem: missing required parameters, unknown
-    parameters, values of the wrong type or not in ``enum``, immutable parameters given.
+    parameters, values of the wrong type or not in ``enum``, immutable parameters given,
+    values nested too deeply (:mod:`wfops.nesting`).
     Like StackStorm, an action that declares no parameters at all accepts any.
     """
     schema = action.parameters
@@ -277,7 +290,12 @@ def validate_parameters(action: ActionSpec, params: dict) -> dict:
         text = 'Override of immutable parameter "%s" is unsupported.' % name
         problems.append(_problem(action, name, text))
 
-    values = copy.deepcopy({k: v for k, v in params.items() if k not in immutable_given})
+    # Checked before anything recurses over the values (the copy below, the schema).
+    too_deep = [n for n in params if nesting.too_deep(params[n])]
+    for name in too_deep:
+        problems.append(_problem(action, name, "the value is %s." % nesting.TOO_DEEP_TEXT))
+
+    values = copy.deepcopy({k: v for k, v in params.items() if k not in immutable_given + too_deep})
     given = [n for n in values if n in schema and values[n] is not None]
     defaulted, templated = [], []
     for name, meta in schema.items():
@@ -286,7 +304,7 @@ def validate_parameters(action: ActionSpec, params: dict) -> dict:
             values[name] = copy.deepcopy(meta["default"])
             (templated if _is_template(values[name]) else defaulted).append(name)
     for name, meta in schema.items():
-        if (meta or {}).get("required") and values.get(name) is None:
+        if (meta or {}).get("required") and values.get(name) is None and name not in too_deep:
             problems.append(_problem(action, name, "%r is a required property" % name))
     for name in given:
         problems.extend(_type_problems(action, name, values[name]))

@@ -99,7 +99,8 @@ def test_body_that_is_not_json_is_400(server, work, path):
      "\"reset\": 'task2' is not of type 'array'"),
     ("POST", "/executions/%s/re_run", {"parameters": []}, "\"parameters\": [] is not of type 'object'"),
     ("POST", "/executions/%s/re_run", {"tasks": [1]}, "\"tasks.0\": 1 is not of type 'string'"),
-    ("POST", "/executions/%s/re_run", {"items": {"task2": ["a"]}}, "is not of type 'integer'"),
+    ("POST", "/executions/%s/re_run", {"items": {"task2": ["a"]}},
+     'The item selection of task "task2": "a" is not an item index (0, 1, 2, ...).'),
     ("POST", "/executions/%s/re_run", {"delay": "soon"}, "is not of type 'integer', 'null'"),
     ("POST", "/executions/%s/re_run", {"tasks": ["task2"], "reset": ["task3"]},
      "List of tasks to reset does not match the tasks to rerun."),
@@ -141,7 +142,8 @@ def test_wrong_types_and_values_are_400_and_change_nothing(server, work, method,
 @pytest.mark.parametrize("raw,message", [
     (b'{"action": "core.noop", "parameters": {"x": NaN}}', "NaN is not valid JSON"),
     (b'{"action": "core.noop", "parameters": {"x": 1e999}}', "out of range"),
-    (b"[" * 100000 + b"]" * 100000, "nested too deeply"),
+    (b"[" * 100000 + b"]" * 100000,
+     "A value is nested more than 100 levels deep (lists and objects within each other); give a flatter value."),
     (b"\xff\xfe{}", "Failed to parse request body"),
 ])
 def test_bodies_json_cannot_carry_are_400(server, raw, message):

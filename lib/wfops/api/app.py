@@ -22,7 +22,7 @@ from typing import Any, Callable
 from urllib.parse import unquote
 
 import wfops
-from wfops import errors, lifecycle
+from wfops import errors, lifecycle, nesting
 from wfops.api import resources, schemas
 from wfops.api.engine_thread import EngineUnavailable
 
@@ -184,9 +184,7 @@ class Api:
     def _json_body(request: Request, schema: dict) -> dict:
         text = request.body or b"{}"
         try:
-            body = json.loads(text.decode("utf-8"), parse_constant=_no_constant, parse_float=_finite_float)
-        except RecursionError:
-            raise ApiError(400, "Failed to parse request body: it is nested too deeply.") from None
+            body = nesting.loads(text.decode("utf-8"), parse_constant=_no_constant, parse_float=_finite_float)
         except (UnicodeDecodeError, ValueError) as e:
             raise ApiError(400, "Failed to parse request body: %s" % e) from None
         found = schemas.problems(schema, body)

@@ -57,8 +57,10 @@ RERUN_REQUEST = {
         "failed": {"type": "boolean", "description": "Add every task whose latest run abended."},
         "items": {
             "type": "object",
-            "description": "{task: [item index, ...]}: re-run exactly these items (E3).",
-            "additionalProperties": {"type": "array", "items": {"type": "integer", "minimum": 0}},
+            "description": "{task: [item index, ...]}: re-run exactly these items (E3). Each list "
+                           "names distinct item indices (integers from 0), at least one, each below "
+                           "the task's item count.",
+            "additionalProperties": {"type": "array"},
         },
         "context": {
             "type": "object",

@@ -18,7 +18,7 @@ import sys
 
 from wfops import errors
 from wfops import statuses as s
-from wfops.cli import output, packs
+from wfops.cli import output, packs, rerun_options
 
 
 def _key_values(items: list[str], parser: argparse.ArgumentParser) -> dict[str, str]:
@@ -85,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     rerun.add_argument("--dry-run", action="store_true", help="print the plan and change nothing")
     rerun.add_argument("--format", choices=["text", "json", "dot"], default="text",
                        help="how --dry-run prints the plan")
-    _add_extras(rerun)
+    rerun_options.add_extras(rerun)
 
     skip = execution.add_parser(
         "skip", help="skip a failed task: record it succeeded (skipped) with a result and go on; on a "
@@ -122,66 +122,6 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=9101, help="port (default: 9101; 0: any free port)")
     return parser
-
-
-def _add_extras(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--items", nargs=2, action="append", default=[], metavar=("T", "I,J"),
-                        help="re-run exactly these items of with-items task T")
-    parser.add_argument("--context", nargs="+", action="append", default=[], metavar="T KEY=VALUE",
-                        help="merge KEY=VALUE into task T's inbound context for this re-run")
-    parser.add_argument("--skip", nargs="+", action="append", default=[], metavar="T",
-                        help="record failed task T as succeeded (skipped) and continue after it; "
-                        "the only option a paused workflow takes (it then resumes)")
-    parser.add_argument("--result", nargs=2, action="append", default=[], metavar=("T", "JSON"),
-                        help="the result a skipped task T is given (default null)")
-    parser.add_argument("--publish", nargs="+", action="append", default=[], metavar="T KEY=VALUE",
-                        help="values a skipped task T publishes, over what its transitions compute")
-
-
-def _value(text: str):
-    """A value from the command line: JSON when it is valid JSON, else the string."""
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
-
-
-def _task_assignments(groups: list[list[str]], option: str) -> dict[str, dict]:
-    out: dict[str, dict] = {}
-    for group in groups:
-        task, pairs = group[0], group[1:]
-        if not pairs:
-            raise errors.WfopsError("%s %s needs at least one KEY=VALUE." % (option, task))
-        for pair in pairs:
-            if "=" not in pair:
-                raise errors.WfopsError('%s %s: "%s" is not of the form KEY=VALUE.' % (option, task, pair))
-            key, value = pair.split("=", 1)
-            out.setdefault(task, {})[key] = _value(value)
-    return out
-
-
-def _extras_payload(args) -> dict:
-    problems = []
-    items: dict[str, list[int]] = {}
-    for task, text in args.items:
-        try:
-            items.setdefault(task, []).extend(int(i) for i in text.split(",") if i.strip() != "")
-        except ValueError:
-            problems.append('--items %s: "%s" is not a comma-separated list of item indices.' % (task, text))
-    results = {}
-    for task, text in args.result:
-        try:
-            results[task] = json.loads(text)
-        except ValueError as e:
-            problems.append("--result %s: the result is not JSON (%s)." % (task, e))
-    errors.collect(problems)
-    return {
-        "items": items or None,
-        "context": _task_assignments(args.context, "--context") or None,
-        "skip": [t for group in args.skip for t in group],
-        "result": results or None,
-        "publish": _task_assignments(args.publish, "--publish") or None,
-    }
 
 
 def _target_url(args) -> str:
@@ -328,7 +268,7 @@ def cmd_execution_rerun(backend, args, parser) -> int:
     original = backend.get_execution(args.id)
     action = backend.get_action(original["action_ref"])
     overrides = cast_cli_values(action, _key_values(args.parameters, parser))
-    extras = _extras_payload(args)
+    extras = rerun_options.extras_payload(args)
     if args.tasks or args.failed or args.no_reset or any(extras.values()):
         return _rerun_from_tasks(backend, args, original, overrides, extras)
     if args.dry_run:
@@ -372,12 +312,9 @@ def cmd_execution_skip(backend, args, parser) -> int:
     original = backend.get_execution(args.id)
     extras = {"skip": [args.task], "items": None, "context": None, "result": None, "publish": None}
     if args.skip_result is not None:
-        try:
-            extras["result"] = {args.task: json.loads(args.skip_result)}
-        except ValueError as e:
-            raise errors.WfopsError("--result: the result is not JSON (%s)." % e) from None
+        extras["result"] = {args.task: rerun_options.result_value(args.skip_result, "--result")}
     if args.skip_publish:
-        extras["publish"] = _task_assignments([[args.task] + args.skip_publish], "--publish")
+        extras["publish"] = rerun_options.task_assignments([[args.task] + args.skip_publish], "--publish")
     args.tasks, args.no_reset, args.failed = [], [], False
     return _rerun_from_tasks(backend, args, original, {}, extras)
 

@@ -12,7 +12,6 @@ Every problem of a request is reported at once (:class:`OptionError`).
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,11 +52,16 @@ def split_list(value: Any) -> list[str]:
 
 
 def parse_value(text: Any) -> Any:
-    """A value given as text: JSON when it is valid JSON, else the text itself (E2)."""
+    """A value given as text: JSON when it is valid JSON, else the text itself (E2). JSON
+    nested too deeply to be read is refused (:class:`OptionError`)."""
+    from wfops import nesting
+
     if not isinstance(text, str):
         return text
     try:
-        return json.loads(text)
+        return nesting.loads(text)
+    except nesting.TooDeep as e:
+        raise OptionError([e.message]) from None
     except ValueError:
         return text
 
@@ -116,30 +120,38 @@ def _mapping(value: Any, what: str, problems: list[str]) -> dict | None:
 
 
 def normalize_items(value: Any, problems: list[str]) -> dict[str, list[int]] | None:
-    """``{task: [index, ...]}`` (E3)."""
+    """``{task: [index, ...]}`` (E3); an index list may also be given as ``"0,3,5"`` (or
+    ``"0 3 5"``), an index as ``"3"``. Each list is then checked as every front end's is
+    (:func:`wfops.item_selection.item_selection_problems`: not empty, distinct item
+    indices); whether an index is in range is the planner's to say, from the run."""
+    from wfops.item_selection import item_selection_problems
+
     items = _mapping(value, "items", problems)
     if items is None:
         return None
     out: dict[str, list[int]] = {}
     for task, indices in items.items():
         if isinstance(indices, (int, str)) and not isinstance(indices, bool):
-            indices = split_list(str(indices))
-        if not isinstance(indices, list) or not indices:
-            problems.append('items of "%s" must be a list of item indices such as [0, 3, 5].' % task)
-            continue
-        parsed = []
-        for index in indices:
-            try:
-                number = int(str(index).strip())
-            except ValueError:
-                number = -1
-            if number < 0 or isinstance(index, bool):
-                problems.append('items of "%s": "%s" is not an item index (0, 1, 2, ...).' % (task, index))
-                continue
-            if number not in parsed:
-                parsed.append(number)
-        out[str(task)] = parsed
+            indices = _split_indices(str(indices))
+        if isinstance(indices, list):
+            indices = [_index(i) for i in indices]
+        found = item_selection_problems(str(task), indices)
+        problems += found
+        if not found:
+            out[str(task)] = indices
     return out or None
+
+
+def _split_indices(text: str) -> list[str]:
+    """``"0,3,5"`` / ``"0 3 5"`` -> ``["0", "3", "5"]``, duplicates kept (they are refused)."""
+    return [part for part in re.split(r"[,\s]+", text.strip()) if part]
+
+
+def _index(value: Any) -> Any:
+    """``"3"`` -> ``3``; anything else as it is."""
+    if isinstance(value, str) and re.fullmatch(r"\s*-?[0-9]+\s*", value):
+        return int(value)
+    return value
 
 
 def normalize_context(value: Any, problems: list[str]) -> dict[str, dict[str, Any]] | None:

@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Mapping
 
-from wfops import errors
+from wfops import errors, nesting
+from wfops.item_selection import item_selection_problems, short_json
 from wfops import statuses as s
 from wfops.planner.fingerprint import item_statuses
 from wfops.planner.plan import DOWNSTREAM, SUPERSEDED, Plan, PlanError
@@ -124,20 +125,13 @@ def _publish_problems(spec, run_state: Mapping[str, Any], skip: SkipTask, index:
                     problems.append(
                         'Task "%s" publishes "%s" with %s, which cannot be computed from the '
                         "supplied result (%s): give --publish %s %s=VALUE, or a --result %s JSON "
-                        "that provides it." % (skip.task, name, expression, _short(skip.result),
+                        "that provides it." % (skip.task, name, expression, short_json(skip.result),
                                                skip.task, name, skip.task)
                     )
                     continue
                 rolling[name] = value
                 skip.computed[name] = value
     return problems
-
-
-def _short(value: Any) -> str:
-    import json
-
-    text = json.dumps(value, default=str)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def plan_with_extras(spec, run_state: Mapping[str, Any], request: RerunRequest,
@@ -147,12 +141,17 @@ def plan_with_extras(spec, run_state: Mapping[str, Any], request: RerunRequest,
     An extra names a task; it applies to each route of it that the plan re-runs. A route
     the plan does not re-run (it runs afresh after another task of the request, or ran on
     a branch a later re-run replaced) is left out with a warning; a task with no route
-    left is a problem. Skips alone may act on a paused workflow (``plan.in_place``).
+    left is a problem. Skips alone may act on a paused workflow (``plan.in_place``). Each
+    item selection is checked by :func:`item_selection_problems`, then against the task's
+    item count; a value of the request nested too deeply is refused before anything else.
 
     Returns an :class:`ExtendedPlan`; raises :class:`PlanError` listing every problem.
     O(V + E + items) plus the evaluation of the skipped tasks' publish expressions.
     """
-    items = {t: list(v) for t, v in (request.items or {}).items()}
+    # Values nested too deeply are refused before anything (copies, expressions) recurses
+    # over them.
+    errors.collect(_nesting_problems(request), PlanError)
+    items = dict(request.items or {})
     contexts = {t: dict(v) for t, v in (request.context or {}).items()}
     skips = list(dict.fromkeys(request.skips or []))
     results = dict(request.results or {})
@@ -163,6 +162,12 @@ def plan_with_extras(spec, run_state: Mapping[str, Any], request: RerunRequest,
 
     run = RunGraph(run_state)
     problems = _option_problems(request, items, contexts, skips, results, publish)
+    malformed = set()  # selections that are not one: nothing more is said of them
+    for task, indices in sorted(items.items()):
+        found = item_selection_problems(task, indices)
+        problems += found
+        if found:
+            malformed.add(task)
     tasks_named = {t.split("[")[0] for t in request.tasks}
     defined = set(spec.tasks.keys())
     combined = replace(
@@ -219,7 +224,7 @@ def plan_with_extras(spec, run_state: Mapping[str, Any], request: RerunRequest,
                 skip = SkipTask(task, route, results.get(task), publish.get(task, {}))
                 problems += _publish_problems(spec, run_state, skip, index)
                 extras.skips.append(skip)
-            if task in items:
+            if task in items and task not in malformed:
                 prior = statuses_by_index.get(index)
                 if prior is None:
                     problems.append('Task "%s" is not a with-items task; --items does not apply.' % task)
@@ -233,13 +238,35 @@ def plan_with_extras(spec, run_state: Mapping[str, Any], request: RerunRequest,
                     )
                     continue
                 extras.item_selections.append(
-                    ItemSelection(task, route, sorted(set(items[task])),
+                    ItemSelection(task, route, sorted(items[task]),
                                   [st if st else s.SUCCEEDED for st in prior])
                 )
             if task in contexts:
                 extras.contexts.append(ContextOverride(task, route, contexts[task]))
     errors.collect(problems, PlanError)
     return ExtendedPlan(plan, extras)
+
+
+def _nesting_problems(request: RerunRequest) -> list[str]:
+    """Each value of the request nested more than :data:`wfops.nesting.MAX_DEPTH` levels
+    deep. O(size of the values)."""
+    problems = []
+
+    def check(value: Any, what: str) -> None:
+        if nesting.too_deep(value):
+            problems.append("%s is %s." % (what, nesting.TOO_DEEP_TEXT))
+
+    for task, values in sorted((request.context or {}).items()):
+        for key, value in (values or {}).items() if isinstance(values, dict) else ():
+            check(value, 'The context value "%s" of task "%s"' % (key, task))
+    for task, value in sorted((request.results or {}).items()):
+        check(value, 'The result given to skipped task "%s"' % task)
+    for task, values in sorted((request.publish or {}).items()):
+        for key, value in (values or {}).items() if isinstance(values, dict) else ():
+            check(value, 'The value "%s" that skipped task "%s" publishes' % (key, task))
+    for key, value in sorted((request.parameters or {}).items()):
+        check(value, 'Parameter "%s"' % key)
+    return problems
 
 
 def _option_problems(request: RerunRequest, items, contexts, skips, results, publish) -> list[str]:
@@ -303,10 +330,10 @@ def render_extras_text(extras: Extras) -> str:
                      % (selection.task, selection.route, ", ".join(str(i) for i in selection.indices)))
     for override in extras.contexts:
         lines.append("Context of %s[%d] changed for this re-run: %s"
-                     % (override.task, override.route, ", ".join("%s=%s" % (k, _short(v)) for k, v in override.values.items())))
+                     % (override.task, override.route, ", ".join("%s=%s" % (k, short_json(v)) for k, v in override.values.items())))
     for skip in extras.skips:
         published = {**skip.computed, **skip.publish}
         lines.append("Skipped: %s[%d] recorded as succeeded with result %s; publishes %s"
-                     % (skip.task, skip.route, _short(skip.result),
-                        ", ".join("%s=%s" % (k, _short(v)) for k, v in published.items()) or "nothing"))
+                     % (skip.task, skip.route, short_json(skip.result),
+                        ", ".join("%s=%s" % (k, short_json(v)) for k, v in published.items()) or "nothing"))
     return "\n".join(lines)
