@@ -479,3 +479,33 @@ def test_run_parameters_nested_too_deeply_or_of_the_wrong_container_are_refused_
         (("execution", "re-run", ex, 'tags={"a": 1}'), rerun + ({"parameters": {"tags": {"a": 1}}},),
          types % "tags" + "{'a': 1} is not of type 'array'"),
     ])
+
+
+def test_a_plan_of_a_changed_state_is_refused_alike(cli, work):
+    """R13: dry run, another operation, then the first plan by its fingerprint: the engine
+    that owns the workflow refuses it, whether the command line acts on the store, through
+    the server, or the API is called."""
+    d, log = work
+    failed, _ = _run(cli, work, "wfops_examples.sequential", fail=["task2"])
+    ex = failed["id"]
+    plan, done = cli.json("execution", "re-run", ex, "--tasks", "task2", "--dry-run")
+    stale = plan["fingerprint"]
+    (d / "fail.task2").touch()
+    other, done = cli.json("execution", "re-run", ex, "--tasks", "task2")  # fails again
+    (d / "fail.task2").unlink()
+    assert other["status"] == "failed", done.stderr
+    message = ('The state of workflow execution "%s" changed since the plan was computed (another '
+               "operation came in between). Compute the plan again (a dry run) and re-submit." % ex)
+    total, audit, lines = cli.server.total(), cli.server.get("/executions/%s/audit" % ex), log_lines(log)
+    for done in cli.all_both([(("execution", "re-run", ex, "--tasks", "task2", "--fingerprint", stale), 1),
+                              (("execution", "skip", ex, "task2", "--publish", "msg2=x", "--fingerprint", stale), 1)]):
+        assert (done.stdout, done.stderr) == ("", "ERROR: %s\n" % message)
+    status, value, _ = cli.server.request("POST", "/executions/%s/re_run" % ex,
+                                          {"tasks": ["task2"], "fingerprint": stale})
+    assert (status, value) == (409, {"faultstring": message})
+    assert (cli.server.total(), cli.server.get("/executions/%s/audit" % ex), log_lines(log)) == (total, audit, lines)
+    # The plan of the state as it is now goes through, by its fingerprint, with --url.
+    plan, _ = cli.json("execution", "re-run", ex, "--tasks", "task2", "--dry-run")
+    view, done = cli.json("execution", "re-run", ex, "--tasks", "task2", "--fingerprint", plan["fingerprint"])
+    assert view["status"] == "succeeded", done.stderr
+    assert log_lines(log) == lines + ["task2", "task3"]

@@ -119,7 +119,8 @@ def test_rerun_of_a_succeeded_workflow_is_allowed(wfops, workdir):
 
 def test_rerun_while_running_is_refused(wfops, workdir):
     d, log = workdir
-    process = wfops.popen("run", "wfops_examples.sequential", "log=%s" % log, "dir=%s" % d, "sleep=2")
+    (d / "hold.task1").touch()  # task1 runs until the gate file is removed
+    process = wfops.popen("run", "gates.sequential", "log=%s" % log, "dir=%s" % d)
     from conftest import wait_for
 
     wait_for(lambda: log_lines(log) == ["task1"], timeout=30)
@@ -127,7 +128,9 @@ def test_rerun_while_running_is_refused(wfops, workdir):
     done = wfops.run("execution", "re-run", ex, "--tasks", "task1")
     assert done.returncode == 1
     assert 'Unable to rerun workflow execution "%s" because it is not in a completed state.' % ex in done.stderr
+    (d / "hold.task1").unlink()
     assert process.wait(timeout=60) == 0
+    assert log_lines(log) == ["task1", "task2", "task3"]
 
 
 # -- parallel: task1 -> (task2, task3) -> join task4 ---------------------------------------------
@@ -228,13 +231,18 @@ def test_failed_flag_reruns_every_abended_task(wfops, workdir):
 
 
 def test_second_rerun_of_the_same_state_is_a_conflict(wfops, workdir):
-    """Two re-runs requested at the same moment: one is accepted, the other refused."""
+    """Two re-runs of the plan a dry run showed, requested at the same moment: one is
+    applied, the other refused as a conflict (R13, D3), whichever process gets there
+    first and whichever engine owns the workflow by then."""
     d, log = workdir
     first = _run(wfops, workdir, "wfops_examples.sequential", "sleep=1", fail=["task3"])
+    plan, done = wfops.json("execution", "re-run", first["id"], "--tasks", "task3", "--dry-run")
+    assert done.returncode == 0, done.stderr
     results = []
 
     def rerun():
-        results.append(wfops.run("execution", "re-run", first["id"], "--tasks", "task3"))
+        results.append(wfops.run("execution", "re-run", first["id"], "--tasks", "task3",
+                                 "--fingerprint", plan["fingerprint"]))
 
     threads = [threading.Thread(target=rerun) for _ in range(2)]
     for t in threads:
@@ -244,7 +252,8 @@ def test_second_rerun_of_the_same_state_is_a_conflict(wfops, workdir):
     codes = sorted(r.returncode for r in results)
     assert codes == [0, 1], [r.stderr for r in results]
     refused = [r for r in results if r.returncode == 1][0]
-    assert ("changed since the plan was computed" in refused.stderr
-            or "not in a completed state" in refused.stderr
-            or "is being run by another process" in refused.stderr), refused.stderr
+    assert refused.stderr == (
+        'ERROR: The state of workflow execution "%s" changed since the plan was computed (another '
+        "operation came in between). Compute the plan again (a dry run) and re-submit.\n" % first["id"])
     assert log_lines(log).count("task3") == 2, "task3 ran once more, not twice"
+    assert [e["operation"] for e in wfops.json("execution", "audit", first["id"])[0]] == ["re-run"]

@@ -367,11 +367,24 @@ def test_rerun_dry_run_draws_the_run_graph_and_takes_no_reset(server, work):
 
 
 def test_rerun_from_tasks_with_comment_and_stale_fingerprint(server, work):
+    d, _ = work
     failed = _failed_sequential(server, work)
+    path = "/executions/%s/re_run" % failed["id"]
+    stale = server.request("POST", path, {"tasks": ["task2"], "dry_run": True})[1]["plan"]["fingerprint"]
+    # Another operation changes the state: task2 runs again and fails again.
+    (d / "fail.task2").touch()
+    status, other, _ = server.request("POST", path, {"tasks": ["task2"], "fingerprint": stale})
+    assert status == 201, other
+    server.wait_status(other["id"], "failed")
+    (d / "fail.task2").unlink()
     before = _state(server, failed["id"])
-    status, value, _ = server.request("POST", "/executions/%s/re_run" % failed["id"],
-                                      {"tasks": ["task2"], "fingerprint": "stale"})
-    assert status == 409 and "changed since the plan was computed" in value["faultstring"]
+    message = ('The state of workflow execution "%s" changed since the plan was computed (another '
+               "operation came in between). Compute the plan again (a dry run) and re-submit." % failed["id"])
+    for body in ({"tasks": ["task2"], "fingerprint": stale}, {"tasks": ["task2"], "fingerprint": "other"},
+                 {"skip": ["task2"], "publish": {"msg2": "x"}, "fingerprint": stale},
+                 {"tasks": ["task2"], "fingerprint": stale, "dry_run": True}):
+        status, value, _ = server.request("POST", path, body)
+        assert (status, value) == (409, {"faultstring": message}), body
     assert _state(server, failed["id"]) == before
     status, value, _ = server.request("POST", "/executions/%s/re_run" % failed["id"],
                                       {"tasks": ["task2"], "reset": ["task2"], "comment": "after the fix"})

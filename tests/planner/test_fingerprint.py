@@ -55,8 +55,8 @@ def test_a_rerun_changes_the_fingerprint_and_check_refuses_the_old_plan():
         check_fingerprint(plan.fingerprint, run.state, "ex9")
     assert caught.value.http_status == 409
     assert str(caught.value) == (
-        'Workflow execution "ex9" changed since the re-run plan was computed (another '
-        "operation came in between); plan the re-run again."
+        'The state of workflow execution "ex9" changed since the plan was computed (another '
+        "operation came in between). Compute the plan again (a dry run) and re-submit."
     )
 
 

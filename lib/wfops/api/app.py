@@ -580,6 +580,10 @@ class Api:
         payload.update(_extras_payload(extras))
         if body.get("fingerprint"):
             payload["fingerprint"] = body["fingerprint"]
+            if not body.get("dry_run"):
+                # The plan a dry run showed: its owner checks, before anything else, that the
+                # state is still the one it was computed from (reruns.plan_for), and applies it.
+                return self._apply_rerun(original, payload)
         # Planned first, from the stored state: every problem is reported before anything
         # is sent or changed (as `wfops execution re-run --tasks`).
         plan = reruns.plan_for(self.store, original, payload)
@@ -599,12 +603,10 @@ class Api:
 
                 answer["dot"] = planner.render_dot(plan, reruns.state_for(self.store, original))
             return Response(200, answer)
-        if body.get("fingerprint") and body["fingerprint"] != plan.fingerprint:
-            raise errors.Conflict(
-                'The state of workflow execution "%s" changed since the plan was computed (another '
-                "operation came in between). Compute the plan again (dry_run) and re-submit." % original["id"]
-            )
-        payload["fingerprint"] = plan.fingerprint
+        payload["fingerprint"] = plan.fingerprint  # the owner refuses it if the state changed since
+        return self._apply_rerun(original, payload)
+
+    def _apply_rerun(self, original: dict, payload: dict) -> Response:
         answer = self._operate("rerun", original, payload)
         doc = self._doc(answer["id"])
         doc["plan"] = answer.get("plan")

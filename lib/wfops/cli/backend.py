@@ -193,9 +193,12 @@ class LocalBackend:
         return reruns.plan_for(self.store, original, payload)
 
     def rerun_from_tasks(self, original: dict, payload: dict, *, detached: bool) -> str:
-        # Planned here first: every problem is reported before anything is sent or changed.
-        plan = self.plan(original, payload)
-        payload = dict(payload, fingerprint=plan.fingerprint)
+        if not payload.get("fingerprint"):
+            # Planned here first: every problem is reported before anything is sent or
+            # changed; the owner refuses the plan if the state changed meanwhile. A plan
+            # given by its fingerprint (a dry run's) is checked and planned by the owner.
+            plan = self.plan(original, payload)
+            payload = dict(payload, fingerprint=plan.fingerprint)
         response = self.session.operate("rerun", original["id"], payload, run_here=not detached)
         return response["id"]
 

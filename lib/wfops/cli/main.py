@@ -85,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     rerun.add_argument("--dry-run", action="store_true", help="print the plan and change nothing")
     rerun.add_argument("--format", choices=["text", "json", "dot"], default="text",
                        help="how --dry-run prints the plan")
+    rerun_options.add_fingerprint(rerun)
     rerun_options.add_extras(rerun)
 
     skip = execution.add_parser(
@@ -97,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     skip.add_argument("--force", action="store_true")
     skip.add_argument("--dry-run", action="store_true")
     skip.add_argument("--format", choices=["text", "json", "dot"], default="text")
+    rerun_options.add_fingerprint(skip)
     skip.add_argument("--comment")
     skip.add_argument("--async", dest="run_async", action="store_true")
     skip.add_argument("-j", "--json", action="store_true")
@@ -271,6 +273,9 @@ def cmd_execution_rerun(backend, args, parser) -> int:
     extras = rerun_options.extras_payload(args)
     if args.tasks or args.failed or args.no_reset or any(extras.values()):
         return _rerun_from_tasks(backend, args, original, overrides, extras)
+    if args.fingerprint:
+        raise errors.WfopsError("--fingerprint applies to a re-run from tasks (a plan of the workflow's "
+                                "state); a re-run from the beginning does not depend on that state.")
     if args.dry_run:
         given = {k: v for k, v in (original.get("parameters") or {}).items()
                  if not ((getattr(action, "parameters", None) or {}).get(k) or {}).get("immutable")}
@@ -328,6 +333,7 @@ def _rerun_from_tasks(backend, args, original: dict, overrides: dict, extras: di
         "force": args.force,
         "parameters": overrides or None,
         "comment": args.comment,
+        "fingerprint": args.fingerprint,
     }
     if args.dry_run:
         _print_plan(backend, original, backend.plan(original, payload), args)

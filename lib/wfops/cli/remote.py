@@ -375,6 +375,8 @@ class RemoteBackend:
                 body[name] = payload[name]
         if payload.get("comment") is not None:
             body["comment"] = payload["comment"]
+        if payload.get("fingerprint"):
+            body["fingerprint"] = payload["fingerprint"]
         return body
 
     def plan(self, original: dict, payload: dict):

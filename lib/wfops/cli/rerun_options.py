@@ -1,5 +1,5 @@
 """The options of ``wfops execution re-run`` and ``skip`` that make a re-run request
-(the resume extras), and the request they make. Values are parsed
+(the resume extras and ``--fingerprint``), and the request they make. Values are parsed
 here; whether they make a valid request is the planner's to say, for every front end
 alike (an item selection, a value nested too deeply, a task that never ran...)."""
 
@@ -9,6 +9,12 @@ import argparse
 import re
 
 from wfops import errors, nesting
+
+
+def add_fingerprint(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--fingerprint", metavar="FP",
+                        help="apply the plan a dry run showed (its Fingerprint line) only if the workflow "
+                        "is still in that state; refused when another operation changed it since")
 
 
 def add_extras(parser: argparse.ArgumentParser) -> None:

@@ -64,12 +64,28 @@ def state_for(store, execution: dict) -> dict:
     return run_state(store, wf["id"], restore_conductor(store, wf).conductor)
 
 
+def _checked_state(store, wf: dict, execution: dict, payload: dict, conductor=None) -> dict:
+    """The run state of ``wf`` (from ``conductor``, else from the store); raises
+    ``Conflict`` when it is not the one ``payload["fingerprint"]`` (if any) was computed
+    from."""
+    from wfops import planner
+
+    jc = conductor or restore_conductor(store, wf)
+    state = run_state(store, wf["id"], jc.conductor)
+    if payload.get("fingerprint"):
+        planner.check_fingerprint(payload["fingerprint"], state, execution["id"])
+    return state
+
+
 def plan_for(store, execution: dict, payload: dict, conductor=None):
-    """Plan the re-run described by ``payload`` against the stored state."""
+    """Plan the re-run described by ``payload`` against the stored state (or the state of
+    ``conductor``, the owning engine's). A ``payload["fingerprint"]`` is checked first
+    (R13): a plan computed from another state is refused as a ``Conflict`` whatever else
+    the request asks."""
     from wfops import planner
 
     wf = workflow_of(store, execution)
-    jc = conductor or restore_conductor(store, wf)
+    state = _checked_state(store, wf, execution, payload, conductor)
     spec = definitions.load_spec(wf["definition"], wf["action_ref"])
     request = planner.RerunRequest(
         tasks=list(payload.get("tasks") or []),
@@ -83,7 +99,6 @@ def plan_for(store, execution: dict, payload: dict, conductor=None):
         results=payload.get("result") or None,
         publish=payload.get("publish") or None,
     )
-    state = run_state(store, wf["id"], jc.conductor)
     from wfops.planner.extras import plan_with_extras
 
     return plan_with_extras(spec, state, request, execution_id=execution["id"])
@@ -106,20 +121,14 @@ def apply_rerun(engine, execution_id: str, payload: dict) -> dict:
         current = store.get_execution(wf["action_execution"])
         holder = store.get_execution(current["root"])["owner"]
         if holder not in (None, engine.id) and engine_alive(store, holder):
+            _checked_state(store, wf, original, payload)  # a stale plan is refused as such, first
             raise errors.Conflict(
                 'Workflow execution of "%s" is being run by another process (execution "%s"). '
                 "Wait until it completes, or cancel it, then plan the re-run again."
                 % (execution_id, current["id"])
             )
     live = engine.live.get(wf["id"]) or engine.load_workflow(wf["id"])
-    plan = plan_for(store, original, payload, conductor=live.jc)
-    expected = payload.get("fingerprint")
-    if expected and expected != plan.fingerprint:
-        raise errors.Conflict(
-            'The state of workflow execution "%s" changed since the plan was computed (another '
-            "operation came in between). Compute the plan again (--dry-run) and re-submit."
-            % execution_id
-        )
+    plan = plan_for(store, original, payload, conductor=live.jc)  # checks the fingerprint first
     if payload.get("dry_run"):
         return {"id": execution_id, "plan": plan.to_dict(), "dry_run": True}
     with _restoring_memory(engine, live):

@@ -70,9 +70,11 @@ def fingerprint(
 
 def check_fingerprint(expected: str, run_state: Mapping[str, Any], execution_id: str = "") -> None:
     """Raise ``errors.Conflict`` when ``run_state`` is not the state a plan with fingerprint
-    ``expected`` was computed from."""
+    ``expected`` was computed from (R13). A request that carries a fingerprint is checked
+    against it before anything else: whatever else has changed, the answer is that the
+    plan is stale. O(V + items)."""
     if fingerprint(run_state) != expected:
         raise errors.Conflict(
-            'Workflow execution "%s" changed since the re-run plan was computed '
-            "(another operation came in between); plan the re-run again." % execution_id
+            'The state of workflow execution "%s" changed since the plan was computed (another '
+            "operation came in between). Compute the plan again (a dry run) and re-submit." % execution_id
         )
