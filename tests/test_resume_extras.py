@@ -17,13 +17,24 @@ def _new(log, before):
     return log_lines(log)[len(before):]
 
 
-def test_e1_resume_from_a_manual_pause(wfops, workdir):
+def _paused_after_task1(wfops, workdir):
+    """gates.sequential paused by the operator while task1 runs (held on its gate file),
+    then task1 let finish: the workflow is paused with task1 succeeded."""
     d, log = workdir
-    process = wfops.popen("run", "wfops_examples.sequential", "log=%s" % log, "dir=%s" % d, "sleep=3")
+    (d / "hold.task1").touch()
+    wfops.popen("run", "gates.sequential", "log=%s" % log, "dir=%s" % d)
     wait_for(lambda: log_lines(log) == ["task1"], timeout=30)
     ex = wfops.json("execution", "list")[0][0]["id"]
     assert wfops.run("execution", "pause", ex).returncode == 0
+    assert wfops.get(ex, tasks=False)["status"] == "pausing"
+    (d / "hold.task1").unlink()
     wfops.wait_status(ex, {"paused"})
+    return ex
+
+
+def test_e1_resume_from_a_manual_pause(wfops, workdir):
+    d, log = workdir
+    ex = _paused_after_task1(wfops, workdir)
     assert wfops.run("execution", "resume", ex).returncode == 0
     assert wfops.wait_status(ex, {"succeeded", "failed"})["status"] == "succeeded"
     assert log_lines(log) == ["task1", "task2", "task3"]
@@ -72,6 +83,30 @@ def test_e3_selected_items_run_whatever_their_status(wfops, workdir):
     view, done = wfops.json("execution", "re-run", first["id"], "--items", "task1", "0,5")
     assert view["status"] == "succeeded", done.stderr
     assert sorted(_new(log, before)) == ["task1:0", "task1:5"]
+
+
+def test_e3_a_failed_item_left_out_of_the_selection_keeps_its_status_and_result(wfops, workdir):
+    d, log = workdir
+    first = _run(wfops, workdir, "wfops_examples.with_items", fail=["task1.1", "task1.3"])
+    original = {i["item"]: i for i in wfops.json("execution", "context", first["id"], "task1")[0]["items"]}
+    before = log_lines(log)
+    # Both failures are fixed, but only item 1 is chosen: item 3 must not run.
+    view, done = wfops.json("execution", "re-run", first["id"], "--items", "task1", "1")
+    assert done.returncode == 1 and view["status"] == "failed", done.stderr
+    assert _new(log, before) == ["task1:1"], "only the chosen item ran"
+    seen = wfops.json("execution", "context", view["id"], "task1")[0]
+    items = {i["item"]: i for i in seen["items"]}
+    assert [(i, items[i]["status"]) for i in range(6)] == [
+        (0, "succeeded"), (1, "succeeded"), (2, "succeeded"), (3, "failed"), (4, "succeeded"), (5, "succeeded")]
+    assert items[3] == original[3], "item 3 keeps its execution, status and result"
+    assert items[3]["result"]["stderr"] == "failure marker fail.task1.3 exists"
+    assert items[1]["execution"] != original[1]["execution"] and items[1]["result"]["stdout"] == 1
+    assert [r["succeeded"] for r in seen["result"]] == [True, True, True, False, True, True]
+    # The item left out runs when it is chosen; the result list is complete.
+    view, done = wfops.json("execution", "re-run", view["id"], "--items", "task1", "3")
+    assert view["status"] == "succeeded", done.stderr
+    assert _new(log, before) == ["task1:1", "task1:3"]
+    assert view["result"]["output"]["results"] == [0, 1, 2, 3, 4, 5]
 
 
 def test_e3_item_index_out_of_range(wfops, workdir):
@@ -152,11 +187,7 @@ def test_bad_input_for_extras(wfops, workdir):
 
 def test_e8_context_of_a_task_in_a_paused_workflow(wfops, workdir):
     d, log = workdir
-    process = wfops.popen("run", "wfops_examples.sequential", "log=%s" % log, "dir=%s" % d, "sleep=3")
-    wait_for(lambda: log_lines(log) == ["task1"], timeout=30)
-    ex = wfops.json("execution", "list")[0][0]["id"]
-    assert wfops.run("execution", "pause", ex).returncode == 0
-    wfops.wait_status(ex, {"paused"})
+    ex = _paused_after_task1(wfops, workdir)
     seen, done = wfops.json("execution", "context", ex, "task1")
     assert done.returncode == 0, done.stderr
     assert seen["status"] == "succeeded"
@@ -166,6 +197,53 @@ def test_e8_context_of_a_task_in_a_paused_workflow(wfops, workdir):
     assert seen["led_to_by"] == []
     done = wfops.run("execution", "context", ex, "task3")
     assert done.returncode == 1 and "has not run" in done.stderr
+
+
+def test_e8_the_context_of_one_item(wfops, workdir):
+    d, log = workdir
+    first = _run(wfops, workdir, "wfops_examples.with_items", fail=["task1.1"])
+    seen, done = wfops.json("execution", "context", first["id"], "task1", "--item", "1")
+    assert done.returncode == 0, done.stderr
+    [item] = seen["items"]
+    assert (item["item"], item["status"]) == (1, "failed")
+    assert 'echo "task1:1"' in item["input"]["cmd"] and "fail.task1.1" in item["input"]["cmd"]
+    assert item["result"]["stderr"] == "failure marker fail.task1.1 exists"
+    assert seen["status"] == "failed" and seen["context"]["items"] == [0, 1, 2, 3, 4, 5]
+    [item] = wfops.json("execution", "context", first["id"], "task1", "--item", "4")[0]["items"]
+    assert (item["item"], item["status"], item["result"]["stdout"]) == (4, "succeeded", 4)
+    assert 'echo "task1:4"' in item["input"]["cmd"]
+    text = wfops.run("execution", "context", first["id"], "task1", "--item", "4").stdout
+    assert "item 4: succeeded" in text and "item 1:" not in text and "item 0:" not in text
+    done = wfops.run("execution", "context", first["id"], "task1", "--item", "6")
+    assert (done.returncode, done.stderr) == (1, 'ERROR: Task "task1" has no item 6; its items are 0 to 5.\n')
+    other = _run(wfops, workdir, "wfops_examples.context_demo")
+    done = wfops.run("execution", "context", other["id"], "task1", "--item", "0")
+    assert (done.returncode, done.stderr) == (
+        1, 'ERROR: Task "task1" is not a with-items task; it has no items to show.\n')
+
+
+def test_e4_skip_with_two_publishing_on_success_transitions(wfops, workdir):
+    d, log = workdir
+    first = _run(wfops, workdir, "gates.skip_two_publish", fail=["task1"])
+    assert first["status"] == "failed" and log_lines(log) == ["task1"]
+    # E5: each transition's variables are checked, the second's too.
+    done = wfops.run("execution", "skip", first["id"], "task1", "--result", "{}")
+    assert done.returncode == 1
+    assert 'publishes "a" with <% result().stdout %>' in done.stderr
+    assert 'publishes "b" with <% result().stdout + "-b" %>' in done.stderr
+    skip = ("execution", "skip", first["id"], "task1", "--result", '{"stdout": "manual"}', "--publish", "b=over")
+    done = wfops.run(*skip, "--dry-run")
+    assert done.returncode == 0, done.stderr
+    assert ('Skipped: task1[0] recorded as succeeded with result {"stdout": "manual"}; publishes '
+            'a="manual", c="fixed", b="over"') in done.stdout
+    view, done = wfops.json(*skip)
+    assert view["status"] == "succeeded", done.stderr
+    # a is computed from the result on the first transition; on the second, b is the
+    # value given (not computed) and c is computed.
+    assert sorted(log_lines(log)) == ["task1", "task2:manual", "task3:over:fixed"], "task1 did not run again"
+    task3 = wfops.json("execution", "context", view["id"], "task3")[0]["context"]
+    assert (task3["b"], task3["c"]) == ("over", "fixed")
+    assert wfops.json("execution", "context", view["id"], "task2")[0]["context"]["a"] == "manual"
 
 
 def test_e7_audit_entries_after_each_operation(wfops, workdir):

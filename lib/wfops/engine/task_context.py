@@ -42,7 +42,7 @@ def task_context(store, execution: dict, task: str, route: int | None = None,
     record = max(records, key=lambda t: t["seq_index"])
     by_id = {t["id"]: t for t in store.task_executions(wf_id)}
     actions = store.executions_of_task(record["id"])
-    items = [a for a in actions if a["item_id"] is not None]
+    items = _item_executions(store, records, record, actions)
     view = {
         "execution": execution["id"],
         "workflow_execution": wf_id,
@@ -62,29 +62,45 @@ def task_context(store, execution: dict, task: str, route: int | None = None,
         ],
     }
     if items:
-        latest: dict[int, dict] = {}
-        for action in items:
-            latest[action["item_id"]] = action
         per_item = [
             {"item": i, "execution": a["id"], "status": a["status"], "input": a["parameters"],
              "result": a["result"]}
-            for i, a in sorted(latest.items())
+            for i, a in sorted(items.items())
         ]
         if item is not None:
             chosen = [p for p in per_item if p["item"] == item]
             if not chosen:
                 raise errors.NotFound(
-                    'Task "%s" has no item %d; its items are 0 to %d.' % (task, item, len(per_item) - 1)
+                    'Task "%s" has no item %d; its items are 0 to %d.' % (task, item, max(items))
                 )
             per_item = chosen
         view["items"] = per_item
         view["result"] = record["result"]
     else:
         if item is not None:
-            raise errors.InvalidOperation('Task "%s" is not a with-items task; --item does not apply.' % task)
+            raise errors.InvalidOperation('Task "%s" is not a with-items task; it has no items to show.' % task)
         latest_action = actions[-1] if actions else None
         view["input"] = latest_action["parameters"] if latest_action else None
         view["action_execution"] = latest_action["id"] if latest_action else None
         view["result"] = record["result"] if record["result"] is not None else (
             latest_action["result"] if latest_action else None)
     return view
+
+
+def _item_executions(store, records: list[dict], record: dict, actions: list[dict]) -> dict[int, dict]:
+    """The latest action execution of each item of ``record`` (a with-items task
+    execution): an item selection or a no-reset re-run runs some items again in a new
+    task execution, and the others keep their status and result from the earlier
+    attempts of the same task and route, as its result list does. O(attempts + items)."""
+    latest: dict[int, dict] = {}
+    if not any(a["item_id"] is not None for a in actions):
+        return latest
+    count = len(record["result"]) if isinstance(record["result"], list) else None
+    attempts = sorted((t for t in records if t["route"] == record["route"] and t["seq_index"] <= record["seq_index"]),
+                      key=lambda t: t["seq_index"])
+    for attempt in attempts:
+        own = actions if attempt is record else store.executions_of_task(attempt["id"])
+        for action in own:
+            if action["item_id"] is not None and (count is None or action["item_id"] < count):
+                latest[action["item_id"]] = action
+    return latest
