@@ -146,6 +146,26 @@ def test_rerun_items_extra(wfops_server, config, workdir):
     assert sorted(log_lines(workdir[1])[6:]) == ["task1:0", "task1:2"]
 
 
+def test_bad_item_selections_are_refused_as_by_every_front_end(wfops_server, config, workdir):
+    # The same sentences as the command line's and the API's (wfops.item_selection), before
+    # anything is sent for what the options can tell, by the planner for the range.
+    original = failed_run(wfops_server, workdir, "wfops_examples.with_items", ["fail.task1.2"])
+    before = executions_of(wfops_server, "wfops_examples.with_items")
+    selection = 'The item selection of task "task1" '
+    for items, message in (
+        ({"task1": ""}, selection + "is empty: name at least one item index, or re-run the whole task instead."),
+        ({"task1": []}, selection + "is empty: name at least one item index, or re-run the whole task instead."),
+        ({"task1": "0,2,0"}, selection + "names item 0 more than once: name each item once."),
+        ({"task1": [2, 2]}, selection + "names item 2 more than once: name each item once."),
+        ({"task1": "1,x"}, 'The item selection of task "task1": "x" is not an item index (0, 1, 2, ...).'),
+        ({"task1": "6"}, 'Task "task1" has items 0 to 5; 6 is out of range.'),
+    ):
+        ok, result = run_action("rerun", config, id=original, items=items)
+        assert (ok, result["error"], result["status"]) == (False, message, 400), items
+    assert executions_of(wfops_server, "wfops_examples.with_items") == before
+    assert len(log_lines(workdir[1])) == 6, "nothing ran"
+
+
 def test_rerun_context_extra(wfops_server, config, workdir):
     # E2: task2 of context_demo succeeds once its inbound context says target=good.
     original = failed_run(wfops_server, workdir, "wfops_examples.context_demo")

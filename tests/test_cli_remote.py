@@ -94,7 +94,9 @@ def cli(tmp_path_factory):
 def work(tmp_path):
     d = tmp_path / "work"
     d.mkdir()
-    return d, d / "log.txt"
+    yield d, d / "log.txt"
+    for hold in d.glob("hold.*"):  # never leave a held task waiting after a failed test
+        hold.unlink()
 
 
 def _run(cli, work, ref, *params, fail=()):
@@ -158,13 +160,17 @@ def test_run_get_and_list(cli, work):
 
 def test_pause_resume_cancel_from_a_second_process(cli, work):
     d, log = work
-    runner = cli.popen("run", "wfops_examples.sequential", "log=%s" % log, "dir=%s" % d, "sleep=2", "-j")
+    (d / "hold.task1").touch()  # gates.sequential: each task runs until its gate file goes
+    (d / "hold.task2").touch()
+    runner = cli.popen("run", "gates.sequential", "log=%s" % log, "dir=%s" % d, "-j")
     wait_for(lambda: log_lines(log) == ["task1"], timeout=30)
     ex = cli.server.get("/executions?limit=1&parent=null")[0]["id"]
 
     done = cli.run("execution", "pause", ex, "--comment", "maintenance")
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == 'pause: execution "%s" is pausing.' % ex
+    assert cli.status(ex) == "pausing", "pausing while task1 runs"
+    (d / "hold.task1").unlink()
     wait_for(lambda: cli.status(ex) == "paused", timeout=30)
     ran = Cli._done(runner)
     assert ran.returncode == 1 and json.loads(ran.stdout)["status"] == "paused", ran.stderr
@@ -175,6 +181,8 @@ def test_pause_resume_cancel_from_a_second_process(cli, work):
     wait_for(lambda: log_lines(log) == ["task1", "task2"], timeout=30)
     done = cli.run("--user", "bob", "execution", "cancel", ex, "--comment", "stop")
     assert done.returncode == 0 and done.stdout.strip() == 'cancel: execution "%s" is canceling.' % ex
+    assert cli.status(ex) == "canceling", "canceling while task2 runs"
+    (d / "hold.task2").unlink()
     wait_for(lambda: cli.status(ex) == "canceled", timeout=30)
     assert log_lines(log) == ["task1", "task2"]
 
