@@ -1,7 +1,9 @@
 """wfops: trustworthy operations on Orquesta workflow runs."""
 
 from wfops import orquesta_compat as _orquesta_compat
+from wfops import orquesta_speed as _orquesta_speed
 
 _orquesta_compat.install()
+_orquesta_speed.install()
 
 __version__ = "0.1.0"
