@@ -98,7 +98,11 @@ def _orquesta_with_fixtures(fixtures, scratch):
 
 
 @pytest.mark.slow
-def test_orquesta_own_unit_tests_pass(tmp_path):
+@pytest.mark.parametrize("speed", ["compat-only", "speed-patches-verified"])
+def test_orquesta_own_unit_tests_pass(tmp_path, speed):
+    """With the compatibility layer alone (``WFOPS_ORQUESTA_SPEED=0``), and with the speed
+    patches of ``wfops.orquesta_speed`` too, each of their indexed answers checked against
+    Orquesta's own (``WFOPS_ORQUESTA_SPEED_VERIFY=1``)."""
     fixtures = _shared_fixtures()
     if fixtures is None:
         pytest.skip(
@@ -106,14 +110,20 @@ def test_orquesta_own_unit_tests_pass(tmp_path):
             "at <repo>/../shared (CI has it; a plain checkout does not)"
         )
     pythonpath = _orquesta_with_fixtures(fixtures, str(tmp_path))
-    env = {}
+    if speed == "compat-only":
+        env = {"WFOPS_ORQUESTA_SPEED": "0"}
+    else:
+        env = {"WFOPS_ORQUESTA_SPEED": "1", "WFOPS_ORQUESTA_SPEED_VERIFY": "1"}
     if pythonpath:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (pythonpath, os.environ.get("PYTHONPATH")) if p)
     run_dir = tmp_path / "run"
     run_dir.mkdir()
     code = (
-        "import sys, wfops, pytest; sys.exit(pytest.main(['-q', '-p', 'no:cacheprovider', "
-        "'--pyargs', 'orquesta.tests', '-n', '0']))"
+        "import sys, wfops, pytest\n"
+        "from wfops import orquesta_speed\n"
+        "code = pytest.main(['-q', '-p', 'no:cacheprovider', '--pyargs', 'orquesta.tests', '-n', '0'])\n"
+        "print('speed patches applied: %s' % orquesta_speed.is_applied())\n"
+        "sys.exit(code)"
     )
     proc = subprocess.run(
         [sys.executable, "-c", code],
@@ -128,7 +138,8 @@ def test_orquesta_own_unit_tests_pass(tmp_path):
     summary = re.search(r"(\d+) passed", proc.stdout)
     assert summary and int(summary.group(1)) == ORQUESTA_TEST_COUNT, tail
     assert re.search(r"\b%d passed\b" % ORQUESTA_TEST_COUNT, proc.stdout), tail
-    assert not re.search(r"\b(failed|error|errors)\b", proc.stdout.splitlines()[-1]), tail
+    assert not re.search(r"\b(failed|error|errors)\b", proc.stdout.splitlines()[-2]), tail
+    assert proc.stdout.splitlines()[-1] == "speed patches applied: %s" % (speed != "compat-only"), tail
 
 
 def test_copy_missing_keeps_existing_files(tmp_path):
