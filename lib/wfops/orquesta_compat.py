@@ -132,12 +132,18 @@ def _serialise_yaql_parsing() -> list[str]:
     return ["yaql YaqlEngine parsing serialised"]
 
 
-class _ApplyAfterImport:
-    """A ``sys.meta_path`` finder that applies the fixes once ``orquesta`` is imported,
-    so that ``import wfops`` stays cheap for commands that never touch Orquesta."""
+class ApplyAfterImport:
+    """A ``sys.meta_path`` finder that calls ``apply()`` once one of the modules ``names``
+    has been imported (executed), so that ``import wfops`` stays cheap for commands that
+    never touch Orquesta. ``done()`` says whether there is nothing left to apply."""
+
+    def __init__(self, names, apply, done):
+        self.names = frozenset(names)
+        self.apply = apply
+        self.done = done
 
     def find_spec(self, fullname, path=None, target=None):
-        if fullname != "orquesta" or _applied:
+        if fullname not in self.names or self.done():
             return None
         import importlib.machinery
 
@@ -145,6 +151,7 @@ class _ApplyAfterImport:
         if spec is None or spec.loader is None:
             return None
         original_exec = spec.loader.exec_module
+        apply = self.apply
 
         def exec_module(module):
             original_exec(module)
@@ -154,6 +161,14 @@ class _ApplyAfterImport:
         return spec
 
 
+def install_hook(names, apply, done) -> None:
+    """Put an :class:`ApplyAfterImport` for ``apply`` first on ``sys.meta_path`` (once)."""
+    import sys
+
+    if not any(isinstance(f, ApplyAfterImport) and f.apply is apply for f in sys.meta_path):
+        sys.meta_path.insert(0, ApplyAfterImport(names, apply, done))
+
+
 def install() -> None:
     """Fix what is cheap now, and the rest as soon as Orquesta is imported."""
     import sys
@@ -161,8 +176,8 @@ def install() -> None:
     _fix_collections_aliases()
     if "orquesta" in sys.modules:
         apply()
-    elif not any(isinstance(f, _ApplyAfterImport) for f in sys.meta_path):
-        sys.meta_path.insert(0, _ApplyAfterImport())
+    else:
+        install_hook(("orquesta",), apply, lambda: _applied)
 
 
 def apply() -> list[str]:

@@ -212,28 +212,6 @@ def disabled() -> Iterator[None]:
             apply()
 
 
-class _ApplyAfterImport:
-    """A ``sys.meta_path`` finder that applies the patches once a trigger module has been
-    imported, so that ``import wfops`` stays cheap for commands that never touch Orquesta."""
-
-    def find_spec(self, fullname, path=None, target=None):
-        if fullname not in _TRIGGERS or _applied or _applying:
-            return None
-        import importlib.machinery
-
-        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
-        if spec is None or spec.loader is None:
-            return None
-        original_exec = spec.loader.exec_module
-
-        def exec_module(module):
-            original_exec(module)
-            apply()
-
-        spec.loader.exec_module = exec_module
-        return spec
-
-
 def install() -> None:
     """Apply now if Orquesta's conductor or specs are already imported, else on import;
     nothing when ``WFOPS_ORQUESTA_SPEED=0``."""
@@ -241,5 +219,7 @@ def install() -> None:
         return
     if any(name in sys.modules for name in _TRIGGERS):
         apply()
-    elif not any(isinstance(f, _ApplyAfterImport) for f in sys.meta_path):
-        sys.meta_path.insert(0, _ApplyAfterImport())
+    else:
+        from wfops.orquesta_compat import install_hook
+
+        install_hook(_TRIGGERS, apply, lambda: bool(_applied) or _applying)
