@@ -98,6 +98,7 @@ def _orquesta_with_fixtures(fixtures, scratch):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # the inner run's own limit; plain Orquesta's tests are slow on a loaded machine
 @pytest.mark.parametrize("speed", ["compat-only", "speed-patches-verified"])
 def test_orquesta_own_unit_tests_pass(tmp_path, speed):
     """With the compatibility layer alone (``WFOPS_ORQUESTA_SPEED=0``), and with the speed

@@ -113,6 +113,7 @@ def _require_fixtures():
                     "folder at <repo>/../shared (CI has it; a plain checkout does not)" % FIXTURES)
 
 
+@pytest.mark.timeout(900)
 def test_fixture_workflows_patched_and_reverted_in_process():
     _require_fixtures()
     scenarios = fixture_scenarios()
@@ -125,6 +126,7 @@ def test_fixture_workflows_patched_and_reverted_in_process():
             raise AssertionError("%s: %s" % (name, e)) from None
 
 
+@pytest.mark.timeout(900)
 def test_fixture_workflows_against_a_process_that_never_patched(tmp_path):
     """The plain traces come from a process with ``WFOPS_ORQUESTA_SPEED=0``."""
     _require_fixtures()
@@ -240,6 +242,7 @@ def scenarios(draw) -> dict:
     return {"definition": definition, "fail": fail, "ops": ops, "seed": draw(st.integers(0, 1000))}
 
 
+@pytest.mark.timeout(900)
 @settings(max_examples=EXAMPLES, **SETTINGS)
 @given(scenario=scenarios())
 def test_generated_workflows_run_the_same_patched_and_plain(scenario):
@@ -247,6 +250,7 @@ def test_generated_workflows_run_the_same_patched_and_plain(scenario):
     assert_same(patched, plain)
 
 
+@pytest.mark.timeout(900)
 @settings(max_examples=max(10, EXAMPLES // 5), **SETTINGS)
 @given(n=st.integers(20, 60), concurrency=st.sampled_from([None, 1, 4]), failing=st.sets(st.integers(0, 59)),
        seed=st.integers(0, 100))
