@@ -20,6 +20,7 @@ commands, YAQL and Jinja expressions, task_status() and result() in publish and 
 
 from __future__ import annotations
 
+import copy
 import glob
 import json
 import os
@@ -266,3 +267,40 @@ def test_larger_with_items_tasks_with_failures_and_item_reruns(n, concurrency, f
            {"kind": "rerun", "pick": [0], "reset": True}]
     patched, plain = both_ways({"definition": definition, "fail": fail, "ops": ops, "seed": seed})
     assert_same(patched, plain)
+
+
+# --------------------------------------------------------------------------------------
+# Inspection
+# --------------------------------------------------------------------------------------
+
+
+def _inspection(definition: dict) -> object:
+    from orquesta.specs import native as native_specs
+
+    try:
+        return native_specs.WorkflowSpec(copy.deepcopy(definition)).inspect(app_ctx={"st2": {}})
+    except Exception as e:
+        return {"raised": type(e).__name__, "message": str(e)}
+
+
+def test_inspection_of_the_fixture_workflows_is_orquestas():
+    _require_fixtures()
+    for name, scenario in fixture_scenarios():
+        with orquesta_speed.disabled():
+            plain = _inspection(scenario["definition"])
+        assert _inspection(scenario["definition"]) == plain, name
+
+
+@settings(max_examples=EXAMPLES, **SETTINGS)
+@given(definition=workflows(), undefined=st.booleans(), reserved=st.booleans())
+def test_inspection_of_generated_workflows_is_orquestas(definition, undefined, reserved):
+    """Including undefined targets, reserved task names and expressions that reference
+    undefined or private variables."""
+    tasks = definition["tasks"]
+    if undefined:
+        tasks["t0"].setdefault("next", []).append({"do": "missing, t0", "publish": [{"u": "<% ctx().nope %>"}]})
+    if reserved:
+        tasks["noop"] = {"action": "core.noop", "input": {"x": "<% ctx(__state) %>"}}
+    with orquesta_speed.disabled():
+        plain = _inspection(definition)
+    assert _inspection(definition) == plain

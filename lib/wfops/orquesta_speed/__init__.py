@@ -24,7 +24,9 @@ it is O(N), and what the patch keeps identical):
   (``get_tasks_by_status``, ``has_active_tasks`` ... and
   ``add_context_to_task_item_event`` were scans of the whole sequence / item list);
 - :mod:`.queues`: single-thread FIFO queues where Orquesta made a thread-safe
-  ``queue.Queue`` per event (a constant, not a complexity).
+  ``queue.Queue`` per event (a constant, not a complexity);
+- :mod:`.inspection`: workflow inspection (once per launch) without its quadratic
+  membership tests against the list of tasks walked.
 
 Each patch is applied only where Orquesta has the O(N) code it replaces (checked on the
 function's code), and only on Orquesta 1.2.0, whose behaviour the patches reproduce; on
@@ -173,10 +175,10 @@ def apply() -> list[str]:
         from wfops import orquesta_compat
 
         orquesta_compat.apply()
-        from wfops.orquesta_speed import expressions, graph_index, queues, state_view, task_index
+        from wfops.orquesta_speed import expressions, graph_index, inspection, queues, state_view, task_index
 
         done = []
-        for module in (graph_index, task_index, state_view, expressions, queues):
+        for module in (graph_index, task_index, state_view, expressions, queues, inspection):
             for patch in module.patches():
                 if patch.apply():
                     owner = getattr(patch.owner, "__name__", repr(patch.owner))
