@@ -41,14 +41,11 @@ import resource
 import subprocess
 import sys
 import time
-from collections import deque
-
-from bench_host import _mb  # (this directory is the script's: on sys.path)
+from bench_host import _mb, drive_plain  # (this directory is the script's: on sys.path)
 
 FULL_CASES = [("chain", 100), ("chain", 1000), ("chain", 10000),
               ("items", 1000), ("items", 10000), ("items", 100000)]
 QUICK_CASES = [("chain", 100), ("chain", 1000), ("items", 1000), ("items", 10000)]
-NOOP_RESULT = {"failed": False, "succeeded": True, "return_code": 0}
 PARENT_CONTEXT = {"st2": {"action_execution_id": "0" * 24, "workflow_execution_id": "1" * 24,
                           "user": "bench", "pack": "bench", "action": "bench.wf"}}
 
@@ -68,51 +65,15 @@ def definition(kind: str, n: int) -> str:
 
 
 def drive(data: dict) -> dict:
-    """Run the workflow ``data`` (a parsed definition) to its end on a fresh conductor."""
-    from orquesta import conducting, events
-    from orquesta import statuses as ost
+    """Run the workflow ``data`` (a parsed definition) to its end on a fresh conductor,
+    with ``bench_host.py``'s plain driver."""
+    from orquesta import conducting
     from orquesta.specs import native as native_specs
 
     spec = native_specs.WorkflowSpec(data)
     conductor = conducting.WorkflowConductor(spec, context=PARENT_CONTEXT, inputs={})
-    accumulated: dict = {}
-    pending: deque = deque()
-    actions = 0
-
-    def start(next_tasks: list) -> None:
-        for task in next_tasks:
-            task_id, route = task["id"], task["route"]
-            if "items_count" in task:
-                results = accumulated.setdefault((task_id, route), [None] * task["items_count"])
-                for action in task["actions"]:
-                    event = events.TaskItemActionExecutionEvent(
-                        action["item_id"], ost.RUNNING, result=None, accumulated_result=results)
-                    conductor.update_task_state(task_id, route, event)
-                    pending.append((task_id, route, action["item_id"]))
-            else:
-                for _action in task["actions"]:
-                    conductor.update_task_state(task_id, route, events.ActionExecutionEvent(ost.RUNNING))
-                    pending.append((task_id, route, None))
-
-    conductor.request_workflow_status(ost.RUNNING)
-    start(conductor.get_next_tasks())
-    while pending:
-        task_id, route, item_id = pending.popleft()
-        result = dict(NOOP_RESULT)
-        if item_id is None:
-            event = events.ActionExecutionEvent(ost.SUCCEEDED, result=result)
-        else:
-            results = accumulated[(task_id, route)]
-            results[item_id] = result
-            event = events.TaskItemActionExecutionEvent(item_id, ost.SUCCEEDED, result=result,
-                                                        accumulated_result=results)
-        task_state = conductor.update_task_state(task_id, route, event)
-        actions += 1
-        if (item_id is not None and task_state.get("status") not in ost.COMPLETED_STATUSES
-                and conductor.get_workflow_status() == ost.RUNNING
-                and getattr(getattr(spec.tasks.get_task(task_id), "with"), "concurrency", None) is None):
-            continue  # every item has started: nothing can become ready
-        start(conductor.get_next_tasks())
+    actions = drive_plain(lambda method, *args: getattr(conductor, method)(*args),
+                          conductor.get_workflow_status, spec)
     return {"status": conductor.get_workflow_status(), "actions": actions}
 
 

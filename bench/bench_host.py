@@ -39,9 +39,9 @@ Each (case, N, mode) runs in its own subprocess (clean peak RSS; a time limit pe
           ``serialize()`` after every conductor call, as StackStorm's engine does around
           each event (minus the database). Only for N <= --serialize-max (default 100).
 
-The host indexes each spec's task transitions once (``wfops.engine.spec_index``), where
-Orquesta 1.2.0 rescans every task for each "previous tasks" query; the plain driver runs
-Orquesta's classes unchanged.
+The host runs with wfops's speed patches (``wfops.orquesta_speed``) and indexes each
+spec's task transitions once (``wfops.engine.spec_index``); the plain, st2 and ser drivers
+run Orquesta's classes unchanged (``WFOPS_ORQUESTA_SPEED=0`` in their processes).
 
 "insp s" is ``WorkflowSpec(...).inspect()`` alone, timed in the plain process apart from
 (and not included in) "plain s": the host pays it in ``launch`` (StackStorm does too, at
@@ -232,12 +232,79 @@ def run_host_case(kind: str, n: int, packs_root: str, profile_path: str | None, 
         shutil.rmtree(home, ignore_errors=True)
 
 
+def drive_plain(call, workflow_status, spec, next_after_every_event: bool = False) -> int:
+    """Drive a conductor to the end as any engine must; returns the actions completed.
+
+    ``call(method, *args)`` makes one conductor call; ``workflow_status()`` reads the
+    workflow status (not counted as a call). Each started action gets a "running" event;
+    then, in the order they started, a "succeeded" event, each followed by
+    ``get_next_tasks()`` -- except (unless ``next_after_every_event``) after an item event
+    that leaves its task running once every item has started.
+    """
+    from orquesta import events
+    from orquesta import statuses as ost
+
+    accumulated: dict[tuple[str, int], list] = {}
+    pending: deque = deque()  # started actions, completed in the order they started
+
+    def start(next_tasks: list[dict]) -> None:
+        for task in next_tasks:
+            task_id, route = task["id"], task["route"]
+            if "items_count" in task:
+                count = task["items_count"]
+                results = accumulated.setdefault((task_id, route), [None] * count)
+                for action_spec in task["actions"]:
+                    item_id = action_spec["item_id"]
+                    event = events.TaskItemActionExecutionEvent(
+                        item_id, ost.RUNNING, result=None, accumulated_result=results
+                    )
+                    call("update_task_state", task_id, route, event)
+                    pending.append((task_id, route, item_id))
+            else:
+                for _action_spec in task["actions"]:
+                    call("update_task_state", task_id, route, events.ActionExecutionEvent(ost.RUNNING))
+                    pending.append((task_id, route, None))
+
+    def no_concurrency(task_id: str) -> bool:
+        # Without a concurrency limit, get_next_tasks() started every item at once.
+        items_spec = getattr(spec.tasks.get_task(task_id), "with", None)
+        return items_spec is not None and getattr(items_spec, "concurrency", None) is None
+
+    call("request_workflow_status", ost.RUNNING)
+    start(call("get_next_tasks"))
+    actions = 0
+    while pending:
+        task_id, route, item_id = pending.popleft()
+        result = dict(NOOP_RESULT)
+        if item_id is None:
+            event = events.ActionExecutionEvent(ost.SUCCEEDED, result=result)
+        else:
+            results = accumulated[(task_id, route)]
+            results[item_id] = result
+            event = events.TaskItemActionExecutionEvent(
+                item_id, ost.SUCCEEDED, result=result, accumulated_result=results
+            )
+        task_state = call("update_task_state", task_id, route, event)
+        actions += 1
+        if (
+            not next_after_every_event
+            and item_id is not None
+            and task_state.get("status") not in ost.COMPLETED_STATUSES
+            and workflow_status() == ost.RUNNING
+            and no_concurrency(task_id)
+        ):
+            # The rule the host follows: an item that leaves its task running, when
+            # every item has started, cannot make another task or item ready.
+            continue
+        start(call("get_next_tasks"))
+    return actions
+
+
 def run_plain_case(kind: str, n: int, packs_root: str, serialize: bool, profile_path: str | None,
                    trace: bool, next_after_every_event: bool = False) -> dict:
     import wfops  # noqa: F401  (Orquesta compatibility layer)
     import yaml
-    from orquesta import conducting, events
-    from orquesta import statuses as ost
+    from orquesta import conducting
     from orquesta.specs import native as native_specs
     from wfops.packs.registry import load_registry
 
@@ -281,59 +348,7 @@ def run_plain_case(kind: str, n: int, packs_root: str, serialize: bool, profile_
                 state = conductor.serialize()
             return value
 
-        accumulated: dict[tuple[str, int], list] = {}
-        pending: deque = deque()  # started actions, completed in the order they started
-
-        def start(next_tasks: list[dict]) -> None:
-            for task in next_tasks:
-                task_id, route = task["id"], task["route"]
-                if "items_count" in task:
-                    count = task["items_count"]
-                    results = accumulated.setdefault((task_id, route), [None] * count)
-                    for action_spec in task["actions"]:
-                        item_id = action_spec["item_id"]
-                        event = events.TaskItemActionExecutionEvent(
-                            item_id, ost.RUNNING, result=None, accumulated_result=results
-                        )
-                        call("update_task_state", task_id, route, event)
-                        pending.append((task_id, route, item_id))
-                else:
-                    for _action_spec in task["actions"]:
-                        call("update_task_state", task_id, route, events.ActionExecutionEvent(ost.RUNNING))
-                        pending.append((task_id, route, None))
-
-        def no_concurrency(task_id: str) -> bool:
-            # Without a concurrency limit, get_next_tasks() started every item at once.
-            items_spec = getattr(spec.tasks.get_task(task_id), "with", None)
-            return items_spec is not None and getattr(items_spec, "concurrency", None) is None
-
-        call("request_workflow_status", ost.RUNNING)
-        start(call("get_next_tasks"))
-        actions = 0
-        while pending:
-            task_id, route, item_id = pending.popleft()
-            result = dict(NOOP_RESULT)
-            if item_id is None:
-                event = events.ActionExecutionEvent(ost.SUCCEEDED, result=result)
-            else:
-                results = accumulated[(task_id, route)]
-                results[item_id] = result
-                event = events.TaskItemActionExecutionEvent(
-                    item_id, ost.SUCCEEDED, result=result, accumulated_result=results
-                )
-            task_state = call("update_task_state", task_id, route, event)
-            actions += 1
-            if (
-                not next_after_every_event
-                and item_id is not None
-                and task_state.get("status") not in ost.COMPLETED_STATUSES
-                and conductor.get_workflow_status() == ost.RUNNING
-                and no_concurrency(task_id)
-            ):
-                # The rule the host follows: an item that leaves its task running, when
-                # every item has started, cannot make another task or item ready.
-                continue
-            start(call("get_next_tasks"))
+        actions = drive_plain(call, lambda: conductor.get_workflow_status(), spec, next_after_every_event)
         status = conductor.get_workflow_status()
     return {
         "seconds": measure.seconds,
@@ -374,6 +389,8 @@ def spawn_case(mode: str, kind: str, n: int, packs_root: str, limit: float, prof
     # The case's temporary files (its WFOPS_HOME) go under the run's scratch directory, so
     # that a case killed at the limit leaves nothing behind.
     env = dict(os.environ, TMPDIR=os.path.join(os.path.dirname(packs_root), "tmp"))
+    # The host runs with wfops's Orquesta speed patches; the other modes are plain Orquesta.
+    env["WFOPS_ORQUESTA_SPEED"] = "1" if mode == "host" else "0"
     os.makedirs(env["TMPDIR"], exist_ok=True)
     started = time.perf_counter()
     try:
