@@ -32,7 +32,7 @@ class PlanError(WfopsError):
     """The re-run request cannot be planned; ``problems`` lists every reason."""
 
 
-@dataclass(slots=True)
+@dataclass
 class RerunTask:
     """A task execution that will re-run."""
 
@@ -49,7 +49,7 @@ class RerunTask:
         return "%s[%d]" % (self.task, self.route)
 
 
-@dataclass(slots=True)
+@dataclass
 class Dropped:
     """A requested task execution that will not be handed to Orquesta, and why."""
 
@@ -61,7 +61,7 @@ class Dropped:
     covered_by: str  # "task[route]" of the execution that makes this one unnecessary
 
 
-@dataclass(slots=True)
+@dataclass
 class DownstreamTask:
     """A task expected to run afresh after the re-run (spec-graph reachability)."""
 
@@ -71,7 +71,7 @@ class DownstreamTask:
     ran_before: bool = False
 
 
-@dataclass(slots=True)
+@dataclass
 class ContinuingTask:
     """An execution of the old run, left in place by the re-run, whose true transitions
     triggered nothing yet: the re-run continues it (R8). ``terminal`` is Orquesta's mark
@@ -85,7 +85,7 @@ class ContinuingTask:
     terminal: bool = True
 
 
-@dataclass(slots=True)
+@dataclass
 class JoinBranch:
     task: str
     state: str  # SATISFIED, RERUN or BLOCKED
@@ -93,7 +93,7 @@ class JoinBranch:
     include: tuple[str, ...] = ()  # for BLOCKED: tasks to add to the request to unblock it
 
 
-@dataclass(slots=True)
+@dataclass
 class JoinCheck:
     """A join downstream of the re-run and what each inbound branch will bring (R9)."""
 

@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import sys
 from collections import deque
-from collections.abc import Iterable, Mapping
-from typing import Any, Union
+from typing import Any, Iterable, Mapping, Union
 
 import networkx as nx
 import yaml
-from orquesta.specs.native.v1.models import WorkflowSpec
 
 # Orquesta's engine commands: transition targets that are not tasks of the definition.
 # "retry" is not a node: Orquesta's composer folds it into the task's retry attribute.
 ENGINE_COMMANDS = frozenset(["continue", "fail", "noop"])
 
-SpecLike = Union["SpecGraph", WorkflowSpec, Mapping[str, Any], str]
+# An Orquesta ``WorkflowSpec`` is accepted too; Orquesta is not imported for it (the pack
+# plans on StackStorm's own Orquesta, or on none at all).
+SpecLike = Union["SpecGraph", Mapping[str, Any], str, Any]
+
+
+def _workflow_spec_definition(spec: Any) -> Mapping[str, Any] | None:
+    """The definition of an Orquesta ``WorkflowSpec``, None for anything else."""
+    models = sys.modules.get("orquesta.specs.native.v1.models")
+    if models is not None and isinstance(spec, models.WorkflowSpec):
+        return spec.spec
+    return None
 
 
 class SpecGraph:
@@ -45,8 +54,9 @@ class SpecGraph:
         workflow definition dict or its YAML text."""
         if isinstance(spec, SpecGraph):
             return spec
-        if isinstance(spec, WorkflowSpec):
-            return cls.from_definition(spec.spec)
+        definition = _workflow_spec_definition(spec)
+        if definition is not None:
+            return cls.from_definition(definition)
         if isinstance(spec, str):
             spec = yaml.safe_load(spec)
         if not isinstance(spec, Mapping):
