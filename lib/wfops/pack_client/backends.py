@@ -275,7 +275,12 @@ class StackStormBackend(Backend):
         return self._update(execution_id, "resuming")
 
     def cancel(self, execution_id, comment=None):
-        return self._delete(execution_id)
+        doc = self._delete(execution_id)
+        if doc.get("faultstring") and "status" not in doc:
+            # StackStorm answers 200 with only a faultstring when it cannot cancel (a
+            # completed execution: "Action cannot be canceled. State = succeeded.").
+            raise BackendError(str(doc["faultstring"]))
+        return doc
 
     def task_context(self, execution_id, task):
         raise Unsupported(

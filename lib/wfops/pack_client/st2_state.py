@@ -136,6 +136,7 @@ class _Entry:
     prev: dict[str, int] = field(default_factory=dict)
     next: dict[str, bool] = field(default_factory=dict)
     term: bool = False
+    carried: dict[int, dict] = field(default_factory=dict)  # items kept from the previous execution
 
 
 def _orquesta(doc: Mapping) -> Mapping:
@@ -206,9 +207,11 @@ def definition_concurrency(spec: Definition, task: str) -> bool:
 
 
 def _group(chain: list[Mapping], children: Mapping[str, Iterable[Mapping]], spec: Definition) -> list[_Entry]:
-    """One entry per task execution, ordered by start. With-items tasks re-run in place
-    (Orquesta re-runs their items in the same task execution), so the items of a re-run
-    of a with-items task join the task's latest entry."""
+    """One entry per task execution, ordered by start. A with-items task re-run from tasks
+    is a new task execution (Orquesta 1.6 adds a sequence entry, StackStorm a task
+    execution record) that runs only the items it re-runs: the items it did not run are
+    carried over from the task's previous execution, as Orquesta carries their statuses
+    over in the staged entry."""
     entries: list[_Entry] = []
     by_key: dict[str, _Entry] = {}
     latest: dict[tuple[str, int], _Entry] = {}
@@ -223,17 +226,20 @@ def _group(chain: list[Mapping], children: Mapping[str, Iterable[Mapping]], spec
             key = str(orquesta.get("task_execution_id") or "%s:%s:%d" % (execution["id"], task, route))
             entry = by_key.get(key)
             item_id = orquesta.get("item_id")
-            if entry is None and item_id is not None and task in requested and (task, route) in latest:
-                entry = latest[(task, route)]
-                by_key[key] = entry
             if entry is None:
                 entry = _Entry(task, route, key, start=_start(child))
+                previous = latest.get((task, route))
+                if item_id is not None and task in requested and previous is not None and previous.items:
+                    entry.carried = dict(previous.items)
                 by_key[key] = entry
                 entries.append(entry)
                 latest[(task, route)] = entry
             entry.actions.append(child)
             if item_id is not None:
                 entry.items[int(item_id)] = child
+    for entry in entries:
+        for item, doc in entry.carried.items():
+            entry.items.setdefault(item, doc)
     for entry in entries:
         entry.status, entry.end = _entry_status(entry)
     entries.sort(key=lambda e: e.start)
