@@ -81,11 +81,13 @@ def task_context_view(execution: Mapping, workflow: Mapping, records: Sequence[M
         "published": published,
         "led_to_by": led_to_by,
     }
-    own = [a for a in actions
-           if ((a.get("context") or {}).get("orquesta") or {}).get("task_execution_id") == record.get("id")]
-    own.sort(key=lambda a: str(a.get("start_timestamp") or ""))
+    own = _actions_of(actions, [record])
     if record.get("itemized"):
-        _items_view(view, record, own, task, item)
+        # Items a no-reset re-run did not run again are those of the earlier records of
+        # the task on this route (StackStorm's own re-run leaves them None here).
+        earlier = [r for r in mine if r.get("task_route") == record.get("task_route")
+                   and str(r.get("start_timestamp") or "") < str(record.get("start_timestamp") or "")]
+        _items_view(view, record, _actions_of(actions, earlier) + own, task, item)
     else:
         if item is not None:
             raise ViewError('Task "%s" is not a with-items task; --item does not apply.' % task)
@@ -95,6 +97,13 @@ def task_context_view(execution: Mapping, workflow: Mapping, records: Sequence[M
         view["result"] = record.get("result") if record.get("result") is not None else (
             latest.get("result") if latest else None)
     return view
+
+
+def _actions_of(actions: Sequence[Mapping], records: Sequence[Mapping]) -> List[Mapping]:
+    """The action executions of the task execution ``records``, by start time."""
+    ids = {r.get("id") for r in records}
+    found = [a for a in actions if ((a.get("context") or {}).get("orquesta") or {}).get("task_execution_id") in ids]
+    return sorted(found, key=lambda a: str(a.get("start_timestamp") or ""))
 
 
 def _items_view(view: Dict[str, Any], record: Mapping, own: List[Mapping], task: str,
