@@ -8,7 +8,7 @@ import copy
 
 import pytest
 from conftest import step
-from orquesta_calls import conductor, rerun_request, state_of, with_state
+from wfops_st2.conducting import conductor, rerun_request, state_of, with_state
 
 from wfops_st2 import corrections
 from wfops_st2.run_state import item_statuses, records_by_entry

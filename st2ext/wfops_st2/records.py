@@ -61,6 +61,16 @@ class Records(abc.ABC):
         ``context`` merged into its own, created ``running`` without being scheduled."""
 
     @abc.abstractmethod
+    def workflow_context(self, execution: Mapping[str, Any]) -> Dict[str, Any]:
+        """``context.st2`` and ``context.parent`` of a workflow execution record run by
+        ``execution`` (as the orquesta runner builds them for the execution it runs)."""
+
+    @abc.abstractmethod
+    def fail_execution(self, execution_id: str, message: str) -> None:
+        """Mark an execution created by an operation failed, with ``message`` in its
+        result's errors (the operation could not be applied)."""
+
+    @abc.abstractmethod
     def append_audit(self, execution_id: str, entry: Mapping[str, Any]) -> None:
         """Append ``entry`` to the execution's audit (atomically; never rewrites)."""
 
@@ -131,6 +141,19 @@ class MemoryRecords(Records):
         new["context"].pop(AUDIT_KEY, None)
         self.executions[new["id"]] = new
         return copy.deepcopy(new)
+
+    def workflow_context(self, execution):
+        return {
+            "st2": {"action_execution_id": execution["id"], "api_url": "http://127.0.0.1/api/v1",
+                    "user": (execution.get("context") or {}).get("user"),
+                    "action": (execution.get("action") or {}).get("ref"), "runner": "orquesta"},
+            "parent": copy.deepcopy(execution.get("context") or {}),
+        }
+
+    def fail_execution(self, execution_id, message):
+        execution = self.executions[execution_id]
+        execution["status"] = "failed"
+        execution["result"] = {"errors": [{"message": message}], "output": None}
 
     def append_audit(self, execution_id, entry):
         execution = self.executions.get(execution_id)

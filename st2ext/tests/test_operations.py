@@ -1,0 +1,136 @@
+"""Re-runs as the wfops-operation runner applies them (wfops_st2.operations), on the
+records StackStorm 3.9.0 stored for the seed scenarios, with a real Orquesta conductor
+and the in-memory records: what the workflow engine would hand out next, the records
+written, the audit entry, and the refusals (which change nothing)."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from conftest import api_children, step
+
+from wfops_st2 import audit, conducting, operations
+from wfops_st2.records import MemoryRecords
+
+NOW = "2026-12-01T20:00:00Z"
+
+
+def _records(capture) -> MemoryRecords:
+    db = capture["db_before"]
+    launch = step(capture, "launch")["id"]
+    docs = [r["json"] for r in capture["responses"]
+            if r["method"] == "GET" and r["path"] == "/v1/executions/%s" % launch]
+    return MemoryRecords(executions=[docs[0]] + api_children(capture, launch),
+                         workflows=db["workflow_executions"], task_executions=db["task_executions"])
+
+
+def _next(records: MemoryRecords, wf_id: str):
+    c = conducting.conductor(records.workflow(wf_id))
+    c.request_workflow_status("running")
+    return [(t["id"], t["route"], [a.get("item_id") for a in t["actions"]]) for t in c.get_next_tasks()]
+
+
+def _snapshot(records: MemoryRecords):
+    return copy.deepcopy((records.executions, records.workflows, records.tasks, records.published))
+
+
+@pytest.mark.parametrize("capture", ["with_items"], indirect=True)
+def test_item_selection_with_complete_results(capture):
+    records = _records(capture)
+    launch = step(capture, "launch")["id"]
+    wf_id = capture["db_before"]["workflow_executions"][0]["id"]
+    done = operations.rerun(records, launch, {"items": {"task1": [4]}}, "alice", NOW,
+                            operation_execution="op1", comment="disk replaced")
+    new = done["execution"]
+    assert new["status"] == "running" and new["context"]["re-run"] == {
+        "ref": launch, "tasks": ["task1"], "reset": []}
+    assert new["context"]["workflow_execution"] == wf_id
+    assert new["context"]["wfops"]["created_by"]["request"] == {"items": {"task1": [4]}}
+    workflow = records.workflow(wf_id)
+    assert workflow["action_execution"] == new["id"] and workflow["output"] is None
+    assert workflow["status"] == "resuming" and records.published == [wf_id]
+    assert workflow["context"]["st2"]["action_execution_id"] == new["id"]
+    # the engine hands out item 4 only; item 1 keeps its failure
+    assert _next(records, wf_id) == [("task1", 0, [4])]
+    # the record StackStorm's engine will reuse: every item but 4 kept
+    inserted = records.task_executions(wf_id)[-1]
+    assert inserted["status"] == "running" and inserted["itemized"]
+    kept = capture["db_before"]["task_executions"][0]["result"]["items"]
+    assert inserted["result"]["items"] == kept[:4] + [None] + kept[5:]
+    (entry,) = audit.entries(records.execution(launch))
+    assert (entry["operation"], entry["user"], entry["comment"], entry["operation_execution"]) == (
+        "rerun", "alice", "disk replaced", "op1")
+    assert entry["outcome"] == {"execution": new["id"]}
+    assert entry["plan"]["item_selections"][0]["indices"] == [4]
+
+
+@pytest.mark.parametrize("capture", ["with_items"], indirect=True)
+def test_no_reset_keeps_the_succeeded_items_results(capture):
+    records = _records(capture)
+    wf_id = capture["db_before"]["workflow_executions"][0]["id"]
+    operations.rerun(records, step(capture, "launch")["id"], {"tasks": ["task1"], "no_reset": ["task1"]},
+                     "alice", NOW)
+    assert _next(records, wf_id) == [("task1", 0, [1, 4])]
+    inserted = records.task_executions(wf_id)[-1]
+    assert [i is None for i in inserted["result"]["items"]] == [False, True, False, False, True, False]
+
+
+@pytest.mark.parametrize("capture", ["sequential_r4"], indirect=True)
+def test_r4_hands_orquesta_the_collapsed_request(capture):
+    # [task1, task2] with task3 failed: only task1 is staged (StackStorm stages both and
+    # then runs task2 twice, as captured).
+    records = _records(capture)
+    wf_id = capture["db_before"]["workflow_executions"][0]["id"]
+    done = operations.rerun(records, step(capture, "launch")["id"], {"tasks": ["task1", "task2"]}, "bob", NOW)
+    assert done["execution"]["context"]["re-run"]["tasks"] == ["task1"]
+    assert [d["task"] for d in done["plan"]["dropped"]] == ["task2"]
+    assert _next(records, wf_id) == [("task1", 0, [None])]
+    assert step(capture, "st2_rerun_done")["log"].count("task2") == 3
+
+
+@pytest.mark.parametrize("capture", ["sequential_task2"], indirect=True)
+def test_changed_context(capture):
+    records = _records(capture)
+    wf_id = capture["db_before"]["workflow_executions"][0]["id"]
+    operations.rerun(records, step(capture, "launch")["id"], {"tasks": ["task2"], "context": {"task2": {"msg1": "fixed"}}}, "bob", NOW)
+    c = conducting.conductor(records.workflow(wf_id))
+    c.request_workflow_status("running")
+    (task,) = c.get_next_tasks()
+    assert (task["id"], task["ctx"]["msg1"]) == ("task2", "fixed")
+
+
+@pytest.mark.parametrize("capture", ["sequential_task2"], indirect=True)
+def test_dry_run_and_refusals_change_nothing(capture):
+    records = _records(capture)
+    launch = step(capture, "launch")["id"]
+    before = _snapshot(records)
+    planned = operations.rerun(records, launch, {"tasks": ["task2"], "dry_run": True}, "bob", NOW)
+    assert planned["execution"] is None and [r["task"] for r in planned["plan"]["rerun"]] == ["task2"]
+    for request, status, text in [
+        ({"tasks": ["task9"]}, 400, 'Task "task9" is not defined'),
+        ({"tasks": ["task2"], "fingerprint": "0" * 64}, 409, ""),
+        ({"skip": ["task2"], "publish": {"task2": {"msg2": "x"}}}, 501, "not built into the wfops-st2 extension yet"),
+        ({"tasks": ["task2"], "parameters": {"sleep": 1}}, 400,
+         "Parameters override is not supported when re-running task(s) for a workflow."),
+    ]:
+        with pytest.raises(operations.OperationError) as refused:
+            operations.rerun(records, launch, request, "bob", NOW)
+        assert refused.value.status == status and text in refused.value.message, refused.value.message
+    with pytest.raises(operations.OperationError) as refused:
+        operations.rerun(records, "0" * 24, {"tasks": ["task2"]}, "bob", NOW)
+    assert refused.value.message == 'Unable to identify resource with id "000000000000000000000000".'
+    assert _snapshot(records) == before
+
+
+@pytest.mark.parametrize("capture", ["parallel_join"], indirect=True)
+def test_task_context_and_audit(capture):
+    records = _records(capture)
+    launch = step(capture, "launch")["id"]
+    view = operations.task_context(records, launch, "task3")
+    assert view["status"] == "failed" and [p["task"] for p in view["led_to_by"]] == ["task1"]
+    assert "fail.task3" in view["result"]["stderr"]
+    assert operations.audit(records, launch) == []
+    with pytest.raises(operations.OperationError) as refused:
+        operations.task_context(records, launch, "task4")
+    assert refused.value.message == 'Task "task4" has not run in workflow execution "%s".' % launch

@@ -1,0 +1,207 @@
+"""The operations of the ``wfops-operation`` runner, over :class:`~wfops_st2.records.Records`
+(StackStorm's persistence in st2actionrunner, memory in tests) and Orquesta
+(:mod:`wfops_st2.conducting`). See docs/STACKSTORM.md, "The mechanism", for the steps of
+a re-run from tasks and why each is done the way it is.
+
+Built: :func:`rerun` (tasks, no-reset, failed, force, item selection, changed context,
+dry run, fingerprints) and :func:`task_context`, :func:`audit`. Refused with the reason
+for now: skips (E4/E5) and requests on a paused workflow (in-place skips).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Dict, List, Mapping, Optional
+
+from wfops import planner
+from wfops.errors import WfopsError
+from wfops.planner.extras import plan_with_extras
+from wfops_st2 import audit as audit_entries
+from wfops_st2 import conducting, corrections
+from wfops_st2.records import NotFound, Records
+from wfops_st2.run_state import run_state
+from wfops_st2.task_context import ViewError, task_context_view
+
+COMPLETED = frozenset(["succeeded", "failed", "timeout", "abandoned", "canceled"])
+NOT_FOUND_ID = 'Unable to identify resource with id "%s".'
+TASKS_NOT_ORQUESTA = "Task option is only supported for Orquesta workflows."
+SKIPS_LATER = ("Skipping a task (--skip) on StackStorm is not built into the wfops-st2 extension yet; "
+               "re-run the task instead, or use the wfops server (wfops serve).")
+
+
+class OperationError(Exception):
+    """The operation was refused; ``message`` says why and what to do instead."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def _load(records: Records, execution_id: str):
+    try:
+        execution = records.execution(execution_id)
+    except NotFound:
+        raise OperationError(NOT_FOUND_ID % execution_id, 404) from None
+    if ((execution.get("runner") or {}).get("name")) != "orquesta":
+        raise OperationError(TASKS_NOT_ORQUESTA)
+    wf_id = (execution.get("context") or {}).get("workflow_execution")
+    if not wf_id:
+        raise OperationError('Execution "%s" has no workflow execution (it never started).' % execution_id)
+    return execution, wf_id
+
+
+def _request(request: Mapping[str, Any]) -> planner.RerunRequest:
+    results = request.get("results")
+    if results is None and "result" in request and request.get("skip"):
+        results = {t: request["result"] for t in request.get("skip") or []}
+    return planner.RerunRequest(
+        tasks=list(request.get("tasks") or []), no_reset=list(request.get("no_reset") or []),
+        failed=bool(request.get("failed")), force=bool(request.get("force")),
+        parameters=request.get("parameters") or None, items=request.get("items") or None,
+        context=request.get("context") or None, skips=list(request.get("skip") or request.get("skips") or []),
+        results=results, publish=request.get("publish") or None)
+
+
+def plan(records: Records, execution_id: str, request: Mapping[str, Any]):
+    """The plan of ``request`` on the execution's workflow execution (an ExtendedPlan),
+    with the records it was computed from. Raises OperationError."""
+    execution, wf_id = _load(records, execution_id)
+    workflow = records.workflow(wf_id)
+    tasks = records.task_executions(wf_id)
+    state = run_state(workflow["state"], tasks)
+    spec = conducting.conductor(workflow).spec
+    try:
+        planned = plan_with_extras(spec, state, _request(request), execution_id)
+        if request.get("fingerprint"):
+            planner.check_fingerprint(request["fingerprint"], state, execution_id)
+    except WfopsError as e:
+        raise OperationError(e.message, e.http_status) from None
+    return planned, execution, workflow, tasks, state
+
+
+def rerun(records: Records, execution_id: str, request: Mapping[str, Any], user: Optional[str],
+          now: str, operation_execution: Optional[str] = None, comment: Optional[str] = None) -> Dict[str, Any]:
+    """Re-run ``execution_id`` from tasks as ``request`` asks (R1-R13, E2, E3), or with
+    ``dry_run`` only plan it. Returns ``{"plan", "execution"}`` (the new execution, running;
+    st2workflowengine continues it once its status is published). Raises OperationError;
+    a refused request changes nothing."""
+    planned, execution, workflow, tasks, state = plan(records, execution_id, request)
+    if request.get("dry_run"):
+        return {"plan": planned.to_dict(), "execution": None}
+    if planned.skips:
+        raise OperationError(SKIPS_LATER, 501)
+    if planned.in_place or workflow.get("status") not in COMPLETED:
+        raise OperationError('Unable to rerun workflow execution "%s" because it is not in a completed state.'
+                             % workflow["id"])
+    wf_id = workflow["id"]
+    with records.lock(wf_id):
+        # Nothing may have changed since the plan: plan again under the lock and compare.
+        again = plan(records, execution_id, request)[0]
+        if again.fingerprint != planned.fingerprint:
+            raise OperationError("The workflow execution changed while the re-run was planned; ask again.", 409)
+        return _apply(records, planned, execution, workflow, tasks, state, request, user, now,
+                      operation_execution, comment)
+
+
+def _apply(records, planned, execution, workflow, tasks, state, request, user, now,
+           operation_execution, comment) -> Dict[str, Any]:
+    original = copy.deepcopy(workflow)
+    record = copy.deepcopy(workflow)
+    items = state.get("items") or {}
+    chosen = {(s.task, s.route): s for s in planned.item_selections}
+    # 1. before Orquesta: with-items tasks staged with their items; the planner's fixes.
+    for entry in planned.rerun:
+        if entry.items is not None:
+            statuses = items.get(entry.sequence_index) or []
+            if corrections._staged(record["state"], entry.task, entry.route) is None:
+                corrections.restage_items(record["state"], entry.task, entry.route, statuses)
+    corrections.prepare(record["state"], planned.unstage, planned.hold, planned.stale_branches)
+    # 2. Orquesta's re-run of the collapsed requests, route by route.
+    try:
+        data = conducting.rerun(record, planned.requests)
+    except Exception as e:  # noqa: BLE001 - Orquesta's refusal, word for word
+        raise OperationError("Orquesta refused the re-run: %s" % e) from None
+    for key in ("spec", "graph", "state"):
+        record[key] = data[key]
+    # 3. after Orquesta: exact items (E3), changed inbound contexts (E2).
+    for selection in planned.item_selections:
+        corrections.select_items(record["state"], selection.task, selection.route, selection.indices,
+                                 selection.statuses)
+    for override in planned.contexts:
+        corrections.merge_context(record["state"], override.task, override.route, override.values)
+    record["status"] = record["state"].get("status")
+    corrections.clear_output(record)
+    # 4. the new execution, attached to the workflow execution.
+    names = list(dict.fromkeys(t for t, _, _ in planned.requests))
+    context = {
+        "re-run": {"ref": execution["id"], "tasks": names,
+                   "reset": list(dict.fromkeys(t for t, _, reset in planned.requests if reset))},
+        "workflow_execution": workflow["id"],
+        "wfops": audit_entries.created_by(execution["id"], "rerun", _as_given(request), operation_execution),
+    }
+    new = records.create_rerun_execution(execution, context)
+    try:
+        record["action_execution"] = new["id"]
+        record["context"] = dict(record.get("context") or {}, **records.workflow_context(new))
+        records.save_workflow(record)
+        # 5. complete results (R6, E3): the record StackStorm's engine reuses.
+        latest = _latest_records(state, tasks)
+        for entry in planned.rerun:
+            if entry.items is None:
+                continue
+            selection = chosen.get((entry.task, entry.route))
+            statuses = items.get(entry.sequence_index) or []
+            again = corrections.rerun_items(statuses, entry.items == "all",
+                                            selection.indices if selection else None)
+            previous = latest.get((entry.task, entry.route))
+            if previous is not None and len(again) < len(statuses):
+                records.insert_task_execution(corrections.complete_items_record(previous, again))
+        records.append_audit(execution["id"], audit_entries.audit_entry(
+            "rerun", user, _as_given(request), now, plan=planned.to_dict(),
+            outcome={"execution": new["id"]}, comment=comment, operation_execution=operation_execution))
+    except Exception as e:
+        records.save_workflow(original)
+        records.fail_execution(new["id"], "The re-run could not be applied: %s" % e)
+        raise
+    records.publish_workflow_status(workflow["id"])
+    return {"plan": planned.to_dict(), "execution": records.execution(new["id"])}
+
+
+def _latest_records(state: Mapping[str, Any], tasks: List[Mapping]) -> Dict[tuple, Mapping]:
+    latest: Dict[tuple, Mapping] = {}
+    for record in tasks:
+        latest[(record["task_id"], int(record.get("task_route") or 0))] = record
+    return latest
+
+
+def _as_given(request: Mapping[str, Any]) -> Dict[str, Any]:
+    return {k: v for k, v in request.items() if v not in (None, [], {}, False) and k != "fingerprint"}
+
+
+def task_context(records: Records, execution_id: str, task: str, route: Optional[int] = None,
+                 item: Optional[int] = None) -> Dict[str, Any]:
+    """E8 for ``task`` of the execution's workflow execution."""
+    execution, wf_id = _load(records, execution_id)
+    workflow = records.workflow(wf_id)
+    tasks = records.task_executions(wf_id)
+    actions: List[Dict[str, Any]] = []
+    for record_id in {workflow.get("action_execution"), execution_id}:
+        if record_id:
+            actions += records.children(record_id)
+    ref = (execution.get("context") or {}).get("re-run", {}).get("ref")
+    while ref:
+        actions += records.children(ref)
+        ref = (records.execution(ref).get("context") or {}).get("re-run", {}).get("ref")
+    try:
+        return task_context_view(execution, workflow, tasks, actions, task, route, item)
+    except ViewError as e:
+        raise OperationError(e.message, e.status) from None
+
+
+def audit(records: Records, execution_id: str) -> List[Dict[str, Any]]:
+    """E7: the entries on the execution, oldest first."""
+    try:
+        return audit_entries.entries(records.execution(execution_id))
+    except NotFound:
+        raise OperationError(NOT_FOUND_ID % execution_id, 404) from None
