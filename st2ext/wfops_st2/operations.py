@@ -124,6 +124,12 @@ def _apply(records, planned, execution, workflow, tasks, state, request, user, n
         raise OperationError("Orquesta refused the re-run: %s" % e) from None
     for key in ("spec", "graph", "state"):
         record[key] = data[key]
+    # Orquesta dropped the re-run tasks' errors (StackStorm's request_rerun does not save
+    # that either). A task whose abended items are not all re-run keeps its errors.
+    partial = {s.task for s in planned.item_selections
+               if any(st in corrections.ABENDED for i, st in enumerate(s.statuses) if i not in s.indices)}
+    record["errors"] = list(data.get("errors") or []) + [
+        e for e in record.get("errors") or [] if e.get("task_id") in partial]
     # 3. after Orquesta: exact items (E3), changed inbound contexts (E2).
     for selection in planned.item_selections:
         corrections.select_items(record["state"], selection.task, selection.route, selection.indices,

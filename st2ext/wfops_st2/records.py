@@ -78,6 +78,11 @@ class Records(abc.ABC):
     def publish_workflow_status(self, workflow_execution_id: str) -> None:
         """Tell st2workflowengine the workflow execution changed status."""
 
+    @abc.abstractmethod
+    def request_lifecycle(self, operation: str, execution_id: str, user: Optional[str]) -> Dict[str, Any]:
+        """``pause``, ``resume`` or ``cancel`` through StackStorm's own requests (what its
+        API does); the execution after the request."""
+
 
 class MemoryRecords(Records):
     """Records held in dicts, for tests: what was written is readable back, and
@@ -163,3 +168,8 @@ class MemoryRecords(Records):
 
     def publish_workflow_status(self, workflow_execution_id):
         self.published.append(workflow_execution_id)
+
+    def request_lifecycle(self, operation, execution_id, user):
+        statuses = {"pause": "pausing", "resume": "resuming", "cancel": "canceling"}
+        self.executions[execution_id]["status"] = statuses[operation]
+        return self.execution(execution_id)
