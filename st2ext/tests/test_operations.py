@@ -134,3 +134,24 @@ def test_task_context_and_audit(capture):
     with pytest.raises(operations.OperationError) as refused:
         operations.task_context(records, launch, "task4")
     assert refused.value.message == 'Task "task4" has not run in workflow execution "%s".' % launch
+
+
+@pytest.mark.parametrize("capture", ["sequential_task2"], indirect=True)
+def test_lifecycle_checks_first_and_audits_before_the_request(capture):
+    records = _records(capture)
+    launch = step(capture, "launch")["id"]
+    with pytest.raises(operations.OperationError) as refused:
+        operations.lifecycle(records, "pause", launch, "bob", NOW)
+    assert refused.value.message == 'Unable to pause execution "%s" because it is not in a running state.' % launch
+    with pytest.raises(operations.OperationError) as refused:
+        operations.lifecycle(records, "cancel", launch, "bob", NOW)
+    assert refused.value.message == 'Unable to cancel execution "%s" because it is already in a completed state.' % launch
+    assert audit.entries(records.execution(launch)) == []
+    records.executions[launch]["status"] = "running"
+    done = operations.lifecycle(records, "pause", launch, "bob", NOW, comment="maintenance")
+    assert done["changed"] and done["execution"]["status"] == "pausing"
+    again = operations.lifecycle(records, "pause", launch, "bob", NOW)
+    assert not again["changed"] and again["message"] == 'Execution "%s" is already pausing.' % launch
+    (entry,) = audit.entries(records.execution(launch))
+    assert (entry["operation"], entry["comment"], entry["outcome"]) == (
+        "pause", "maintenance", {"status_before": "running", "requested": "pausing"})

@@ -211,3 +211,35 @@ def audit(records: Records, execution_id: str) -> List[Dict[str, Any]]:
         return audit_entries.entries(records.execution(execution_id))
     except NotFound:
         raise OperationError(NOT_FOUND_ID % execution_id, 404) from None
+
+
+def lifecycle(records: Records, operation: str, execution_id: str, user: Optional[str], now: str,
+              operation_execution: Optional[str] = None, comment: Optional[str] = None) -> Dict[str, Any]:
+    """Pause, resume or cancel (L1-L6) through StackStorm's own requests, checked first
+    with wfops's lifecycle table (the same decisions and wording as the embedded host).
+    The audit entry is appended before the request is made: StackStorm's action runner
+    rewrites the live action's context from the copy it loads when it handles the
+    request, so an entry written after the request could be lost. A request StackStorm
+    still refuses (the status changed in between) gets a second entry saying so."""
+    from wfops import lifecycle as lifecycle_table
+
+    try:
+        execution = records.execution(execution_id)
+    except NotFound:
+        raise OperationError(NOT_FOUND_ID % execution_id, 404) from None
+    decision = lifecycle_table.check(operation, execution_id, execution.get("status"),
+                                     (execution.get("runner") or {}).get("name"))
+    if decision.action == "refuse":
+        raise OperationError(decision.message, 409 if operation != "cancel" else 400)
+    if decision.action == "noop":
+        return {"execution": execution, "changed": False, "message": decision.message}
+    records.append_audit(execution_id, audit_entries.audit_entry(
+        operation, user, {}, now, outcome={"status_before": execution.get("status"), "requested": decision.requests},
+        comment=comment, operation_execution=operation_execution))
+    try:
+        after = records.request_lifecycle(operation, execution_id, user)
+    except Exception as e:  # noqa: BLE001 - StackStorm's refusal, word for word
+        records.append_audit(execution_id, audit_entries.audit_entry(
+            operation, user, {}, now, outcome={"refused": str(e)}, operation_execution=operation_execution))
+        raise OperationError(str(e), 409) from None
+    return {"execution": after, "changed": True}

@@ -37,7 +37,7 @@ def _pack_lib() -> None:
 class WfopsOperationRunner(ActionRunner):
     def run(self, action_parameters):
         _pack_lib()
-        from wfops_st2 import audit, operations
+        from wfops_st2 import operations
         from wfops_st2.st2_records import St2Records
 
         records = St2Records()
@@ -57,11 +57,7 @@ class WfopsOperationRunner(ActionRunner):
             elif operation == "audit":
                 result = operations.audit(records, target)
             elif operation in ("pause", "resume", "cancel"):
-                execution = records.request_lifecycle(operation, target, user)
-                records.append_audit(target, audit.audit_entry(
-                    operation, user, request, now, outcome={"status": execution.get("status")},
-                    comment=comment, operation_execution=own_id))
-                result = {"execution": execution}
+                result = operations.lifecycle(records, operation, target, user, now, own_id, comment)
             else:
                 raise operations.OperationError("Unknown operation %r." % operation)
         except operations.OperationError as e:
