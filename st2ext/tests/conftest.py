@@ -1,37 +1,18 @@
-"""The extension's core tests: on the records a real StackStorm 3.9.0 stored for the
-seed scenarios (../../tests/fixtures/st2_api/*.json: ``db_before`` once the run had
-completed, ``db`` at the end), without StackStorm."""
+"""The extension's core tests run on the records a real StackStorm 3.9.0 stored for the
+seed scenarios, without StackStorm (see captures.py)."""
 
 from __future__ import annotations
 
-import json
-import pathlib
+import os
 import sys
 
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-for path in (ROOT / "st2ext", ROOT / "lib"):
-    if str(path) not in sys.path:
-        sys.path.insert(0, str(path))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-FIXTURES = ROOT / "tests" / "fixtures" / "st2_api"
-
-
-def load(name: str) -> dict:
-    return json.loads((FIXTURES / ("%s.json" % name)).read_text())
+from captures import load  # noqa: E402
 
 
 @pytest.fixture
 def capture(request):
     return load(request.param)
-
-
-def step(capture: dict, kind: str) -> dict:
-    return next(s for s in capture["steps"] if s["kind"] == kind)
-
-
-def api_children(capture: dict, execution_id: str) -> list:
-    found = [r for r in capture["responses"]
-             if r["method"] == "GET" and r["path"] == "/v1/executions/%s/children" % execution_id]
-    return found[-1]["json"] if found else []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import step
+from captures import step
 
 from wfops_st2 import audit
 from wfops_st2.records import MemoryRecords, NotFound

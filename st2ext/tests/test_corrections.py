@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 
 import pytest
-from conftest import step
+from captures import step
 from wfops_st2.conducting import conductor, rerun_request, state_of, with_state
 
 from wfops_st2 import corrections

@@ -8,7 +8,7 @@ from __future__ import annotations
 import copy
 
 import pytest
-from conftest import api_children, step
+from captures import api_children, step
 
 from wfops_st2 import audit, conducting, operations
 from wfops_st2.records import MemoryRecords

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import step
+from captures import step
 
 from wfops import planner
 from wfops_st2.run_state import item_statuses, records_by_entry, run_state

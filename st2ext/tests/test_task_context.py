@@ -4,7 +4,7 @@ from the workflow and task execution records and the task's action executions.""
 from __future__ import annotations
 
 import pytest
-from conftest import api_children, step
+from captures import api_children, step
 
 from wfops_st2.task_context import ViewError, task_context_view
 
