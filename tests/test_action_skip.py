@@ -73,5 +73,5 @@ def test_skip_on_stackstorm_is_refused(wfops_server, st2_config, fake_st2, workd
     assert not ok and result["status"] == 501
     assert result["error"].startswith("StackStorm's API cannot do this re-run: its re_run takes only "
                                       "parameters, tasks, reset and delay, so it has no skip")
-    assert "Run the operation through the wfops server (wfops serve) to use it." in result["error"]
+    assert "Run the operation through the wfops server (wfops serve), or install the wfops-st2 runner extension" in result["error"]
     assert not fake_st2.calls("POST")

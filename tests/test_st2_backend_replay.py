@@ -112,13 +112,19 @@ def test_refusals_without_the_extension(st2):
     execution_id = launched(capture)
     with pytest.raises(Unsupported) as refused:
         backend.rerun(RerunOptions.build(execution_id, tasks=["task2"], items={"task2": [0]}))
-    assert refused.value.message == step(capture, "plan_items_refused")["error"]
+    # recorded before the refusal named the extension
+    recorded = step(capture, "plan_items_refused")["error"]
+    assert refused.value.message.startswith(recorded.split(" Run the operation")[0])
     assert "items (re-running chosen items" in refused.value.message
+    assert "install the wfops-st2 runner extension" in refused.value.message
+    assert replay.calls("GET", "/runnertypes/wfops-operation")
     with pytest.raises(Unsupported) as refused:
         backend.task_context(execution_id, "task2")
     assert "st2 issue 4532" in refused.value.message
     with pytest.raises(Unsupported):
         backend.audit(execution_id)
+    with pytest.raises(Unsupported):
+        backend.rerun(RerunOptions.build(execution_id, skip=["task2"]))
     with pytest.raises(BackendError) as refused:
         backend.rerun(RerunOptions.build(execution_id, tasks=["task9", "task3"], dry_run=True))
     assert refused.value.message == step(capture, "plan_unknown_task")["error"]

@@ -55,7 +55,7 @@ class WfopsOperationRunner(ActionRunner):
                 result = operations.task_context(records, target, request.get("task"), request.get("route"),
                                                  request.get("item"))
             elif operation == "audit":
-                result = operations.audit(records, target)
+                result = {"entries": operations.audit(records, target)}
             elif operation in ("pause", "resume", "cancel"):
                 result = operations.lifecycle(records, operation, target, user, now, own_id, comment)
             else:

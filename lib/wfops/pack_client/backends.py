@@ -43,7 +43,8 @@ ST2_LACKS = {
     "result": "result (the result of a skipped task)",
     "publish": "publish (the variables a skipped task publishes)",
 }
-USE_WFOPS = "Run the operation through the wfops server (wfops serve) to use it."
+USE_WFOPS = ("Run the operation through the wfops server (wfops serve), or install the wfops-st2 runner "
+             "extension on this StackStorm, to use it.")
 
 
 class BackendError(Exception):
@@ -489,4 +490,8 @@ def connect(config: Mapping | None = None, environ: Mapping[str, str] | None = N
     settings = ConnectionSettings.resolve(config, environ)
     api = ApiClient(settings) if timeout is None else ApiClient(settings, timeout=timeout)
     kind = detect(api)
-    return WfopsBackend(api) if kind == WFOPS else StackStormBackend(api)
+    if kind == WFOPS:
+        return WfopsBackend(api)
+    from wfops.pack_client.st2_extension import backend_class
+
+    return backend_class()(api)
