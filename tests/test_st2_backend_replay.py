@@ -240,3 +240,42 @@ def test_rebuilt_state_matches_the_stored_conductor(name):
         return [(e["id"], e["route"], e["status"], e["prev"], e["next"]) for e in sequence]
 
     assert shape(state["sequence"]) == shape(stored["sequence"])
+
+
+# -- with the wfops-st2 runner extension installed --------------------------------------
+
+@pytest.mark.parametrize("st2", ["st2_extension"], indirect=True)
+def test_with_the_extension(st2):
+    """Item selection, then a no-reset re-run with complete results, task context and
+    audit, through ``wfops.operate`` executions (recorded on a StackStorm 3.9.0 with the
+    extension: item 4 only, then item 1 only, and the workflow's output lists every item)."""
+    capture, replay, backend = st2
+    backend.extension.interval = 0  # the recorded polls are answered at once
+    execution_id = launched(capture)
+    plan = backend.rerun(RerunOptions.build(execution_id, items={"task1": [4]}, dry_run=True))
+    same_plan(plan, step(capture, "plan_items"))
+    assert plan["extension"] == "wfops-operation" and plan["plan"]["item_selections"][0]["indices"] == [4]
+    first = backend.rerun(RerunOptions.build(execution_id, items={"task1": [4]}, comment="item 4"))
+    assert first["execution"]["id"] == step(capture, "rerun_done")["id"]
+    operate = [p[3] for p in replay.calls("POST", "/executions")]
+    assert operate[-1] == {"action": "wfops.operate", "parameters": {
+        "operation": "rerun", "id": execution_id, "request": {"items": {"task1": [4]}}, "comment": "item 4"}}
+    assert step(capture, "rerun_done")["log"][6:] == ["task1:4"]
+    second = backend.rerun(RerunOptions.build(first["execution"]["id"], tasks=["task1"], no_reset=["task1"]))
+    last = step(capture, "rerun2_done")
+    assert second["execution"]["id"] == last["id"]
+    assert last["log"][7:] == ["task1:1"] and last["status"] == "succeeded"
+    assert last["output"] == {"results": [0, 1, 2, 3, 4, 5]}
+    view = backend.task_context(last["id"], "task1")
+    assert [(i["item"], i["status"]) for i in view["items"]] == [(i, "succeeded") for i in range(6)]
+    entries = backend.audit(execution_id)
+    assert [(e["operation"], e["comment"], e["outcome"]) for e in entries] == [
+        ("rerun", "item 4", {"execution": first["execution"]["id"]})]
+    with pytest.raises(BackendError) as refused:
+        backend.rerun(RerunOptions.build(last["id"], skip=["task1"], publish={"results": []}))
+    assert refused.value.message == step(capture, "skip_refused")["error"]
+    with pytest.raises(BackendError) as refused:
+        backend.pause(last["id"])
+    assert (refused.value.status, refused.value.message) == (
+        409, 'Unable to pause execution "%s" because it is not in a running state.' % last["id"])
+    assert not replay.calls("POST", "/re_run")
