@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from captures import step
-
 from wfops_st2 import audit
 from wfops_st2.records import MemoryRecords, NotFound
 

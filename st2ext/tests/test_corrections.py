@@ -8,9 +8,8 @@ import copy
 
 import pytest
 from captures import step
-from wfops_st2.conducting import conductor, rerun_request, state_of, with_state
-
 from wfops_st2 import corrections
+from wfops_st2.conducting import conductor, rerun_request, state_of, with_state
 from wfops_st2.run_state import item_statuses, records_by_entry
 
 

@@ -9,7 +9,6 @@ import copy
 
 import pytest
 from captures import api_children, step
-
 from wfops_st2 import audit, conducting, operations
 from wfops_st2.records import MemoryRecords
 
@@ -93,7 +92,8 @@ def test_r4_hands_orquesta_the_collapsed_request(capture):
 def test_changed_context(capture):
     records = _records(capture)
     wf_id = capture["db_before"]["workflow_executions"][0]["id"]
-    operations.rerun(records, step(capture, "launch")["id"], {"tasks": ["task2"], "context": {"task2": {"msg1": "fixed"}}}, "bob", NOW)
+    request = {"tasks": ["task2"], "context": {"task2": {"msg1": "fixed"}}}
+    operations.rerun(records, step(capture, "launch")["id"], request, "bob", NOW)
     c = conducting.conductor(records.workflow(wf_id))
     c.request_workflow_status("running")
     (task,) = c.get_next_tasks()
@@ -145,7 +145,8 @@ def test_lifecycle_checks_first_and_audits_before_the_request(capture):
     assert refused.value.message == 'Unable to pause execution "%s" because it is not in a running state.' % launch
     with pytest.raises(operations.OperationError) as refused:
         operations.lifecycle(records, "cancel", launch, "bob", NOW)
-    assert refused.value.message == 'Unable to cancel execution "%s" because it is already in a completed state.' % launch
+    assert refused.value.message == (
+        'Unable to cancel execution "%s" because it is already in a completed state.' % launch)
     assert audit.entries(records.execution(launch)) == []
     records.executions[launch]["status"] = "running"
     done = operations.lifecycle(records, "pause", launch, "bob", NOW, comment="maintenance")

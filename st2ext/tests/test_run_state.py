@@ -8,7 +8,6 @@ import json
 
 import pytest
 from captures import step
-
 from wfops import planner
 from wfops_st2.run_state import item_statuses, records_by_entry, run_state
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from captures import api_children, step
-
 from wfops_st2.task_context import ViewError, task_context_view
 
 

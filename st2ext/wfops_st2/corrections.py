@@ -19,7 +19,16 @@ place; none reads a clock or does I/O. Statuses are Orquesta's strings.
 from __future__ import annotations
 
 import copy
-from typing import Any, Dict, Iterable, List, Mapping, MutableMapping, Optional, Sequence
+from typing import (
+    Any,
+    Dict,
+    Iterable,
+    List,
+    Mapping,
+    MutableMapping,
+    Optional,
+    Sequence,
+)
 
 UNSET = "null"  # orquesta.statuses.UNSET
 RUNNING = "running"

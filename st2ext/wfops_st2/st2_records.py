@@ -72,7 +72,8 @@ class St2Records(Records):
 
     def create_rerun_execution(self, original, context):
         user = (context.get("wfops") or {}).get("user") or (original.get("context") or {}).get("user")
-        liveaction = LiveActionDB(action=original["action"]["ref"], parameters=copy.deepcopy(original.get("parameters") or {}),
+        liveaction = LiveActionDB(action=original["action"]["ref"],
+                                  parameters=copy.deepcopy(original.get("parameters") or {}),
                                   context=dict({"user": user}, **copy.deepcopy(dict(context))))
         liveaction, execution = ac_svc.create_request(liveaction, validate_params=False)
         liveaction = ac_svc.update_status(liveaction, ac_const.LIVEACTION_STATUS_RUNNING, context=liveaction.context)
