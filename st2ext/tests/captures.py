@@ -1,6 +1,7 @@
 """Helpers of the extension's core tests: the captures of a real StackStorm 3.9.0
 (../../tests/fixtures/st2_api/*.json: ``db_before`` once the run had completed, ``db`` at
-the end)."""
+the end). There is no conftest.py here: it would shadow the ``conftest`` module that the
+tests under tests/ import their helpers from."""
 
 from __future__ import annotations
 
@@ -28,3 +29,4 @@ def api_children(capture: dict, execution_id: str) -> list:
     found = [r for r in capture["responses"]
              if r["method"] == "GET" and r["path"] == "/v1/executions/%s/children" % execution_id]
     return found[-1]["json"] if found else []
+

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from captures import step
+from captures import load, step
 from wfops_st2 import audit
 from wfops_st2.records import MemoryRecords, NotFound
 
 
-@pytest.mark.parametrize("capture", ["sequential_task2"], indirect=True)
-def test_entries_are_appended_never_rewritten(capture):
+@pytest.mark.parametrize("name", ["sequential_task2"])
+def test_entries_are_appended_never_rewritten(name):
+    capture = load(name)
     original = next(r["json"] for r in capture["responses"]
                     if r["path"] == "/v1/executions/%s" % step(capture, "launch")["id"] and r["method"] == "GET")
     records = MemoryRecords(executions=[original])
@@ -29,8 +30,9 @@ def test_entries_are_appended_never_rewritten(capture):
         audit.audit_entry("explode", "x", {}, "t")
 
 
-@pytest.mark.parametrize("capture", ["sequential_task2"], indirect=True)
-def test_a_created_execution_says_what_created_it(capture):
+@pytest.mark.parametrize("name", ["sequential_task2"])
+def test_a_created_execution_says_what_created_it(name):
+    capture = load(name)
     original = next(r["json"] for r in capture["responses"]
                     if r["path"] == "/v1/executions/%s" % step(capture, "launch")["id"] and r["method"] == "GET")
     records = MemoryRecords(executions=[original])

@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 
 import pytest
-from captures import step
+from captures import load, step
 from wfops_st2 import corrections
 from wfops_st2.conducting import conductor, rerun_request, state_of, with_state
 from wfops_st2.run_state import item_statuses, records_by_entry
@@ -36,8 +36,9 @@ def _next_items(workflow):
     return [(t["id"], [a.get("item_id") for a in t["actions"]]) for t in c.get_next_tasks()]
 
 
-@pytest.mark.parametrize("capture", ["with_items"], indirect=True)
-def test_item_selection_runs_exactly_the_chosen_items(capture):
+@pytest.mark.parametrize("name", ["with_items"])
+def test_item_selection_runs_exactly_the_chosen_items(name):
+    capture = load(name)
     # Items 1 and 4 failed. Orquesta's no-reset re-run would run both; E3 with [4] runs
     # item 4 only, item 1 keeps its failure.
     workflow = _workflow(capture)
@@ -55,8 +56,9 @@ def test_item_selection_runs_exactly_the_chosen_items(capture):
         corrections.select_items(chosen["state"], "task1", 0, [9], statuses)
 
 
-@pytest.mark.parametrize("capture", ["with_items"], indirect=True)
-def test_rerun_of_a_with_items_task_whose_staged_entry_is_gone(capture):
+@pytest.mark.parametrize("name", ["with_items"])
+def test_rerun_of_a_with_items_task_whose_staged_entry_is_gone(name):
+    capture = load(name)
     # After the re-run, task1 succeeded and Orquesta dropped its staged entry: a second
     # re-run fails inside Orquesta (as it does on StackStorm). Restaged first, it works.
     workflow = _workflow(capture, "db")
@@ -69,8 +71,9 @@ def test_rerun_of_a_with_items_task_whose_staged_entry_is_gone(capture):
     assert _next_items(again) == [("task1", [0, 1, 2, 3, 4, 5])]
 
 
-@pytest.mark.parametrize("capture", ["sequential_task2"], indirect=True)
-def test_changed_context_reaches_the_rerun_task_only(capture):
+@pytest.mark.parametrize("name", ["sequential_task2"])
+def test_changed_context_reaches_the_rerun_task_only(name):
+    capture = load(name)
     workflow = _rerun(_workflow(capture), [("task2", 0, True)])
     before = [e["ctxs"]["in"] for e in workflow["state"]["sequence"]]
     corrections.merge_context(workflow["state"], "task2", 0, {"msg1": "changed", "extra": [1, 2]})
@@ -86,8 +89,9 @@ def test_changed_context_reaches_the_rerun_task_only(capture):
         corrections.merge_context(workflow["state"], "task3", 0, {"x": 1})
 
 
-@pytest.mark.parametrize("capture", ["with_items"], indirect=True)
-def test_complete_items_record_keeps_the_items_not_rerun(capture):
+@pytest.mark.parametrize("name", ["with_items"])
+def test_complete_items_record_keeps_the_items_not_rerun(name):
+    capture = load(name)
     # R6: StackStorm's own no-reset re-run left None for items 0, 2, 3, 5 (captured);
     # the record the extension inserts keeps them.
     previous = capture["db_before"]["task_executions"][0]
@@ -109,8 +113,9 @@ def test_rerun_items():
     assert corrections.rerun_items(statuses, reset=False, chosen=[3, 0, 3]) == [0, 3]
 
 
-@pytest.mark.parametrize("capture", ["sequential_task2"], indirect=True)
-def test_clear_output(capture):
+@pytest.mark.parametrize("name", ["sequential_task2"])
+def test_clear_output(name):
+    capture = load(name)
     # StackStorm kept the failed run's output on the record after its own re-run.
     workflow = _workflow(capture, "db")
     assert step(capture, "rerun_done")["status"] == "succeeded"

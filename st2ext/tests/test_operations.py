@@ -8,7 +8,7 @@ from __future__ import annotations
 import copy
 
 import pytest
-from captures import api_children, step
+from captures import api_children, load, step
 from wfops_st2 import audit, conducting, operations
 from wfops_st2.records import MemoryRecords
 
@@ -34,8 +34,9 @@ def _snapshot(records: MemoryRecords):
     return copy.deepcopy((records.executions, records.workflows, records.tasks, records.published))
 
 
-@pytest.mark.parametrize("capture", ["with_items"], indirect=True)
-def test_item_selection_with_complete_results(capture):
+@pytest.mark.parametrize("name", ["with_items"])
+def test_item_selection_with_complete_results(name):
+    capture = load(name)
     records = _records(capture)
     launch = step(capture, "launch")["id"]
     wf_id = capture["db_before"]["workflow_executions"][0]["id"]
@@ -64,8 +65,9 @@ def test_item_selection_with_complete_results(capture):
     assert entry["plan"]["item_selections"][0]["indices"] == [4]
 
 
-@pytest.mark.parametrize("capture", ["with_items"], indirect=True)
-def test_no_reset_keeps_the_succeeded_items_results(capture):
+@pytest.mark.parametrize("name", ["with_items"])
+def test_no_reset_keeps_the_succeeded_items_results(name):
+    capture = load(name)
     records = _records(capture)
     wf_id = capture["db_before"]["workflow_executions"][0]["id"]
     operations.rerun(records, step(capture, "launch")["id"], {"tasks": ["task1"], "no_reset": ["task1"]},
@@ -75,8 +77,9 @@ def test_no_reset_keeps_the_succeeded_items_results(capture):
     assert [i is None for i in inserted["result"]["items"]] == [False, True, False, False, True, False]
 
 
-@pytest.mark.parametrize("capture", ["sequential_r4"], indirect=True)
-def test_r4_hands_orquesta_the_collapsed_request(capture):
+@pytest.mark.parametrize("name", ["sequential_r4"])
+def test_r4_hands_orquesta_the_collapsed_request(name):
+    capture = load(name)
     # [task1, task2] with task3 failed: only task1 is staged (StackStorm stages both and
     # then runs task2 twice, as captured).
     records = _records(capture)
@@ -88,8 +91,9 @@ def test_r4_hands_orquesta_the_collapsed_request(capture):
     assert step(capture, "st2_rerun_done")["log"].count("task2") == 3
 
 
-@pytest.mark.parametrize("capture", ["sequential_task2"], indirect=True)
-def test_changed_context(capture):
+@pytest.mark.parametrize("name", ["sequential_task2"])
+def test_changed_context(name):
+    capture = load(name)
     records = _records(capture)
     wf_id = capture["db_before"]["workflow_executions"][0]["id"]
     request = {"tasks": ["task2"], "context": {"task2": {"msg1": "fixed"}}}
@@ -100,8 +104,9 @@ def test_changed_context(capture):
     assert (task["id"], task["ctx"]["msg1"]) == ("task2", "fixed")
 
 
-@pytest.mark.parametrize("capture", ["sequential_task2"], indirect=True)
-def test_dry_run_and_refusals_change_nothing(capture):
+@pytest.mark.parametrize("name", ["sequential_task2"])
+def test_dry_run_and_refusals_change_nothing(name):
+    capture = load(name)
     records = _records(capture)
     launch = step(capture, "launch")["id"]
     before = _snapshot(records)
@@ -123,8 +128,9 @@ def test_dry_run_and_refusals_change_nothing(capture):
     assert _snapshot(records) == before
 
 
-@pytest.mark.parametrize("capture", ["parallel_join"], indirect=True)
-def test_task_context_and_audit(capture):
+@pytest.mark.parametrize("name", ["parallel_join"])
+def test_task_context_and_audit(name):
+    capture = load(name)
     records = _records(capture)
     launch = step(capture, "launch")["id"]
     view = operations.task_context(records, launch, "task3")
@@ -136,8 +142,9 @@ def test_task_context_and_audit(capture):
     assert refused.value.message == 'Task "task4" has not run in workflow execution "%s".' % launch
 
 
-@pytest.mark.parametrize("capture", ["sequential_task2"], indirect=True)
-def test_lifecycle_checks_first_and_audits_before_the_request(capture):
+@pytest.mark.parametrize("name", ["sequential_task2"])
+def test_lifecycle_checks_first_and_audits_before_the_request(name):
+    capture = load(name)
     records = _records(capture)
     launch = step(capture, "launch")["id"]
     with pytest.raises(operations.OperationError) as refused:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from captures import step
+from captures import load, step
 from wfops import planner
 from wfops_st2.run_state import item_statuses, records_by_entry, run_state
 
@@ -30,24 +30,27 @@ def _plan(db: dict, **request):
                               execution_id=workflow["action_execution"])
 
 
-@pytest.mark.parametrize("capture,kind,request_", [pytest.param(c, k, r, id="%s-%s" % (c, k))
-                                                   for c, k, r in AGREEMENT], indirect=["capture"])
-def test_plans_agree_with_the_api_rebuild(capture, kind, request_):
+@pytest.mark.parametrize("name,kind,request_", [pytest.param(c, k, r, id="%s-%s" % (c, k))
+                                                for c, k, r in AGREEMENT])
+def test_plans_agree_with_the_api_rebuild(name, kind, request_):
+    capture = load(name)
     plan = json.loads(json.dumps(_plan(capture["db_before"], **request_).to_dict()))
     from_api = step(capture, kind)["result"]["plan"]
     for key in COMPARED:
         assert plan.get(key) == from_api.get(key), key
 
 
-@pytest.mark.parametrize("capture", ["parallel_join"], indirect=True)
-def test_a_refusal_agrees_too(capture):
+@pytest.mark.parametrize("name", ["parallel_join"])
+def test_a_refusal_agrees_too(name):
+    capture = load(name)
     with pytest.raises(planner.PlanError) as refused:
         _plan(capture["db_before"], tasks=["task2"])
     assert refused.value.message == step(capture, "plan_task2_only")["error"]
 
 
-@pytest.mark.parametrize("capture", ["with_items"], indirect=True)
-def test_items_kept_by_a_no_reset_rerun_take_their_earlier_status(capture):
+@pytest.mark.parametrize("name", ["with_items"])
+def test_items_kept_by_a_no_reset_rerun_take_their_earlier_status(name):
+    capture = load(name)
     # After StackStorm's own no-reset re-run, the new task execution record holds only the
     # re-run items 1 and 4 (None elsewhere); the kept items keep their earlier status.
     db = capture["db"]
@@ -59,8 +62,9 @@ def test_items_kept_by_a_no_reset_rerun_take_their_earlier_status(capture):
     assert statuses[1] == ["succeeded"] * 6
 
 
-@pytest.mark.parametrize("capture", ["sequential_r4"], indirect=True)
-def test_engine_command_entries_are_left_out(capture):
+@pytest.mark.parametrize("name", ["sequential_r4"])
+def test_engine_command_entries_are_left_out(name):
+    capture = load(name)
     # Orquesta 1.6 records the "continue" of task3's transition as a sequence entry.
     workflow = capture["db"]["workflow_executions"][0]
     assert [e["id"] for e in workflow["state"]["sequence"]][-1] == "continue"

@@ -4,7 +4,7 @@ from the workflow and task execution records and the task's action executions.""
 from __future__ import annotations
 
 import pytest
-from captures import api_children, step
+from captures import api_children, load, step
 from wfops_st2.task_context import ViewError, task_context_view
 
 
@@ -16,8 +16,9 @@ def _view(capture, execution_id, task, **kwargs):
     return task_context_view({"id": execution_id}, workflow, db["task_executions"], actions, task, **kwargs)
 
 
-@pytest.mark.parametrize("capture", ["parallel_join"], indirect=True)
-def test_a_task_of_a_join(capture):
+@pytest.mark.parametrize("name", ["parallel_join"])
+def test_a_task_of_a_join(name):
+    capture = load(name)
     rerun = step(capture, "rerun_done")["id"]
     view = _view(capture, rerun, "task4")
     assert (view["task"], view["route"], view["status"], view["skipped"]) == ("task4", 0, "succeeded", False)
@@ -28,15 +29,17 @@ def test_a_task_of_a_join(capture):
     assert view["action_execution"]
 
 
-@pytest.mark.parametrize("capture", ["sequential_task2"], indirect=True)
-def test_what_a_task_published(capture):
+@pytest.mark.parametrize("name", ["sequential_task2"])
+def test_what_a_task_published(name):
+    capture = load(name)
     view = _view(capture, step(capture, "launch")["id"], "task1")
     assert view["published"] == {"task2__t0": {"msg1": "task1"}}
     assert view["led_to_by"] == []
 
 
-@pytest.mark.parametrize("capture", ["with_items"], indirect=True)
-def test_items_of_a_with_items_task(capture):
+@pytest.mark.parametrize("name", ["with_items"])
+def test_items_of_a_with_items_task(name):
+    capture = load(name)
     view = _view(capture, step(capture, "rerun_done")["id"], "task1")
     # the re-run's record: items 1 and 4 ran again; the others are shown from the
     # first run's action executions
@@ -49,8 +52,9 @@ def test_items_of_a_with_items_task(capture):
     assert refused.value.message == 'Task "task1" has no item 7; its items are 0 to 5.'
 
 
-@pytest.mark.parametrize("capture", ["sequential_task2"], indirect=True)
-def test_refusals(capture):
+@pytest.mark.parametrize("name", ["sequential_task2"])
+def test_refusals(name):
+    capture = load(name)
     with pytest.raises(ViewError) as refused:
         _view(capture, "abc", "task9")
     assert (refused.value.status, refused.value.message) == (
