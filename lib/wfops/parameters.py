@@ -22,6 +22,7 @@ import jinja2.sandbox
 from jsonschema import Draft3Validator, Draft4Validator, validators
 
 from wfops import errors, nesting
+from wfops.expressions.data import NONE_MAGIC_VALUE
 from wfops.masking import MASKED_ATTRIBUTE_VALUE
 from wfops.packs.action_spec import ActionSpec
 from wfops.packs.config import load_pack_config
@@ -296,6 +297,9 @@ def validate_parameters(action: ActionSpec, params: dict) -> dict:
         problems.append(_problem(action, name, "the value is %s." % nesting.TOO_DEEP_TEXT))
 
     values = copy.deepcopy({k: v for k, v in params.items() if k not in immutable_given + too_deep})
+    for name, value in values.items():
+        if value == NONE_MAGIC_VALUE and (schema.get(name) or {}).get("type"):
+            values[name] = None  # StackStorm's cast of use_none()'s marker for a typed parameter
     given = [n for n in values if n in schema and values[n] is not None]
     defaulted, templated = [], []
     for name, meta in schema.items():

@@ -12,6 +12,7 @@ import json
 import os
 import sqlite3
 import threading
+import weakref
 from typing import Any, Iterator
 
 from wfops.store import schema
@@ -47,6 +48,15 @@ def _encode(table: str, fields: dict) -> dict:
     return encoded
 
 
+_OPEN_STORES: "weakref.WeakSet[Store]" = weakref.WeakSet()
+
+
+def open_stores() -> list["Store"]:
+    """The stores open in this process. Expression functions that read the host
+    (``task()``, ``st2kv``) find the one holding their workflow execution among them."""
+    return list(_OPEN_STORES)
+
+
 class Store:
     """The host's SQLite database at ``path``."""
 
@@ -70,8 +80,10 @@ class Store:
                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
                 (str(schema.SCHEMA_VERSION),),
             )
+        _OPEN_STORES.add(self)
 
     def close(self) -> None:
+        _OPEN_STORES.discard(self)
         with self._lock:
             self._conn.close()
 
@@ -132,6 +144,13 @@ class Store:
     def _select_one(self, table: str, where: str, args: tuple) -> dict | None:
         rows = self._select(table, where, args, "LIMIT 1")
         return rows[0] if rows else None
+
+    def read(self, sql: str, args: tuple = ()) -> list[dict]:
+        """Rows of a read-only query, as dicts (no JSON decoding), for modules that keep
+        their own tables here (wfops.datastore)."""
+        with self._lock:
+            rows = self._conn.execute(sql, args).fetchall()
+        return [dict(r) for r in rows]
 
     # -- engines and leases ----------------------------------------------------------
 
@@ -311,6 +330,12 @@ class Store:
 
     def get_task_execution(self, task_execution_id: str) -> dict | None:
         return self._select_one("task_executions", "id = ?", (task_execution_id,))
+
+    def task_execution_at(self, wf_id: str, seq_index: int) -> dict | None:
+        """The task execution record of entry ``seq_index`` of Orquesta's task sequence."""
+        return self._select_one(
+            "task_executions", "workflow_execution = ? AND seq_index = ?", (wf_id, seq_index)
+        )
 
     def task_executions(self, wf_id: str) -> list[dict]:
         return self._select(

@@ -1,0 +1,42 @@
+"""``st2kv(key, decrypt=False[, default])``: a value from the embedded host's datastore.
+
+``st2kv('system.x')`` reads system key ``x``; ``st2kv('x')`` the key ``x`` of the user
+who runs the workflow (``ctx(st2).user``). A secret reads as its ciphertext unless
+``decrypt`` is true. A key that does not exist (or has expired) is an evaluation error,
+unless a ``default`` is given, which is then the answer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orquesta import exceptions as exc
+
+from wfops.datastore.keystore import Datastore
+from wfops.datastore.naming import DatastoreError, KeyNotFound
+from wfops.expressions.host import st2_context, store_of
+
+
+def st2kv(context: Any, key: str, **kwargs: Any) -> Any:
+    """The value of ``key`` for the workflow's user. O(log keys)."""
+    unknown = sorted(set(kwargs) - {"decrypt", "default"})
+    if unknown:
+        raise TypeError("st2kv() takes decrypt and default, not %s." % ", ".join(unknown))
+    if not isinstance(key, str):
+        raise TypeError("Given key is not typeof string.")
+    decrypt = kwargs.get("decrypt", False)
+    if not isinstance(decrypt, bool):
+        raise TypeError("Decrypt parameter is not typeof bool.")
+    st2 = st2_context(context, "st2kv")
+    user = st2.get("user")
+    if not user:
+        raise exc.ExpressionEvaluationException("Could not get user from context.")
+    datastore = Datastore.for_store(store_of(st2["workflow_execution_id"], "st2kv"))
+    try:
+        return datastore.lookup(key, user=user, decrypt=decrypt)
+    except KeyNotFound as e:
+        if "default" in kwargs:
+            return kwargs["default"]
+        raise exc.ExpressionEvaluationException(str(e)) from None
+    except DatastoreError as e:
+        raise exc.ExpressionEvaluationException(str(e)) from None
