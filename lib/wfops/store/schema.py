@@ -3,6 +3,8 @@
 Action executions have StackStorm's shape. A workflow execution keeps its Orquesta
 conductor as a snapshot plus a journal of the conductor calls made since the snapshot.
 The ``operations`` table is the audit trail; triggers make it append-only.
+``key_value_pairs`` is the datastore (wfops.datastore): StackStorm's key-value pairs, a
+secret's value stored encrypted, ``expire_timestamp`` in epoch seconds (NULL: no TTL).
 """
 
 SCHEMA_VERSION = 1
@@ -128,4 +130,19 @@ STATEMENTS = [
     )
     """,
     "CREATE INDEX IF NOT EXISTS commands_pending ON commands (state, root)",
+    """
+    CREATE TABLE IF NOT EXISTS key_value_pairs (
+        id TEXT NOT NULL UNIQUE,
+        scope TEXT NOT NULL,
+        name TEXT NOT NULL,
+        value TEXT NOT NULL,
+        secret INTEGER NOT NULL DEFAULT 0,
+        description TEXT,
+        expire_timestamp REAL,
+        created TEXT NOT NULL,
+        updated TEXT NOT NULL,
+        PRIMARY KEY (scope, name)
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS key_value_pairs_expiry ON key_value_pairs (expire_timestamp)",
 ]
