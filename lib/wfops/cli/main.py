@@ -18,7 +18,7 @@ import sys
 
 from wfops import errors
 from wfops import statuses as s
-from wfops.cli import output, packs, rerun_options
+from wfops.cli import keys, output, packs, rerun_options
 
 
 def _key_values(items: list[str], parser: argparse.ArgumentParser) -> dict[str, str]:
@@ -123,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the engine and the st2-compatible REST API (/api/v1)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=9101, help="port (default: 9101; 0: any free port)")
+    keys.add_parser(sub)
     return parser
 
 
@@ -153,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.pop("WFOPS_URL", None)
     if args.home:
         os.environ["WFOPS_HOME"] = args.home
+    if args.command == "key":  # the datastore needs neither the packs nor an engine
+        return keys.run(args, url)
 
     try:
         backend = _backend(url, args.user)
