@@ -155,7 +155,7 @@ class ApplyAfterImport:
 
         def exec_module(module):
             original_exec(module)
-            apply()
+            fix()
 
         spec.loader.exec_module = exec_module
         return spec
@@ -167,6 +167,19 @@ def install_hook(names, apply, done) -> None:
 
     if not any(isinstance(f, ApplyAfterImport) and f.apply is apply for f in sys.meta_path):
         sys.meta_path.insert(0, ApplyAfterImport(names, apply, done))
+
+
+def _loading_function_catalog() -> bool:
+    """Whether Orquesta is building its expression-function catalog right now.
+
+    It builds it under a plain lock while importing each function plugin, and wfops's
+    StackStorm functions are plugins: importing one imports ``wfops``, which applies this
+    layer. Importing ``orquesta.utils.parameters`` then would ask for the catalog again
+    (through Orquesta's evaluators) and wait for that lock forever."""
+    import sys
+
+    catalog = sys.modules.get("orquesta.expressions.functions.base")
+    return catalog is not None and catalog._EXP_FUNC_CATALOG_LOCK.locked()
 
 
 def install() -> None:
@@ -191,7 +204,12 @@ def apply() -> list[str]:
         return []
     fixed = _fix_collections_aliases()
     fixed += _fix_networkx_node_view()
-    fixed += _fix_parameter_regexes()
+    import sys
+
+    if "orquesta.utils.parameters" in sys.modules or not _loading_function_catalog():
+        fixed += _fix_parameter_regexes()
+    else:  # fixed as soon as Orquesta imports it, once its catalog is built
+        install_hook(("orquesta.utils.parameters",), _fix_parameter_regexes, lambda: False)
     fixed += _fix_root_nodes()
     fixed += _serialise_yaql_parsing()
     _applied = True
