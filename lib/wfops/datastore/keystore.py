@@ -232,7 +232,8 @@ class Datastore:
         rows, problems = [], []
         known = {"name", "value", "scope", "user", "secret", "encrypted", "ttl", "description"}
         for position, item in enumerate(items, 1):
-            label = "item %d%s" % (position, ' ("%s")' % item.get("name") if isinstance(item, dict) else "")
+            named = isinstance(item, dict) and item.get("name") is not None
+            label = "item %d%s" % (position, ' ("%s")' % item["name"] if named else "")
             if not isinstance(item, dict):
                 problems.append("%s: an item must be a mapping with a name and a value." % label)
                 continue
