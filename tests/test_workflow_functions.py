@@ -115,6 +115,8 @@ def test_st2kv_reads_system_user_and_secret_keys(wfops):
     }
     view, done = _run(wfops, "st2functions.datastore_keys", user="bob")
     assert view["result"]["output"]["mine"] == "green"
+    view, done = _run(wfops, "st2functions.datastore_parent", user="bob")  # as a subworkflow
+    assert done.returncode == 0 and view["result"]["output"]["child"]["mine"] == "green"
 
     view, done = _run(wfops, "st2functions.datastore_keys", user="carol")
     assert done.returncode == 1 and view["status"] == "failed"
