@@ -12,7 +12,6 @@ import json
 from typing import Any
 
 import yaml
-from jsonpath_ng import parse as parse_jsonpath
 
 from wfops.expressions.plain import plain
 
@@ -65,7 +64,9 @@ def json_escape(value: Any) -> str:
 def jsonpath_query(value: Any, query: str) -> list | None:
     """The values matching the JSONPath ``query`` in ``value`` (jsonpath-rw syntax), or
     None when there is none. O(size of value) per query step."""
-    matches = [match.value for match in parse_jsonpath(query).find(plain(value))]
+    from jsonpath_ng import parse  # on first use: every process with Orquesta loads this module
+
+    matches = [match.value for match in parse(query).find(plain(value))]
     return matches or None
 
 

@@ -12,8 +12,6 @@ from typing import Any
 
 from orquesta import exceptions as exc
 
-from wfops.datastore.keystore import Datastore
-from wfops.datastore.naming import DatastoreError, KeyNotFound
 from wfops.expressions.host import st2_context, store_of
 
 
@@ -27,6 +25,10 @@ def st2kv(context: Any, key: str, **kwargs: Any) -> Any:
     decrypt = kwargs.get("decrypt", False)
     if not isinstance(decrypt, bool):
         raise TypeError("Decrypt parameter is not typeof bool.")
+    # on first use: every process with Orquesta loads this module, few read the datastore
+    from wfops.datastore.keystore import Datastore
+    from wfops.datastore.naming import DatastoreError, KeyNotFound
+
     st2 = st2_context(context, "st2kv")
     user = st2.get("user")
     if not user:

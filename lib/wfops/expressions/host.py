@@ -13,8 +13,6 @@ from typing import Any
 
 from orquesta import exceptions as exc
 
-from wfops.store.database import Store, open_stores
-
 
 def context_value(context: Any, name: str) -> Any:
     """``context[name]`` for a YAQL context or a Jinja context dict; None when absent."""
@@ -36,8 +34,10 @@ def st2_context(context: Any, function: str) -> Mapping:
     return st2
 
 
-def store_of(workflow_execution_id: str, function: str) -> Store:
-    """The open store that holds ``workflow_execution_id``. O(number of open stores)."""
+def store_of(workflow_execution_id: str, function: str):
+    """The open store (a :class:`wfops.store.database.Store`) that holds
+    ``workflow_execution_id``. O(number of open stores)."""
+    from wfops.store.database import open_stores
     for store in open_stores():
         try:
             if store.get_workflow_status(workflow_execution_id) is not None:

@@ -8,10 +8,12 @@ is refused with semver's message.
 
 from __future__ import annotations
 
-import semver
+from typing import Any
 
 
-def _parse(value: str) -> semver.Version:
+def _parse(value: str) -> Any:
+    import semver  # on first use: every process with Orquesta loads this module
+
     return semver.Version.parse(str(value))
 
 
