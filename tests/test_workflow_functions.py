@@ -1,13 +1,28 @@
 """StackStorm's expression functions in real workflows run through `wfops run` (the
-fixture pack ``st2functions``): the data/regex/path/time/version functions in YAQL and
-Jinja, ``task()`` against the host's task execution records, ``st2kv()`` against the
+fixture pack ``tests/fixtures/expression_packs/st2functions``): the data, regex, path,
+time and version functions in YAQL and Jinja, ``task()`` against the host's task execution records, ``st2kv()`` against the
 datastore that `wfops key` fills, and ``use_none`` reaching an action as None."""
 
 from __future__ import annotations
 
+import pathlib
 import sqlite3
 
+import pytest
+from conftest import Wfops
+
 from wfops.expressions.data import NONE_MAGIC_VALUE
+
+EXPRESSION_PACKS = pathlib.Path(__file__).resolve().parent / "fixtures" / "expression_packs"
+
+
+@pytest.fixture
+def wfops(tmp_path) -> Wfops:
+    """The st2functions pack beside the bundled ones. It is kept out of
+    tests/fixtures/packs, which every other test loads on each command."""
+    home = tmp_path / "home"
+    home.mkdir()
+    return Wfops(home, packs_path=str(EXPRESSION_PACKS))
 
 
 def _run(wfops, *args, user: str | None = None):
