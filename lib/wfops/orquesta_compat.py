@@ -155,7 +155,7 @@ class ApplyAfterImport:
 
         def exec_module(module):
             original_exec(module)
-            fix()
+            apply()
 
         spec.loader.exec_module = exec_module
         return spec
