@@ -18,7 +18,7 @@ Each (case, N, mode) runs in its own subprocess (clean peak RSS; a time limit pe
 "> limit" when exceeded):
 
 - host:   a fresh temporary WFOPS_HOME; ``Session(home)`` (timed apart, "setup"), then
-          ``session.launch(ref, {})`` and ``session.engine.run_until_settled(id)`` (timed:
+          ``session.launch(ref, {})`` and ``loop.run_until_settled(session.engine, id)`` (timed:
           "host s"; the launch part is also shown apart). Actions run on the host's
           thread pool; every conductor call is journaled in SQLite.
 - plain:  the same spec, ``WorkflowConductor(spec, context, inputs)``, and a driver loop
@@ -195,6 +195,7 @@ def run_host_case(kind: str, n: int, packs_root: str, profile_path: str | None, 
     try:
         import wfops  # noqa: F401  (Orquesta compatibility layer)
         import orquesta.conducting  # noqa: F401  (imported outside the timed part, as plain does)
+        from wfops.engine import loop
         from wfops.session import Session
 
         base_mb = _rss_mb()
@@ -207,7 +208,7 @@ def run_host_case(kind: str, n: int, packs_root: str, profile_path: str | None, 
             t0 = time.perf_counter()
             execution_id = session.launch(ref, {})
             launch = time.perf_counter() - t0
-            record = engine.run_until_settled(execution_id)
+            record = loop.run_until_settled(engine, execution_id)
         children = session.store.child_ids(execution_id)
         wf = session.store.get_workflow_execution(record["context"]["workflow_execution"])
         journal_seq = wf["journal_seq"]

@@ -52,7 +52,7 @@ from hypothesis import note as _note
 from hypothesis import strategies as st
 
 from wfops import statuses as s
-from wfops.engine import commands, reruns
+from wfops.engine import commands, loop, reruns
 from wfops.planner import PlanError
 from wfops.session import Session
 
@@ -342,10 +342,10 @@ def settle(host: Host, execution_id: str, timeout: float = RUN_TIMEOUT) -> dict:
     """Run until the execution has settled and no action of it is still running: a
     workflow shows "failed" as soon as Orquesta fails it, while tasks already started
     are still running and will be recorded."""
-    record = host.engine.run_until_settled(execution_id, timeout=timeout)
+    record = loop.run_until_settled(host.engine, execution_id, timeout=timeout)
     assert record["status"] not in s.WAITING, (
         "execution %s is still %s after %s s" % (execution_id, record["status"], timeout))
-    assert host.engine.run_until_idle(timeout=timeout), "the host did not become idle"
+    assert loop.run_until_idle(host.engine, timeout=timeout), "the host did not become idle"
     return host.store.get_execution(execution_id)
 
 
@@ -635,7 +635,7 @@ def conform(host: Host, record: dict, state: dict, payload: dict, *, timeout: fl
         assert sorted(applied.value.problems) == sorted(refused.problems), (
             "the host refused with other problems than the plan"
         )
-        assert engine.run_until_idle(timeout=RUN_TIMEOUT)
+        assert loop.run_until_idle(engine, timeout=RUN_TIMEOUT)
         assert store_snapshot(store, wf_id) == before, "a refused re-run changed the store"
         assert host.log() == log_before, "a refused re-run ran actions"
         return "refused"
@@ -1010,7 +1010,7 @@ def run_until_paused(host: Host, pause_after: int) -> tuple[dict, dict] | None:
         done = [c["status"] for c in store.child_executions(execution_id) if c["status"] in s.COMPLETED]
         return s.FAILED in done and len(done) - done.index(s.FAILED) > pause_after
 
-    assert engine.run_until(pause_now, timeout=RUN_TIMEOUT)
+    assert loop.run(engine, until=pause_now, adopt=False, timeout=RUN_TIMEOUT)
     if store.get_execution(execution_id)["status"] == s.RUNNING:
         commands.execute(engine, "pause", execution_id, {"user": "conformance"})
     record = settle(host, execution_id)
@@ -1162,9 +1162,9 @@ def test_a_failed_apply_leaves_the_engine_as_the_store_has_it(pack_root):
         before = store_snapshot(store, wf_id)
         live = engine.load_workflow(wf_id)
         with pytest.raises(TypeError):
-            with reruns._restoring_memory(engine, live), store.transaction():
-                engine._journal(live, {"op": "rerun", "requests": [["t1", 0, True], ["t2", 1, True]]})
-                engine._journal(live, {"op": "skip", "task": "t2", "route": 2, "result": None, "publish": {}})
+            with engine.transaction():
+                engine.journal(live, {"op": "rerun", "requests": [["t1", 0, True], ["t2", 1, True]]})
+                engine.journal(live, {"op": "skip", "task": "t2", "route": 2, "result": None, "publish": {}})
         assert store_snapshot(store, wf_id) == before
         restored = engine.live[wf_id]
         assert restored is not live and restored.jc.status == s.FAILED

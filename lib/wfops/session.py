@@ -17,7 +17,8 @@ import platformdirs
 
 from wfops import errors, ids
 from wfops import statuses as s
-from wfops.engine.host import Engine, current_user, engine_alive
+from wfops.engine.host import Engine, current_user
+from wfops.engine.ownership import engine_alive
 from wfops.store.database import Store
 
 COMMAND_TIMEOUT_SECONDS = float(os.environ.get("WFOPS_COMMAND_TIMEOUT", "60"))
@@ -157,7 +158,8 @@ class Session:
             if command["state"] == "error":
                 raise _error_from_response(command["response"])
             if time.monotonic() > deadline:
-                self.store.finish_command(seq, "withdrawn", {"message": "timed out"})
+                if not self.store.finish_command(seq, "withdrawn", {"message": "timed out"}):
+                    continue  # the owner took it meanwhile: its answer is there now
                 raise errors.WfopsError(
                     "No engine answered within %d s; the operation was withdrawn and nothing "
                     "changed. See %s." % (COMMAND_TIMEOUT_SECONDS, os.path.join(self.home, "engine.log"))

@@ -1,7 +1,8 @@
 """The one thread that drives the engine of ``wfops serve``.
 
 Orquesta conductors and the ``Engine`` are not thread-safe, so every engine call (launch,
-pause/resume/cancel/re-run, ``step``, ``adopt_orphans``) happens on this thread. HTTP
+pause/resume/cancel/re-run, and the engine loop, ``wfops.engine.loop.run``, the same as
+``wfops engine``'s) happens on this thread. HTTP
 handler threads hand it work with :meth:`EngineThread.call` and wait for the answer; they
 read the store directly (``Store`` serialises its connection with a lock).
 """
@@ -15,9 +16,10 @@ import threading
 import time
 from typing import Any, Callable
 
+from wfops.engine import loop
+
 LOG = logging.getLogger("wfops.api")
 
-ADOPT_EVERY_SECONDS = 0.25   # as `wfops engine`
 STEP_TIMEOUT_SECONDS = 0.02  # how long step() may wait for outcomes; bounds job latency
 
 
@@ -70,14 +72,9 @@ class EngineThread(threading.Thread):
             self.started_ok.set()
             return
         self.started_ok.set()
-        last_scan = 0.0
         try:
-            while not self._stopping.is_set():
-                self._run_jobs()
-                if time.monotonic() - last_scan > ADOPT_EVERY_SECONDS:
-                    last_scan = time.monotonic()
-                    self._guard(engine.adopt_orphans)
-                self._guard(engine.step, STEP_TIMEOUT_SECONDS)
+            loop.run(engine, stop=self._stopping, between=self._run_jobs, on_error=self._report,
+                     step_timeout=STEP_TIMEOUT_SECONDS)
         finally:
             self._fail_pending()
             self.left_running = len(engine.actions)
@@ -111,9 +108,8 @@ class EngineThread(threading.Thread):
                 future.set_exception(EngineUnavailable("The server is shutting down; nothing was changed."))
 
     @staticmethod
-    def _guard(fn: Callable[..., Any], *args: Any) -> None:
-        try:
-            fn(*args)
-        except Exception:  # noqa: BLE001 - the loop must go on serving
-            LOG.exception("engine loop: %s failed", getattr(fn, "__name__", fn))
-            time.sleep(0.1)
+    def _report(error: BaseException) -> None:
+        """A step failed: the loop goes on serving (the failed transaction left nothing
+        half-done)."""
+        LOG.error("engine loop: a step failed", exc_info=error)
+        time.sleep(0.1)

@@ -133,7 +133,7 @@ class LocalBackend:
     # -- running -------------------------------------------------------------------------
 
     def _adopt_orphans_in_background(self) -> None:
-        from wfops.engine.host import engine_alive
+        from wfops.engine.ownership import engine_alive
         from wfops.session import spawn_engine
 
         session = self.session
@@ -158,9 +158,11 @@ class LocalBackend:
             session._engine is not None and execution_id in session.engine.by_execution
         ):
             # This process's engine runs it: run until it settles.
+            from wfops.engine import loop
+
             if progress:
                 session.engine.progress = _progress_printer()
-            return session.engine.run_until_settled(execution_id)
+            return loop.run_until_settled(session.engine, execution_id)
         while session.store.get_execution(execution_id)["status"] in s.WAITING:
             time.sleep(0.1)
         return session.store.get_execution(execution_id)
@@ -172,7 +174,7 @@ class LocalBackend:
 
     def rerun_from_beginning(self, original: dict, overrides: dict, *, no_merge: bool,
                              comment: str | None, detached: bool) -> str:
-        from wfops.engine.commands import audit
+        from wfops.engine.audit import audit
 
         action = self.session.registry.get(original["action_ref"])
         # Immutable parameters were filled in from the metadata; they are not the user's to pass.

@@ -373,29 +373,19 @@ def cmd_execution_audit(backend, args, parser) -> int:
 
 
 def cmd_engine(backend, args, parser) -> int:
-    import time
+    import logging
 
+    from wfops.engine import loop
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     session = backend.session
     engine = session.engine
     if args.launch:
         payload = json.loads(args.launch)
         engine.launch(payload["ref"], payload["parameters"], context=payload.get("context"),
                       user=session.user, execution_id=payload["id"])
-    idle_since = None
-    last_scan = 0.0
-    while True:
-        if time.monotonic() - last_scan > 0.25:
-            engine.adopt_orphans()
-            last_scan = time.monotonic()
-        engine.step()
-        if args.until_idle:
-            busy = engine.has_work() or engine._owned_active() or session.store.roots_with_pending_commands()
-            if busy:
-                idle_since = None
-            elif idle_since is None:
-                idle_since = time.monotonic()
-            elif time.monotonic() - idle_since > 1.0:
-                return 0
+    loop.run(engine, until_idle=args.until_idle)
+    return 0
 
 
 def cmd_serve(backend, args, parser) -> int:

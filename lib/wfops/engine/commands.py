@@ -1,33 +1,21 @@
 """Operations carried out by the engine that owns an execution's tree.
 
 Another process asks by inserting a row in ``commands``; the owner decides with the
-lifecycle table against the *current* state, applies, writes the audit entry, and answers
-the command — all in one transaction.
+lifecycle table against the *current* state, applies, writes the audit entry and answers
+the command, all in one transaction: an operation is applied and audited exactly once,
+and a command the requester withdrew (it stopped waiting) is never applied.
 """
 
 from __future__ import annotations
 
+import logging
 import traceback
 
 from wfops import errors, lifecycle
 from wfops import statuses as s
-from wfops.timestamps import now_iso
+from wfops.engine.audit import audit  # noqa: F401  (its older home)
 
-
-def audit(store, execution_id: str, user: str, operation: str, request: dict,
-          plan: dict | None = None, outcome: dict | None = None, comment: str | None = None) -> None:
-    store.append_operation(
-        {
-            "execution": execution_id,
-            "timestamp": now_iso(),
-            "user": user,
-            "operation": operation,
-            "request": request,
-            "plan": plan,
-            "outcome": outcome,
-            "comment": comment,
-        }
-    )
+LOG = logging.getLogger("wfops.engine")
 
 
 def apply_lifecycle(engine, operation: str, execution_id: str, user: str,
@@ -37,31 +25,28 @@ def apply_lifecycle(engine, operation: str, execution_id: str, user: str,
     Returns ``{"id", "status", "changed"}``; raises InvalidOperation for a refusal (and
     then changes nothing).
     """
-    from wfops.engine.host import live_status
-
     store = engine.store
     record = store.get_execution(execution_id)
     if record is None:
         raise errors.ExecutionNotFound('Execution "%s" cannot be found.' % execution_id)
+    rule = lifecycle.OPERATIONS[operation]
     target = record
-    if operation == "cancel" and record["parent"] is not None:
-        # Cancelling a sub-workflow or task cancels the whole tree from its root (st2).
+    if rule.acts_on == lifecycle.ROOT and record["parent"] is not None:
         target = store.get_execution(record["root"])
-    status = live_status(engine, target["id"])
-    decision = lifecycle.check(operation, execution_id, status, record["runner_type"])
-    if decision.action == "refuse":
-        raise errors.InvalidOperation(decision.message)
-    request = {"operation": operation, "id": execution_id}
-    with store.transaction():
-        if decision.action == "apply":
+    with engine.transaction():
+        status = engine.status_of(target["id"])
+        decision = lifecycle.check(operation, execution_id, status, record["runner_type"])
+        if decision.action == lifecycle.REFUSE:
+            raise errors.InvalidOperation(decision.message)
+        if decision.action == lifecycle.APPLY:
             engine.request_status(target["id"], operation)
-        after = live_status(engine, execution_id)
-        audit(store, execution_id, user, operation, request,
+        after = engine.status_of(execution_id)
+        audit(store, execution_id, user, operation, {"operation": operation, "id": execution_id},
               plan={"target": target["id"], "requested": decision.requests},
               outcome={"status_before": status, "status_after": after,
-                       "changed": decision.action == "apply"},
+                       "changed": decision.action == lifecycle.APPLY},
               comment=comment)
-    return {"id": execution_id, "status": after, "changed": decision.action == "apply"}
+    return {"id": execution_id, "status": after, "changed": decision.action == lifecycle.APPLY}
 
 
 def execute(engine, operation: str, execution_id: str, payload: dict) -> dict:
@@ -78,22 +63,41 @@ def execute(engine, operation: str, execution_id: str, payload: dict) -> dict:
 
 
 def serve(engine, command: dict) -> None:
-    """Carry out one pending command from another process and answer it."""
+    """Carry out one pending command from another process and answer it, in one
+    transaction with the operation (a command withdrawn meanwhile is skipped)."""
+    store, seq = engine.store, command["seq"]
     try:
-        response = execute(engine, command["operation"], command["execution"], command["payload"])
-        engine.store.finish_command(command["seq"], "done", response)
+        with engine.transaction():
+            if not store.command_pending(seq):
+                return
+            response = execute(engine, command["operation"], command["execution"], command["payload"])
+            store.finish_command(seq, "done", response)
     except errors.WfopsError as e:
-        engine.store.finish_command(
-            command["seq"], "error",
+        store.finish_command(
+            seq, "error",
             {"message": e.message, "problems": e.problems, "type": type(e).__name__,
              "http_status": e.http_status},
         )
     except Exception as e:  # never leave the requester waiting on a bug
-        engine.store.finish_command(
-            command["seq"], "error",
+        LOG.exception("command %s (%s) failed", seq, command["operation"])
+        store.finish_command(
+            seq, "error",
             {"message": "Internal error: %s" % e, "traceback": traceback.format_exc(),
              "type": "WfopsError", "http_status": 500},
         )
+
+
+def serve_pending(engine) -> None:
+    """Serve the pending commands of the trees ``engine`` owns, oldest first; then let go
+    of its roots that completed."""
+    store = engine.store
+    pending = store.pending_commands(store.owned_roots(engine.id))
+    for command in pending:
+        serve(engine, command)
+    if pending:
+        for root in store.owned_roots(engine.id):
+            if store.get_execution_status(root) in s.COMPLETED and not engine.has_work():
+                store.release_root(root, engine.id)
 
 
 def is_settled(status: str) -> bool:

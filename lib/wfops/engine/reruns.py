@@ -6,12 +6,11 @@ so Orquesta's own one-level collapse can never make a task run twice.
 
 from __future__ import annotations
 
-import contextlib
-
-from wfops import errors, ids
+from wfops import errors, ids, lifecycle
 from wfops import statuses as s
 from wfops.engine import definitions
-from wfops.engine.journal import JournaledConductor
+from wfops.engine.audit import audit
+from wfops.engine.ownership import engine_alive, restore_conductor
 
 
 def item_statuses(store, wf_id: str) -> dict[int, list[str]]:
@@ -39,12 +38,6 @@ def run_state(store, wf_id: str, conductor) -> dict:
     state = conductor.workflow_state.serialize()
     state["items"] = item_statuses(store, wf_id)
     return state
-
-
-def restore_conductor(store, wf: dict) -> JournaledConductor:
-    spec = definitions.load_spec(wf["definition"], wf["action_ref"])
-    entries = store.journal_after(wf["id"], wf["snapshot_seq"])
-    return JournaledConductor.restore(spec, wf["input"], wf["parent_context"], wf["snapshot"], entries)
 
 
 def workflow_of(store, execution: dict) -> dict:
@@ -108,16 +101,14 @@ def apply_rerun(engine, execution_id: str, payload: dict) -> dict:
     """Re-run ``execution_id`` from tasks in ``engine`` (which owns the workflow), or, for
     skips on a paused workflow, skip in place and resume it.
 
-    A refusal or a failure changes nothing: the store is rolled back, and the engine's
-    in-memory conductors are restored from it (:func:`_restoring_memory`)."""
+    A refusal or a failure changes nothing: it happens in one engine transaction, which
+    rolls the store back and puts the engine's memory back as the store has it."""
     store = engine.store
     original = store.get_execution(execution_id)
     if original is None:
         raise errors.ExecutionNotFound('Execution "%s" cannot be found.' % execution_id)
     wf = workflow_of(store, original)
     if wf["id"] not in engine.live:
-        from wfops.engine.host import engine_alive
-
         current = store.get_execution(wf["action_execution"])
         holder = store.get_execution(current["root"])["owner"]
         if holder not in (None, engine.id) and engine_alive(store, holder):
@@ -131,16 +122,13 @@ def apply_rerun(engine, execution_id: str, payload: dict) -> dict:
     plan = plan_for(store, original, payload, conductor=live.jc)  # checks the fingerprint first
     if payload.get("dry_run"):
         return {"id": execution_id, "plan": plan.to_dict(), "dry_run": True}
-    with _restoring_memory(engine, live):
-        if plan.in_place:
-            return _skip_in_place(engine, live, original, plan, payload)
-        return _rerun_from_tasks(engine, live, original, plan, payload)
+    if plan.in_place:
+        return _skip_in_place(engine, live, original, plan, payload)
+    return _rerun_from_tasks(engine, live, original, plan, payload)
 
 
 def _rerun_from_tasks(engine, live, original: dict, plan, payload: dict) -> dict:
     """A new execution attached to the workflow execution, which re-runs per the plan."""
-    from wfops.engine.commands import audit
-
     store = engine.store
     plan_data = plan.to_dict()
     new_id = ids.new_id()
@@ -153,27 +141,22 @@ def _rerun_from_tasks(engine, live, original: dict, plan, payload: dict) -> dict
     context["user"] = payload.get("user") or engine.user
     context["re-run"] = {"ref": original["id"], "tasks": tasks, "reset": reset}
     action = engine.registry.get(original["action_ref"])
-    with store.transaction():
-        engine._insert_execution(
-            new_id, action, original["parameters"], context, parent=original["parent"],
-            root=new_id if original["parent"] is None else original["root"], owner=engine.id,
-        )
-        store.update_workflow_execution(live.wf_id, action_execution=new_id)
-        engine.by_execution.pop(live.execution_id, None)
-        live.execution_id = new_id
-        live.root = new_id
-        engine.by_execution[new_id] = live.wf_id
-        engine._journal(live, {
+    root = new_id if original["parent"] is None else original["root"]
+    with engine.transaction():
+        engine.insert_execution(new_id, action, original["parameters"], context, parent=original["parent"],
+                                root=root, owner=engine.id)
+        engine.attach(live, new_id, root)
+        engine.journal(live, {
             "op": "rerun",
             "requests": [list(r) for r in plan.requests],
             **_fixes(plan),
         })
         for selection in getattr(plan, "item_selections", []):
-            engine._journal(live, {"op": "restage", "task": selection.task, "route": selection.route,
-                                   "indices": list(selection.indices), "statuses": list(selection.statuses)})
+            engine.journal(live, {"op": "restage", "task": selection.task, "route": selection.route,
+                                  "indices": list(selection.indices), "statuses": list(selection.statuses)})
         for override in getattr(plan, "contexts", []):
-            engine._journal(live, {"op": "context", "task": override.task, "route": override.route,
-                                   "values": override.values})
+            engine.journal(live, {"op": "context", "task": override.task, "route": override.route,
+                                  "values": override.values})
         for skip in getattr(plan, "skips", []):
             _apply_skip(engine, live, skip, new_id)
         operation = "skip" if getattr(plan, "skips", []) and not payload.get("tasks") else "re-run"
@@ -181,7 +164,8 @@ def _rerun_from_tasks(engine, live, original: dict, plan, payload: dict) -> dict
               plan=plan_data, outcome={"execution": new_id}, comment=payload.get("comment"))
         audit(store, new_id, context["user"], "created-by-re-run", _request_as_given(payload),
               plan=plan_data, outcome={"from": original["id"]}, comment=payload.get("comment"))
-        engine._settle(live)
+        engine.settle(live)
+        _refuse_if_nothing_runs(live, original["id"])
     return {"id": new_id, "status": store.get_execution(new_id)["status"], "plan": plan_data}
 
 
@@ -189,32 +173,41 @@ def _skip_in_place(engine, live, original: dict, plan, payload: dict) -> dict:
     """Skips on a paused workflow: each skipped task is staged afresh and recorded as
     succeeded and skipped on the paused execution itself, then the workflow resumes as
     ``wfops execution resume`` would (paused sub-workflows too, L4)."""
-    from wfops import lifecycle
-    from wfops.engine.commands import audit
-    from wfops.engine.host import live_status
-
     store = engine.store
     plan_data = plan.to_dict()
     execution_id = live.execution_id
     user = payload.get("user") or engine.user
-    with store.transaction():
-        engine._journal(live, {"op": "stage", "tasks": [[k.task, k.route] for k in plan.skips], **_fixes(plan)})
+    with engine.transaction():
+        engine.journal(live, {"op": "stage", "tasks": [[k.task, k.route] for k in plan.skips], **_fixes(plan)})
         # Resumed between the staging and the skips: before the staging, a workflow with
         # nothing left to run would complete at once on resume; after the skips, their
         # task events have taken it out of "paused" and Orquesta refuses the resume.
-        engine._journal(live, {"op": "status", "status": s.RESUMING})
+        engine.journal(live, {"op": "status", "status": s.RESUMING})
         for skip in plan.skips:
             _apply_skip(engine, live, skip, execution_id)
-        for child in engine._child_workflows(live):
-            if lifecycle.cascades_to("resume", live_status(engine, child)):
+        for child in engine.child_workflows(live):
+            if lifecycle.cascades_to("resume", engine.status_of(child)):
                 engine.request_status(child, "resume")
-        engine._settle(live)
+        engine.settle(live)
+        _refuse_if_nothing_runs(live, original["id"])
         outcome = {"execution": execution_id, "in_place": True, "status_before": s.PAUSED,
-                   "status_after": live_status(engine, execution_id), "resumed": True}
+                   "status_after": engine.status_of(execution_id), "resumed": True}
         for target in dict.fromkeys([original["id"], execution_id]):
             audit(store, target, user, "skip", _request_as_given(payload), plan=plan_data,
                   outcome=outcome, comment=payload.get("comment"))
     return {"id": execution_id, "status": store.get_execution(execution_id)["status"], "plan": plan_data}
+
+
+def _refuse_if_nothing_runs(live, execution_id: str) -> None:
+    """A re-run must start something or end: one that left its workflow resuming with no
+    task active (nothing it staged can run) would stay resuming forever. Raised inside
+    the apply's transaction, so nothing changes."""
+    if live.jc.status == s.RESUMING and not live.jc.conductor.workflow_state.has_active_tasks:
+        raise errors.InvalidOperation(
+            'Re-running workflow execution "%s" as requested would start no task: nothing the '
+            "request stages can run. Nothing was changed; check the request with --dry-run."
+            % execution_id
+        )
 
 
 def _fixes(plan) -> dict:
@@ -226,40 +219,11 @@ def _fixes(plan) -> dict:
     }
 
 
-@contextlib.contextmanager
-def _restoring_memory(engine, live):
-    """On any exception, put the engine's memory back as the store has it once the
-    failed transaction is rolled back: the conductors of ``live``'s tree (journal replay
-    is exact), which executions they are attached to, and the actions and timers the
-    engine tracks. An action already handed to a worker cannot be called back; an apply
-    only starts actions in its last step (settling), after every conductor change."""
-    saved_live = {k: (v.execution_id, v.root, v.parent_task) for k, v in engine.live.items()}
-    saved_by_execution = dict(engine.by_execution)
-    saved_actions = dict(engine.actions)
-    saved_timers = list(engine.timers)
-    try:
-        yield
-    except BaseException:
-        tree = {k for k, (_, root, _) in saved_live.items() if root == saved_live[live.wf_id][1]}
-        for key in list(engine.live):
-            if key not in saved_live or key in tree:
-                del engine.live[key]
-        engine.by_execution.clear()
-        engine.by_execution.update(saved_by_execution)
-        engine.actions.clear()
-        engine.actions.update(saved_actions)
-        engine.timers[:] = saved_timers
-        for key in sorted(tree):
-            execution, _, parent_task = saved_live[key]
-            engine.load_workflow(key, execution).parent_task = parent_task
-        raise
-
-
 def _apply_skip(engine, live, skip, execution_id: str) -> None:
     """Record a skipped task: succeeded with the supplied result, marked skipped, with a
     child execution (no action runs) so that st2-style listings show it."""
-    engine._journal(live, {"op": "skip", "task": skip.task, "route": skip.route,
-                           "result": skip.result, "publish": dict(skip.publish or {})})
+    engine.journal(live, {"op": "skip", "task": skip.task, "route": skip.route,
+                          "result": skip.result, "publish": dict(skip.publish or {})})
     task_execution = engine.task_record_id(live, skip.task, skip.route)
     spec = live.jc.conductor.spec.tasks.get_task(skip.task)
     ref = getattr(spec, "action", None) or "core.noop"
@@ -277,9 +241,9 @@ def _apply_skip(engine, live, skip, execution_id: str) -> None:
             "task_id": task_execution, "task_name": skip.task, "task_route": skip.route, "item_id": None,
         },
     }
-    engine._insert_execution(record_id, action, {}, context, parent=execution_id, root=live.root,
-                             task_execution=task_execution, status=s.SUCCEEDED)
-    engine.store.update_execution(record_id, result=skip.result, end_timestamp=engine.store.get_execution(record_id)["start_timestamp"])
+    record = engine.insert_execution(record_id, action, {}, context, parent=execution_id, root=live.root,
+                                     task_execution=task_execution, status=s.SUCCEEDED)
+    engine.store.update_execution(record_id, result=skip.result, end_timestamp=record["start_timestamp"])
 
 
 def _request_as_given(payload: dict) -> dict:

@@ -7,13 +7,13 @@ other processes see committed state while an engine writes.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import sqlite3
 import threading
 import weakref
-from typing import Any, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Callable
 
 from wfops.store import schema
 
@@ -57,6 +57,64 @@ def open_stores() -> list["Store"]:
     return list(_OPEN_STORES)
 
 
+@dataclass
+class _Hooks:
+    before_commit: list[Callable[[], None]] = field(default_factory=list)
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+    after_rollback: list[Callable[[], None]] = field(default_factory=list)
+
+
+class _Transaction:
+    """``with store.transaction():`` (see :meth:`Store.transaction`)."""
+
+    __slots__ = ("store", "outermost")
+
+    def __init__(self, store: "Store"):
+        self.store = store
+        self.outermost = False
+
+    def __enter__(self) -> sqlite3.Connection:
+        store = self.store
+        store._lock.acquire()
+        try:
+            self.outermost = store._depth == 0
+            if self.outermost:
+                store._conn.execute("BEGIN IMMEDIATE")
+                store._owner = threading.get_ident()
+                store._hooks = _Hooks()
+            store._depth += 1
+        except BaseException:
+            store._lock.release()
+            raise
+        return store._conn
+
+    def __exit__(self, kind, value, tb) -> bool:
+        store = self.store
+        store._depth -= 1
+        if not self.outermost:
+            store._lock.release()
+            return False
+        hooks, store._hooks = store._hooks, _Hooks()
+        committed = False
+        try:
+            if kind is None:
+                for callback in hooks.before_commit:
+                    callback()
+                store._conn.execute("COMMIT")
+                committed = True
+        finally:
+            if not committed:
+                try:
+                    store._conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
+            store._owner = None
+            store._lock.release()
+            for callback in hooks.after_commit if committed else hooks.after_rollback:
+                callback()
+        return False
+
+
 class Store:
     """The host's SQLite database at ``path``."""
 
@@ -65,6 +123,8 @@ class Store:
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         self._lock = threading.RLock()
         self._depth = 0
+        self._owner: int | None = None      # the thread whose transaction is open
+        self._hooks = _Hooks()
         self._conn = sqlite3.connect(
             path, timeout=30.0, isolation_level=None, check_same_thread=False
         )
@@ -87,25 +147,35 @@ class Store:
         with self._lock:
             self._conn.close()
 
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction; nested calls join the outermost one."""
-        with self._lock:
-            outermost = self._depth == 0
-            if outermost:
-                self._conn.execute("BEGIN IMMEDIATE")
-            self._depth += 1
-            try:
-                yield self._conn
-            except BaseException:
-                self._depth -= 1
-                if outermost:
-                    self._conn.execute("ROLLBACK")
-                raise
-            else:
-                self._depth -= 1
-                if outermost:
-                    self._conn.execute("COMMIT")
+    def transaction(self) -> "_Transaction":
+        """A write transaction (``BEGIN IMMEDIATE``); nested calls join the outermost one.
+
+        Callbacks registered with :meth:`before_commit`, :meth:`after_commit` and
+        :meth:`after_rollback` while it is open run when the outermost one ends: the
+        ``after_*`` ones once the connection lock is released, on the same thread."""
+        return _Transaction(self)
+
+    @property
+    def in_transaction(self) -> bool:
+        """Whether the calling thread has a transaction open."""
+        return self._depth > 0 and self._owner == threading.get_ident()
+
+    def before_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` just before the open transaction commits (not on rollback)."""
+        self._open_hooks().before_commit.append(callback)
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the open transaction has committed (dropped on rollback)."""
+        self._open_hooks().after_commit.append(callback)
+
+    def after_rollback(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the open transaction has rolled back (dropped on commit)."""
+        self._open_hooks().after_rollback.append(callback)
+
+    def _open_hooks(self) -> "_Hooks":
+        if not self.in_transaction:
+            raise RuntimeError("no transaction is open on this thread")
+        return self._hooks
 
     # -- generic helpers -------------------------------------------------------------
 
@@ -201,10 +271,22 @@ class Store:
         return [r[0] for r in rows]
 
     def roots_needing_engine(self, statuses: tuple[str, ...]) -> list[dict]:
+        """Root executions in one of ``statuses``, oldest first."""
         marks = ", ".join("?" for _ in statuses)
         return self._select(
             "executions",
             "parent IS NULL AND status IN (%s)" % marks,
+            tuple(statuses),
+            "ORDER BY seq",
+        )
+
+    def roots_of_active_executions(self, statuses: tuple[str, ...]) -> list[dict]:
+        """Root executions of every tree with an execution in one of ``statuses`` (the
+        root itself, or a record left active under a completed root), oldest first."""
+        marks = ", ".join("?" for _ in statuses)
+        return self._select(
+            "executions",
+            "id IN (SELECT DISTINCT root FROM executions WHERE status IN (%s))" % marks,
             tuple(statuses),
             "ORDER BY seq",
         )
@@ -219,6 +301,14 @@ class Store:
 
     def get_execution(self, execution_id: str) -> dict | None:
         return self._select_one("executions", "id = ?", (execution_id,))
+
+    def get_execution_status(self, execution_id: str) -> str | None:
+        """The status alone, without decoding the record."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT status FROM executions WHERE id = ?", (execution_id,)
+            ).fetchone()
+        return row[0] if row else None
 
     def find_executions_by_prefix(self, prefix: str) -> list[dict]:
         return self._select("executions", "id LIKE ?", (prefix + "%",), "LIMIT 2")
@@ -387,8 +477,16 @@ class Store:
     def get_command(self, seq: int) -> dict | None:
         return self._select_one("commands", "seq = ?", (seq,))
 
+    def command_pending(self, seq: int) -> bool:
+        """Whether command ``seq`` still waits for an answer (inside the owner's write
+        transaction, nobody can answer or withdraw it until that commits)."""
+        with self._lock:
+            row = self._conn.execute("SELECT state FROM commands WHERE seq = ?", (seq,)).fetchone()
+        return row is not None and row[0] == "pending"
+
     def finish_command(self, seq: int, state: str, response: dict) -> bool:
-        """Answer a pending command; False when somebody else answered or withdrew it."""
+        """Answer (or withdraw) a pending command; False when somebody else answered or
+        withdrew it first."""
         with self.transaction() as conn:
             cursor = conn.execute(
                 "UPDATE commands SET state = ?, response = ? WHERE seq = ? AND state = 'pending'",

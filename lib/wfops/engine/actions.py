@@ -1,0 +1,75 @@
+"""Plain actions: starting one (after the transaction that records it commits) and
+recording its outcome."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+from wfops import statuses as s
+from wfops.engine.executions import set_execution_status
+from wfops.engine.memory import MISSING
+from wfops.engine.records import Outcome, TaskAction
+
+LOG = logging.getLogger("wfops.engine")
+
+
+def start(engine, execution_id: str, action, params: dict, task: TaskAction | None, *,
+          recorded_running: bool = False) -> None:
+    """Record ``execution_id`` running (unless ``recorded_running``: its record already
+    says so), track it, and have a worker run it once the open transaction commits; its
+    outcome is posted to ``engine.outcomes``. Must be called inside a transaction."""
+    from wfops.runners import RunContext, get_runner
+
+    if not recorded_running:
+        set_execution_status(engine, execution_id, s.RUNNING)
+    engine.memory.track(execution_id, task)
+    runner = get_runner(action.runner_type)
+    env = {
+        "ST2_ACTION_EXECUTION_ID": execution_id,
+        "ST2_ACTION_PACK_NAME": action.pack,
+        "WFOPS_EXECUTION_ID": execution_id,
+    }
+    ctx = RunContext(execution_id=execution_id, env=env, work_dir=None)
+
+    def work() -> None:
+        try:
+            outcome = runner.run(action, params, ctx)
+            engine.outcomes.put(Outcome(execution_id, outcome.status, outcome.result))
+        except Exception as e:  # a runner bug must not lose the execution
+            engine.outcomes.put(
+                Outcome(execution_id, s.FAILED, {"error": str(e), "traceback": traceback.format_exc()})
+            )
+        finally:
+            engine.jobs.finished()
+
+    def start_now() -> None:
+        if getattr(runner, "runs_inline", False):
+            engine.jobs.started()
+            work()  # nothing to wait for: no thread hand-off; the outcome still queues
+            return
+        engine.jobs.started()
+        try:
+            engine.pool.submit(work)
+        except RuntimeError:
+            # The engine is closing: the action never starts; its record says running,
+            # so the next engine records it abandoned (D1: nothing ran unrecorded).
+            engine.jobs.finished()
+            LOG.warning("engine closing: action execution %s was not started", execution_id)
+
+    engine.dispatcher.start_after_commit(execution_id, start_now)
+
+
+def record_outcome(engine, outcome: Outcome):
+    """Record a final outcome on its execution and stop tracking it; a top-level action's
+    tree is released. Returns the task it ran (None: a top-level action; ``MISSING``: an
+    execution this engine did not track)."""
+    if not outcome.final:
+        return engine.memory.actions.get(outcome.execution_id, MISSING)
+    task = engine.memory.untrack(outcome.execution_id)
+    set_execution_status(engine, outcome.execution_id, outcome.status, outcome.result, with_result=True)
+    if task is None or task is MISSING:
+        record = engine.store.get_execution(outcome.execution_id)
+        if record and record["parent"] is None:
+            engine.store.release_root(record["root"], engine.id)
+    return task

@@ -1,0 +1,77 @@
+"""Pause, resume and cancel carried out on a tree, as ``wfops.lifecycle`` says: the
+status requested of each conductor, down to which sub-workflows, up to which ancestors.
+
+Runs in the engine that owns the tree, inside the operation's transaction.
+"""
+
+from __future__ import annotations
+
+from wfops import lifecycle
+from wfops import statuses as s
+from wfops.engine import driver
+from wfops.engine.executions import set_execution_status
+from wfops.engine.records import LiveWorkflow, Outcome, TaskAction
+
+
+def request_status(engine, execution_id: str, operation: str) -> None:
+    """Apply ``operation`` (already decided by ``lifecycle.check``) to ``execution_id``
+    and cascade it. O(size of the tree's live part)."""
+    rule = lifecycle.OPERATIONS[operation]
+    live = engine.memory.workflow_of(execution_id)
+    with engine.store.transaction():
+        if live is None:
+            record = engine.store.get_execution(execution_id)
+            if rule.plain_action_status and record and record["runner_type"] != "orquesta":
+                set_execution_status(engine, execution_id, rule.plain_action_status)
+            return
+        if rule.up:
+            _set_parent_task_running(engine, live, rule)
+        driver.journal(engine, live, {"op": "status", "status": rule.requests})
+        for child in child_workflows(engine, live):
+            if engine.status_of(child) in rule.down:
+                request_status(engine, child, operation)
+        if s.PAUSED in rule.down:  # it reaches paused sub-workflows: also the ended ones
+            _end_stale_paused_tasks(engine, live)
+        if rule.stops_delayed:
+            for execution in engine.memory.actions_of(live.wf_id):
+                if engine.store.get_execution_status(execution) == s.DELAYED:
+                    driver.deliver(engine, Outcome(execution, s.CANCELED, None))
+        driver.settle(engine, live)
+
+
+def child_workflows(engine, live: LiveWorkflow) -> list[str]:
+    """The action executions of ``live``'s sub-workflows that this engine drives."""
+    return [e for e in engine.memory.actions_of(live.wf_id) if e in engine.memory.by_execution]
+
+
+def _set_parent_task_running(engine, live: LiveWorkflow, rule: lifecycle.Operation) -> None:
+    """L5: the parent's task for this sub-workflow runs again (and so the parent, if it
+    was paused, and its own parent's task, recursively), before this one resumes."""
+    if live.parent is None:
+        return
+    parent = engine.memory.live.get(live.parent.wf_id)
+    if parent is None:
+        return
+    task_state = parent.jc.conductor.get_task_state_entry(live.parent.task, live.parent.route)
+    if task_state is not None and task_state.get("status") in rule.up:
+        driver.deliver(engine, Outcome(live.execution_id, s.RUNNING, final=False))
+
+
+def _end_stale_paused_tasks(engine, live: LiveWorkflow) -> None:
+    """A task left paused although its sub-workflow completed (a store written before L5
+    was kept) gets that sub-workflow's end now, so that the resumed workflow goes on."""
+    paused = {
+        (t["id"], t["route"]) for t in live.jc.sequence if t.get("status") in (s.PAUSED, s.PAUSING)
+    }
+    if not paused:
+        return
+    for record in engine.store.child_executions(live.execution_id):
+        orquesta = (record.get("context") or {}).get("orquesta") or {}
+        key = (orquesta.get("task_name"), orquesta.get("task_route"))
+        if (record["runner_type"] != "orquesta" or record["status"] not in s.COMPLETED
+                or key not in paused or record["id"] in engine.memory.actions):
+            continue
+        task = TaskAction(live.wf_id, key[0], key[1], orquesta.get("item_id"))
+        engine.memory.track(record["id"], task)
+        driver.deliver(engine, Outcome(record["id"], s.RUNNING, final=False))
+        driver.deliver(engine, Outcome(record["id"], record["status"], record["result"]))

@@ -1,0 +1,441 @@
+"""Driving workflows: conductor calls through the journal, task records, settling (what
+runs next, the status mirrored to the records), and outcomes handed to conductors.
+
+Orquesta is imported only once a workflow runs (so that commands which do not run one
+start fast). Every function here runs inside a store transaction (they open one, which joins the
+caller's): the journal entries, the records they produce and the actions they start
+commit together, and actions start only after that commit (``wfops.engine.dispatch``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wfops import errors, ids, lifecycle
+from wfops import statuses as s
+from wfops.engine import actions, crash_points
+from wfops.engine.executions import insert_execution, set_execution_status
+from wfops.engine.memory import MISSING
+from wfops.engine.records import LiveWorkflow, Outcome, TaskAction, TaskRecord
+from wfops.timestamps import now_iso
+
+SNAPSHOT_MIN_ENTRIES = 256
+
+
+# -- starting -------------------------------------------------------------------------
+
+
+def start_workflow(engine, execution_id: str, root: str, action, params: dict, spec, context: dict,
+                   parent: TaskAction | None, parent_context: dict | None) -> LiveWorkflow:
+    """Create the workflow execution of action execution ``execution_id`` and run it.
+    ``parent``/``parent_context``: for a sub-workflow, its task in the parent and the
+    parent's workflow context."""
+    wf_id = ids.new_id()
+    with open(action.entry_point, encoding="utf-8") as handle:
+        definition = handle.read()
+    workflow_context = {
+        "st2": {
+            "action_execution_id": execution_id,
+            "workflow_execution_id": wf_id,
+            "user": context.get("user"),
+            "pack": action.pack,
+            "action": action.ref,
+        }
+    }
+    if parent is not None:
+        workflow_context["parent"] = parent_context or {}
+    now = now_iso()
+    store = engine.store
+    with store.transaction():
+        store.insert_workflow_execution({
+            "id": wf_id, "action_execution": execution_id, "action_ref": action.ref,
+            "definition": definition, "status": s.REQUESTED, "input": params,
+            "parent_context": workflow_context, "snapshot": None, "snapshot_seq": 0,
+            "journal_seq": 0, "created": now, "updated": now,
+        })
+        record = store.get_execution(execution_id)
+        store.update_execution(execution_id, context=dict(record["context"], workflow_execution=wf_id))
+        from wfops.engine.journal import JournaledConductor  # Orquesta: imported when needed
+
+        jc = JournaledConductor.new(spec, params, workflow_context)
+        live = LiveWorkflow(wf_id, execution_id, root, jc, 0, 0, {}, parent)
+        engine.memory.add_workflow(live)
+        journal(engine, live, {"op": "status", "status": s.RUNNING})
+        settle(engine, live)
+    return live
+
+
+# -- the journal ------------------------------------------------------------------------
+
+
+def journal(engine, live: LiveWorkflow, entry: dict) -> Any:
+    """Apply one conductor call and record it, with the task records it changes; every
+    so many entries (amortised O(1) per entry), a snapshot. Returns the call's value."""
+    store = engine.store
+    with store.transaction():
+        engine.memory.touch(live)
+        value = live.jc.apply(entry)
+        live.journal_seq += 1
+        store.append_journal(live.wf_id, live.journal_seq, entry)
+        _sync_task_records(engine, live, entry)
+        if live.journal_seq - live.snapshot_seq >= max(SNAPSHOT_MIN_ENTRIES, 2 * len(live.jc.sequence)):
+            snapshot(engine, live)
+    return value
+
+
+def snapshot(engine, live: LiveWorkflow) -> None:
+    """Store the serialized conductor; the journal before it is dropped."""
+    with engine.store.transaction():
+        engine.store.write_snapshot(live.wf_id, live.journal_seq, live.jc.snapshot())
+        crash_points.reach("snapshot")
+        live.snapshot_seq = live.journal_seq
+
+
+def _sync_task_records(engine, live: LiveWorkflow, entry: dict) -> None:
+    store = engine.store
+    sequence = live.jc.sequence
+    now = now_iso()
+    for index in range(len(live.task_records), len(sequence)):
+        task_state = sequence[index]
+        prev_ids = [
+            live.task_records[i].id
+            for i in sorted(set(task_state.get("prev", {}).values()))
+            if i in live.task_records
+        ]
+        try:
+            inbound = live.jc.conductor.get_task_context(task_state["ctxs"]["in"])
+        except Exception:
+            inbound = {}
+        record = TaskRecord(ids.new_id(), task_state.get("status") or s.REQUESTED)
+        store.insert_task_execution({
+            "id": record.id, "workflow_execution": live.wf_id, "action_execution": live.execution_id,
+            "task_id": task_state["id"], "route": task_state["route"], "seq_index": index,
+            "status": record.status, "prev": prev_ids, "context": inbound, "result": None,
+            "skipped": 0, "start_timestamp": now, "end_timestamp": None,
+        })
+        live.task_records[index] = record
+    if entry["op"] == "context":
+        index = live.jc.conductor._get_task_state_idx(entry["task"], entry["route"])
+        if index is not None and index in live.task_records:
+            inbound = live.jc.conductor.get_task_context(sequence[index]["ctxs"]["in"])
+            store.update_task_execution(live.task_records[index].id, context=inbound)
+    if entry["op"] not in ("task", "item", "status", "rerun", "skip"):
+        return
+    for index, task_state in enumerate(sequence):
+        known = live.task_records[index]
+        status = task_state.get("status") or s.REQUESTED
+        if known.status == status:
+            continue
+        fields: dict[str, Any] = {"status": status}
+        if status in s.COMPLETED:
+            fields["end_timestamp"] = now
+            fields["published"] = _published(live, task_state)
+            if task_state.get("skipped"):
+                fields["skipped"] = 1
+                fields["result"] = entry.get("result")
+            if entry["op"] == "item" and entry["task"] == task_state["id"]:
+                from wfops.engine.journal import items_key
+
+                fields["result"] = live.jc.items.get(items_key(entry["task"], entry["route"]))
+            elif entry["op"] == "task" and entry["task"] == task_state["id"]:
+                fields["result"] = entry.get("result")
+        store.update_task_execution(known.id, **fields)
+        known.status = status
+
+
+def _published(live: LiveWorkflow, task_state: dict) -> dict:
+    """What a completed task's transitions published (their new context entries)."""
+    contexts = live.jc.conductor.workflow_state.contexts
+    published: dict = {}
+    for index in (task_state.get("ctxs", {}).get("out") or {}).values():
+        if 0 <= index < len(contexts):
+            published.update(contexts[index])
+    return published
+
+
+def task_record_id(live: LiveWorkflow, task_id: str, route: int) -> str | None:
+    """The task execution id of ``task_id``'s latest execution on ``route``."""
+    index = live.jc.conductor._get_task_state_idx(task_id, route)
+    if index is None or index not in live.task_records:
+        return None
+    return live.task_records[index].id
+
+
+# -- moving a workflow forward ---------------------------------------------------------
+
+
+def settle(engine, live: LiveWorkflow) -> None:
+    """After any change: schedule what is due, then mirror the workflow status to the
+    records (and, for a sub-workflow, to its parent's task)."""
+    with engine.store.transaction():
+        status = live.jc.status
+        if status in s.RUNNING_GROUP or (
+            status == s.FAILED and live.jc.conductor.workflow_state.get_staged_tasks()
+        ):
+            _schedule_next(engine, live)
+            status = live.jc.status
+        mirror_status(engine, live, status)
+
+
+def mirror_status(engine, live: LiveWorkflow, status: str) -> None:
+    """Write the conductor's ``status`` to the workflow and action execution records;
+    a completed workflow is finished (output, result) once none of its actions runs."""
+    store = engine.store
+    if (
+        status not in s.COMPLETED
+        and store.get_workflow_status(live.wf_id) == status
+        and store.get_execution_status(live.execution_id) == status
+    ):
+        return
+    if status in s.COMPLETED and has_active_actions(engine, live.wf_id):
+        # Orquesta fails a workflow at once while other tasks still run; show the status
+        # now, keep recording those tasks' outcomes, and finish when the last one ends.
+        store.update_workflow_execution(live.wf_id, status=status, updated=now_iso())
+        set_execution_status(engine, live.execution_id, status)
+        return
+    if status in s.COMPLETED:
+        record = store.get_execution(live.execution_id)
+        if live.jc.conductor.get_workflow_output() is None:
+            journal(engine, live, {"op": "output"})
+            status = live.jc.status
+        result: dict[str, Any] = {"output": live.jc.conductor.get_workflow_output()}
+        if live.jc.conductor.errors:
+            result["errors"] = live.jc.conductor.errors
+        store.update_workflow_execution(live.wf_id, status=status, updated=now_iso())
+        snapshot(engine, live)
+        set_execution_status(engine, live.execution_id, status, result, with_result=True)
+        engine.memory.release_workflow(live)
+        if live.parent is not None:
+            deliver(engine, Outcome(live.execution_id, status, result, workflow=True))
+        elif record and record["parent"] is None:
+            store.release_root(live.root, engine.id)
+        return
+    store.update_workflow_execution(live.wf_id, status=status, updated=now_iso())
+    set_execution_status(engine, live.execution_id, status)
+    if status == s.PAUSED:
+        snapshot(engine, live)
+    if live.parent is not None and status in lifecycle.PARENT_TASK_FOLLOWS:
+        deliver(engine, Outcome(live.execution_id, status, None, final=False, workflow=True))
+
+
+def has_active_actions(engine, wf_id: str) -> bool:
+    return bool(engine.memory.actions_of(wf_id))
+
+
+def _schedule_next(engine, live: LiveWorkflow) -> None:
+    for task in journal(engine, live, {"op": "next"}):
+        if live.jc.stale_join(task["id"], task["route"]):
+            journal(engine, live, {"op": "drop", "task": task["id"], "route": task["route"]})
+            continue
+        _schedule_task(engine, live, task)
+
+
+def _schedule_task(engine, live: LiveWorkflow, task: dict) -> None:
+    task_id, route = task["id"], task["route"]
+    has_items = "items_count" in task
+    if has_items and task["items_count"] == 0:
+        journal(engine, live, {"op": "task", "task": task_id, "route": route, "status": s.RUNNING})
+        journal(engine, live, {"op": "task", "task": task_id, "route": route, "status": s.SUCCEEDED,
+                               "result": []})
+        settle(engine, live)
+        return
+    delay = task.get("delay") or 0
+    for action_spec in task["actions"]:
+        item_id = action_spec.get("item_id") if has_items else None
+        _schedule_action(engine, live, task, action_spec, item_id, delay)
+
+
+def event_entry(task: TaskAction, status: str, result: Any = None) -> dict:
+    """The journal entry of an action execution event of ``task`` (task or item)."""
+    if task.item is None:
+        entry = {"op": "task", "task": task.task, "route": task.route, "status": status}
+    else:
+        entry = {"op": "item", "task": task.task, "route": task.route, "item": task.item,
+                 "count": task.count, "status": status}
+    if status in s.COMPLETED:
+        entry["result"] = result
+    return entry
+
+
+def _schedule_action(engine, live: LiveWorkflow, task: dict, action_spec: dict, item_id, delay) -> None:
+    task_action = TaskAction(live.wf_id, task["id"], task["route"], item_id, task.get("items_count"))
+    ref = action_spec["action"]
+    problem = None
+    action = None
+    params: dict = {}
+    try:
+        from wfops.parameters import validate_parameters
+
+        action = engine.registry.get(ref)
+        params = validate_parameters(action, action_spec.get("input") or {})
+    except errors.WfopsError as e:
+        problem = str(e)
+    journal(engine, live, event_entry(task_action, s.DELAYED if delay else s.RUNNING))
+    task_execution = task_record_id(live, task_action.task, task_action.route)
+    execution_id = ids.new_id()
+    context = {
+        "user": engine.user,
+        "parent": {"execution_id": live.execution_id},
+        "orquesta": {
+            "workflow_execution_id": live.wf_id,
+            "task_execution_id": task_execution,
+            "task_id": task_execution,
+            "task_name": task_action.task,
+            "task_route": task_action.route,
+            "item_id": item_id,
+        },
+    }
+    if action is None:
+        from wfops.packs.action_spec import ActionSpec
+
+        action = ActionSpec(
+            ref=ref, pack=ref.split(".")[0], name=ref.split(".")[-1],
+            runner_type="unknown", entry_point=None, parameters={}, description="",
+            enabled=True, pack_path="", metadata_file="",
+        )
+        params = action_spec.get("input") or {}
+    # A plain action that starts now is recorded running at once (one write, not an
+    # insert and an update); its log still shows scheduled, then running.
+    starts_now = not delay and problem is None and action.runner_type != "orquesta"
+    insert_execution(
+        engine, execution_id, action, params, context, parent=live.execution_id,
+        root=live.root, task_execution=task_execution, item_id=item_id,
+        status=s.DELAYED if delay else (s.RUNNING if starts_now else s.SCHEDULED),
+        logged=(s.SCHEDULED,) if starts_now else (),
+    )
+    if problem is not None:
+        engine.memory.track(execution_id, task_action)
+        deliver(engine, Outcome(execution_id, s.FAILED, {"error": problem}))
+        return
+    if delay:
+        engine.memory.track(execution_id, task_action)
+        engine.memory.add_timer(delay, lambda: start_delayed(engine, execution_id, action, params, task_action))
+        return
+    if starts_now:
+        actions.start(engine, execution_id, action, params, task_action, recorded_running=True)
+        return
+    _start_task_action(engine, live, execution_id, action, params, task_action)
+
+
+def start_delayed(engine, execution_id: str, action, params: dict, task: TaskAction) -> None:
+    """A delayed task's time has come: start it (or, canceled meanwhile, end it)."""
+    live = engine.memory.live.get(task.wf_id)
+    if live is None or engine.store.get_execution_status(execution_id) != s.DELAYED:
+        return
+    with engine.store.transaction():
+        if live.jc.status in (s.CANCELING, s.CANCELED):
+            deliver(engine, Outcome(execution_id, s.CANCELED, None))  # it never starts
+            return
+        # Running or pausing: a delayed task counts as active, so it runs like one.
+        journal(engine, live, event_entry(task, s.RUNNING))
+        _start_task_action(engine, live, execution_id, action, params, task)
+
+
+def _start_task_action(engine, live: LiveWorkflow, execution_id: str, action, params: dict,
+                       task: TaskAction) -> None:
+    if action.runner_type != "orquesta":
+        actions.start(engine, execution_id, action, params, task)
+        return
+    set_execution_status(engine, execution_id, s.RUNNING)
+    engine.memory.track(execution_id, task)
+    record = engine.store.get_execution(execution_id)
+    try:
+        spec = engine.load_action_spec(action)
+    except errors.WfopsError as e:
+        deliver(engine, Outcome(execution_id, s.FAILED, {"error": str(e)}))
+        return
+    start_workflow(engine, execution_id, live.root, action, params, spec, record["context"], task,
+                   live.jc.conductor.get_workflow_parent_context())
+
+
+# -- outcomes ----------------------------------------------------------------------------
+
+
+def deliver(engine, outcome: Outcome) -> None:
+    """Record an action's outcome and hand it to its workflow's conductor."""
+    with engine.store.transaction():
+        task = actions.record_outcome(engine, outcome)
+        if task is None or task is MISSING:
+            return
+        live = engine.memory.live.get(task.wf_id)
+        if live is None:
+            return
+        status = outcome.status
+        if outcome.final and not outcome.workflow:
+            entry = event_entry(task, status, outcome.result)
+            journal(engine, live, entry)
+        else:
+            entry = _follow_sub_workflow(engine, live, task, outcome)
+            if entry is None:
+                return
+        if entry["op"] == "item" and _items_all_started(live, task.task, task.route):
+            # An item that leaves its task running stages nothing, and every item has
+            # started: asking the conductor for next tasks would only re-render all N
+            # items (O(N^2) in Orquesta 1.2.0) to find none.
+            mirror_status(engine, live, live.jc.status)
+            return
+        settle(engine, live)
+
+
+def _follow_sub_workflow(engine, live: LiveWorkflow, task: TaskAction, outcome: Outcome) -> dict | None:
+    """Bring the parent's task for a sub-workflow to the status the sub-workflow shows
+    (``lifecycle.PARENT_TASK_FOLLOWS``; its end, for a final outcome). Orquesta takes a
+    task from a pause status back to running only in steps (pausing -> resuming ->
+    running) and an action's end only from running, so the steps are sent in turn.
+    Returns the last entry journaled (None: the task already shows that status)."""
+    wanted = outcome.status if outcome.final else lifecycle.PARENT_TASK_FOLLOWS[outcome.status]
+    task_state = live.jc.conductor.get_task_state_entry(task.task, task.route)
+    current = task_state.get("status") if task_state is not None else None
+    if task.item is not None:  # an item: Orquesta judges the task from all its items
+        steps = [] if current == wanted and not outcome.final else [wanted]
+    else:
+        steps = task_steps(current, wanted)
+    entry = None
+    for step in steps:
+        entry = event_entry(task, step, outcome.result if step == wanted else None)
+        journal(engine, live, entry)
+    return entry
+
+
+def task_steps(current: str | None, wanted: str) -> list[str]:
+    """The action statuses that take a task from ``current`` to ``wanted`` in Orquesta's
+    task state machine: ``[wanted]`` when it takes that at once, else by way of resuming
+    and running. Pure; O(1)."""
+    from orquesta import machines
+
+    table = machines.TASK_STATE_MACHINE_DATA
+
+    def takes(here, status) -> bool:
+        return ("action_" + status) in table.get(here or s.UNSET, {})
+
+    if current == wanted:
+        return []
+    if takes(current, wanted):
+        return [wanted]
+    path, here = [], current
+    for step in (s.RESUMING, s.RUNNING):
+        if here != s.RUNNING and here != wanted and takes(here, step):
+            path.append(step)
+            here = step
+    if here != wanted:
+        path.append(wanted)
+    return path
+
+
+def _items_all_started(live: LiveWorkflow, task_id: str, route: int) -> bool:
+    """True when the with-items task is still running and none of its items is waiting
+    to start (no ``concurrency`` left to fill)."""
+    if live.jc.status != s.RUNNING:
+        return False
+    state = live.jc.conductor.workflow_state
+    staged = state.get_staged_task(task_id, route)
+    if staged is None or not staged.get("items"):
+        return False
+    task_state = live.jc.conductor.get_task_state_entry(task_id, route)
+    if task_state is None or task_state.get("status") != s.RUNNING:
+        return False
+    items_spec = getattr(live.jc.conductor.spec.tasks.get_task(task_id), "with", None)
+    if items_spec is not None and getattr(items_spec, "concurrency", None) is None:
+        # Without a concurrency limit, each get_next_tasks() starts every waiting item.
+        return True
+    return all(item.get("status") != s.UNSET for item in staged["items"])

@@ -1,0 +1,57 @@
+"""What the engine keeps in memory about the executions it runs, as typed records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from wfops.engine.journal import JournaledConductor
+
+
+@dataclass(frozen=True)
+class TaskAction:
+    """Which task (and item) of which workflow execution an action execution runs."""
+
+    wf_id: str
+    task: str
+    route: int
+    item: int | None = None
+    count: int | None = None   # the number of items of its with-items task, when known
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The end (``final``) or a status change of an action execution, posted to the loop.
+
+    A status change that is not final is a sub-workflow's (paused, running, ...), which
+    its parent's task for it follows (L3, L5); ``workflow``: the execution is a
+    sub-workflow (its task may be paused or pausing when it ends)."""
+
+    execution_id: str
+    status: str
+    result: Any = None
+    final: bool = True
+    workflow: bool = False
+
+
+@dataclass
+class TaskRecord:
+    """The stored task execution of one entry of a conductor's task sequence."""
+
+    id: str
+    status: str
+
+
+@dataclass
+class LiveWorkflow:
+    """What the loop keeps in memory for one workflow execution it owns."""
+
+    wf_id: str
+    execution_id: str          # the action execution currently attached to it
+    root: str
+    jc: "JournaledConductor"
+    journal_seq: int
+    snapshot_seq: int
+    task_records: dict[int, TaskRecord]   # sequence index -> its task execution
+    parent: TaskAction | None             # a sub-workflow: its own execution's task
