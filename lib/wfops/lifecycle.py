@@ -58,8 +58,8 @@ class Operation:
     acts_on: str                  # SELF or ROOT
     runner_types: frozenset | None  # runner types that take it (None: every one)
     down: frozenset               # sub-workflow statuses the operation cascades down to
-    up: frozenset                 # statuses of the parent's task for this execution that
-                                  # are set running first (L5), recursively up the tree
+    up: frozenset                 # ancestor statuses set running first, with their task
+                                  # for the execution below (L5, as st2), up the tree
     plain_action_status: str | None  # what it sets on a plain action execution
     stops_delayed: bool           # delayed tasks are canceled before they start
     refusal: str                  # the message of REFUSE ({id}, {status} filled in)
@@ -156,7 +156,7 @@ def cascades_to(operation: str, child_status: str) -> bool:
     return child_status in OPERATIONS[operation].down
 
 
-def follows_up(operation: str, parent_task_status: str) -> bool:
-    """Whether ``operation`` on a sub-workflow first sets its parent's task for it
-    running, its parent's task being in ``parent_task_status`` (L5)."""
-    return parent_task_status in OPERATIONS[operation].up
+def sets_ancestor_running(operation: str, ancestor_status: str) -> bool:
+    """Whether ``operation`` on a sub-workflow first sets an ancestor in
+    ``ancestor_status`` running (L5)."""
+    return ancestor_status in OPERATIONS[operation].up

@@ -25,7 +25,7 @@ def request_status(engine, execution_id: str, operation: str) -> None:
                 set_execution_status(engine, execution_id, rule.plain_action_status)
             return
         if rule.up:
-            _set_parent_task_running(engine, live, rule)
+            _set_ancestors_running(engine, live, rule)
         driver.journal(engine, live, {"op": "status", "status": rule.requests})
         for child in child_workflows(engine, live):
             if engine.status_of(child) in rule.down:
@@ -44,17 +44,20 @@ def child_workflows(engine, live: LiveWorkflow) -> list[str]:
     return [e for e in engine.memory.actions_of(live.wf_id) if e in engine.memory.by_execution]
 
 
-def _set_parent_task_running(engine, live: LiveWorkflow, rule: lifecycle.Operation) -> None:
-    """L5: the parent's task for this sub-workflow runs again (and so the parent, if it
-    was paused, and its own parent's task, recursively), before this one resumes."""
+def _set_ancestors_running(engine, live: LiveWorkflow, rule: lifecycle.Operation) -> None:
+    """L5, as st2 does it: each ancestor in one of ``rule.up`` (paused, pausing) runs
+    again, and so does its task for the sub-workflow below it, before that sub-workflow
+    resumes. Their other (peer) sub-workflows are not resumed. O(depth)."""
     if live.parent is None:
         return
     parent = engine.memory.live.get(live.parent.wf_id)
     if parent is None:
         return
-    task_state = parent.jc.conductor.get_task_state_entry(live.parent.task, live.parent.route)
-    if task_state is not None and task_state.get("status") in rule.up:
-        driver.deliver(engine, Outcome(live.execution_id, s.RUNNING, final=False))
+    if parent.jc.status in rule.up:
+        driver.journal(engine, parent, {"op": "status", "status": s.RUNNING})
+    driver.deliver(engine, Outcome(live.execution_id, s.RUNNING, final=False, workflow=True))
+    driver.settle(engine, parent)
+    _set_ancestors_running(engine, parent, rule)
 
 
 def _end_stale_paused_tasks(engine, live: LiveWorkflow) -> None:

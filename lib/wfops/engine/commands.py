@@ -58,7 +58,11 @@ def execute(engine, operation: str, execution_id: str, payload: dict) -> dict:
     if operation == "rerun":
         from wfops.engine import reruns
 
-        return reruns.apply_rerun(engine, execution_id, payload)
+        # Everything it reads (who holds the workflow, its journal, the fingerprint's
+        # state) is read inside the write transaction: no other process can apply a
+        # re-run of the same workflow execution in between (D3).
+        with engine.transaction():
+            return reruns.apply_rerun(engine, execution_id, payload)
     raise errors.WfopsError('Unknown operation "%s".' % operation)
 
 
