@@ -194,7 +194,9 @@ def run_host_case(kind: str, n: int, packs_root: str, profile_path: str | None, 
     os.environ["WFOPS_PACKS_PATH"] = packs_root
     try:
         import wfops  # noqa: F401  (Orquesta compatibility layer)
+        # isort: split
         import orquesta.conducting  # noqa: F401  (imported outside the timed part, as plain does)
+
         from wfops.engine import loop
         from wfops.session import Session
 
@@ -304,9 +306,12 @@ def drive_plain(call, workflow_status, spec, next_after_every_event: bool = Fals
 def run_plain_case(kind: str, n: int, packs_root: str, serialize: bool, profile_path: str | None,
                    trace: bool, next_after_every_event: bool = False) -> dict:
     import wfops  # noqa: F401  (Orquesta compatibility layer)
+
+    # isort: split
     import yaml
     from orquesta import conducting
     from orquesta.specs import native as native_specs
+
     from wfops.packs.registry import load_registry
 
     # The same YAML file the host runs, found the way the host finds it.
@@ -584,7 +589,7 @@ def main(argv: list[str] | None = None) -> int:
                 if mode == "st2" and (kind != "items" or n > args.st2_max):
                     continue  # a chain's events each complete a task: same as plain
                 wanted.append(mode)
-            row.update(interleaved_best(wanted, args.repeat, args.repeat_under, lambda mode: spawn_case(
+            row.update(interleaved_best(wanted, args.repeat, args.repeat_under, lambda mode, kind=kind, n=n: spawn_case(
                 mode, kind, n, packs_root, args.limit, args.profile, args.tracemalloc)))
             print(_line(cols, [f(row) for _, _, f in cols]), flush=True)
             for mode in ("host", "plain", "ser", "st2"):

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import sys
 
-
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "fixtures", "pack_actions"))
 
 from pack_helpers import (  # noqa: E402,F401 - fixtures
@@ -23,7 +22,6 @@ from pack_helpers import (  # noqa: E402,F401 - fixtures
     wfops_server,
     workdir,
 )
-
 
 # --------------------------------------------------------------------------------------
 # On the embedded host

@@ -12,7 +12,6 @@ import subprocess
 import sys
 
 import pytest
-
 from api.harness import Server, log_lines, wait_for
 
 WFOPS = [sys.executable, "-m", "wfops.cli.main"]
@@ -62,10 +61,10 @@ class Cli:
                    for args, rc in cases]
         answers = []
         for args, rc, remote, local in started:
-            r, l = self._done(remote), self._done(local)
-            assert (r.returncode, r.stdout, r.stderr) == (l.returncode, l.stdout, l.stderr), (
+            r, loc = self._done(remote), self._done(local)
+            assert (r.returncode, r.stdout, r.stderr) == (loc.returncode, loc.stdout, loc.stderr), (
                 "wfops %s differs with --url\n--- remote (%s)\n%s%s\n--- local (%s)\n%s%s"
-                % (" ".join(args), r.returncode, r.stdout, r.stderr, l.returncode, l.stdout, l.stderr))
+                % (" ".join(args), r.returncode, r.stdout, r.stderr, loc.returncode, loc.stdout, loc.stderr))
             assert r.returncode == rc, "wfops %s: exit %s, wanted %s\n%s" % (" ".join(args), r.returncode, rc, r.stderr)
             answers.append(r)
         return answers

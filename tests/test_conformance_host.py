@@ -731,7 +731,6 @@ def conform(host: Host, record: dict, state: dict, payload: dict, *, timeout: fl
 
     # R7: everything else that ran is downstream in the plan, fresh, with all its items.
     downstream = {d.task: d for d in plan.downstream}
-    rerun_names = {r.task for r in plan.rerun}
     for key, te in ran.items():
         if key in prediction.rerun:
             continue

@@ -31,7 +31,6 @@ import subprocess
 import time
 
 import pytest
-
 from conftest import log_lines, wait_for
 
 ACTIVE = {"requested", "scheduled", "delayed", "running", "pending", "pausing", "paused", "resuming",

@@ -23,6 +23,8 @@ import pytest
 import yaml
 
 import wfops  # noqa: F401  (applies the Orquesta compatibility layer)
+
+# isort: split
 from orquesta import conducting, events, statuses
 from orquesta.composers import native as native_composer
 from orquesta.specs import native as native_specs

@@ -3,8 +3,6 @@ no state change."""
 
 from __future__ import annotations
 
-import json
-
 
 def _no_executions(wfops) -> bool:
     listed, done = wfops.json("execution", "list")

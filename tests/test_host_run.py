@@ -3,8 +3,6 @@ shell tasks that leave side effects in a temporary directory."""
 
 from __future__ import annotations
 
-import json
-
 from conftest import log_lines, tasks_of
 
 

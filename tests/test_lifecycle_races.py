@@ -17,7 +17,6 @@ import threading
 import time
 
 import pytest
-
 from api.harness import Server
 from conftest import FIXTURE_PACKS, log_lines, tasks_of, wait_for
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 import os
 
 import pytest
-
 from conftest import FIXTURE_PACKS
+
 from wfops import errors, lifecycle
 from wfops import statuses as s
 from wfops.engine import commands, loop

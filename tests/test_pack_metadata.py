@@ -205,7 +205,7 @@ def test_pack_version_is_the_package_version():
 
 def test_requirements_txt():
     with open(os.path.join(REPO, "requirements.txt")) as fd:
-        lines = [l.strip() for l in fd if l.strip() and not l.lstrip().startswith("#")]
+        lines = [line.strip() for line in fd if line.strip() and not line.lstrip().startswith("#")]
     names = {Requirement(line).name.lower() for line in lines}
     assert {"networkx", "pyyaml"} <= names
 

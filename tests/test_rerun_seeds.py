@@ -4,7 +4,6 @@ to a log, so what ran is counted by side effect, not only by wfops's records."""
 
 from __future__ import annotations
 
-import json
 import threading
 
 from conftest import log_lines, run_example, tasks_of

@@ -132,7 +132,7 @@ def test_through_stackstorm(wfops_server, fake_st2, workdir, env):
     assert trigger == "wfops.workflow_failed"
     assert sorted(payload["failed_tasks"]) == ["task2", "task3"]
     # Only StackStorm's list filters were used.
-    for method, path, query, _ in fake_st2.calls("GET", r"/executions$"):
+    for _method, _path, query, _ in fake_st2.calls("GET", r"/executions$"):
         assert set(query) <= {"status", "parent", "limit", "offset", "include_attributes"}, query
         assert query["parent"] == ["null"]
 

@@ -17,6 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import wfops  # noqa: F401  (Orquesta compatibility layer)
+
+# isort: split
 from orquesta.specs import native as native_specs
 from orquesta.specs.native.v1 import models
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import wfops  # noqa: F401  (Orquesta compatibility layer)
+
+# isort: split
 from orquesta import conducting, events, statuses
 from orquesta.specs.native.v1.models import WorkflowSpec
 

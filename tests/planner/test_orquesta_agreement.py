@@ -4,6 +4,8 @@ does what the plan said."""
 from __future__ import annotations
 
 import wfops  # noqa: F401  (Orquesta compatibility layer)
+
+# isort: split
 from orquesta.requests import TaskRerunRequest
 
 from wfops.planner import RerunRequest, plan_rerun

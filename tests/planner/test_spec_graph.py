@@ -9,6 +9,8 @@ import pytest
 import yaml
 
 import wfops  # noqa: F401  (Orquesta compatibility layer, before any orquesta import)
+
+# isort: split
 from orquesta.composers.native import WorkflowComposer
 from orquesta.specs.native.v1.models import WorkflowSpec
 

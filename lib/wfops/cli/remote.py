@@ -160,7 +160,7 @@ def action_spec_of(doc: dict):
 
 def plan_of(data: dict, dot: str | None = None):
     """The plan object of a plan's JSON (``ExtendedPlan.to_dict()``)."""
-    from wfops.planner.extras import ContextOverride, Extras, ExtendedPlan, ItemSelection, SkipTask
+    from wfops.planner.extras import ContextOverride, ExtendedPlan, Extras, ItemSelection, SkipTask
     from wfops.planner.plan import Plan
 
     plan = Plan.from_dict(data)

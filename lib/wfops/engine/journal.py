@@ -259,7 +259,7 @@ class JournaledConductor:
         those transitions would publish."""
         task_id, route = entry["task"], entry["route"]
         overrides = entry.get("publish") or {}
-        transitions = list(getattr(self.conductor.spec.tasks.get_task(task_id), "next") or [])
+        transitions = list(self.conductor.spec.tasks.get_task(task_id).next or [])
         # Orquesta reads a transition's publish as an attribute: the spec's list, or the
         # parsed list set on the object for the inline "k=v" form. The override is set
         # the same way for the time of the skip.
@@ -268,7 +268,7 @@ class JournaledConductor:
             if overrides:
                 for transition in transitions:
                     transition.publish = _overridden(
-                        getattr(transition, "publish"), overrides, bool(transition.spec.get("do")))
+                        transition.publish, overrides, bool(transition.spec.get("do")))
             staged = self.conductor.workflow_state.get_staged_task(task_id, route)
             if staged is not None:
                 staged.pop("items", None)

@@ -26,10 +26,10 @@ except Exception:  # noqa: BLE001 - absent, or present but unusable here
             self.logger = logging.getLogger("actions.python.%s" % type(self).__name__)
 
 
+from wfops.pack_client.api import ApiError
 from wfops.pack_client.backends import Backend, BackendError, connect
 from wfops.pack_client.options import OptionError, split_list
 from wfops.pack_client.settings import SettingsError
-from wfops.pack_client.api import ApiError
 
 
 def failure(error: Exception) -> tuple[bool, dict]:

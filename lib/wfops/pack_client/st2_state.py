@@ -219,7 +219,7 @@ def _group(chain: list[Mapping], children: Mapping[str, Iterable[Mapping]], spec
         requested = _rerun_tasks(execution) if position else set()
         direct = [c for c in children.get(execution["id"], ()) if c.get("parent") == execution["id"]]
         direct = [c for c in direct if _orquesta(c).get("task_name")]
-        for order, child in sorted(enumerate(direct), key=lambda pair: (_start(pair[1]), pair[0])):
+        for _order, child in sorted(enumerate(direct), key=lambda pair: (_start(pair[1]), pair[0])):
             orquesta = _orquesta(child)
             task = orquesta["task_name"]
             route = int(orquesta.get("task_route") or 0)
