@@ -16,8 +16,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
-
 from conftest import SHARED, Wfops
+
 from wfops.packs import ActionRegistry
 from wfops.packs import registry as registry_module
 from wfops.packs.runner_types import RUNNER_TYPES

@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import Wfops
+
 from wfops.packs import ActionRegistry
 from wfops.parameters import validate_parameters
 from wfops.runners import RunContext, can_run, get_runner

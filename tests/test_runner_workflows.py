@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import Wfops, tasks_of
 
 ST2_SHAPED = Path(__file__).parent / "fixtures" / "st2_shaped"

@@ -6,6 +6,9 @@ types in :data:`wfops.runners.unsupported.NOT_RUNNABLE` load, and fail when run.
 
 from __future__ import annotations
 
+import importlib
+import threading
+
 from wfops import errors
 from wfops.packs.runner_types import (
     HTTP_REQUEST,
@@ -17,9 +20,6 @@ from wfops.packs.runner_types import (
     REMOTE_SHELL_CMD,
     REMOTE_SHELL_SCRIPT,
 )
-import importlib
-import threading
-
 from wfops.runners.base import ActionOutcome, RunContext, Runner
 from wfops.runners.local_shell import LocalShellCommandRunner, LocalShellScriptRunner
 from wfops.runners.noop import NoopRunner
