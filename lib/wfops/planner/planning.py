@@ -9,25 +9,20 @@ from typing import Any
 
 from wfops import statuses
 from wfops.errors import collect
+from wfops.planner import joins
 from wfops.planner.admission import admit
 from wfops.planner.fingerprint import fingerprint, item_statuses
 from wfops.planner.plan import (
-    BLOCKED,
     DOWNSTREAM,
     DUPLICATE,
     FROM_BEGINNING,
     FROM_TASKS,
     ITEMS_ABENDED,
     ITEMS_ALL,
-    REPLACED,
-    RERUN,
-    SATISFIED,
     SUPERSEDED,
     ContinuingTask,
     DownstreamTask,
     Dropped,
-    JoinBranch,
-    JoinCheck,
     Plan,
     PlanError,
     RerunTask,
@@ -408,67 +403,7 @@ class _Planner:
 
     # R9.
     def fill_joins(self, replaced: set[int], plan: Plan, problems: list[str], force: bool) -> None:
-        produced = {r.task for r in plan.rerun} | {d.task for d in plan.downstream}
-        rerun_names = {r.task for r in plan.rerun}
-        stale: dict[tuple[str, int], None] = {}
-        for down in plan.downstream:
-            if not down.join or down.task in rerun_names:
-                continue  # a join that is itself re-run does not wait for its branches
-            join = down.task
-            inbound = self.spec.inbound(join)
-            barrier = self.spec.barrier(join)
-            required = self.spec.required_branches(join)
-            for route in self.join_routes(join, inbound):
-                done = self.live(join, route)
-                if done is not None and done not in replaced and self.run.status(done) == statuses.SUCCEEDED:
-                    continue  # that join already ran on this route and the re-run leaves it be
-                branches = []
-                for task in inbound:
-                    old = self.live(task, route)
-                    if task in produced:
-                        branches.append(JoinBranch(task, RERUN))
-                        if old in replaced and self.run.transitions_to(old, join):
-                            stale[(task, route)] = None
-                    elif old is not None and old in replaced:
-                        # Downstream of a skipped task's failure: a skip takes no failure
-                        # transition, so nothing runs this branch again, and its old
-                        # execution, which the skip replaces, must not count.
-                        branches.append(JoinBranch(task, BLOCKED, REPLACED))
-                        if self.run.transitions_to(old, join):
-                            stale[(task, route)] = None
-                    elif old is not None and self.run.transitions_to(old, join):
-                        branches.append(JoinBranch(task, SATISFIED))
-                    else:
-                        branches.append(self.blocked_branch(join, task, old))
-                arriving = sum(1 for b in branches if b.state != BLOCKED)
-                check = JoinCheck(join, route, barrier, required, arriving < required, branches)
-                plan.joins.append(check)
-                if check.blocked:
-                    for message in self.blocked_join_messages(check, len(inbound)):
-                        if force:
-                            plan.warnings.append(message + " Submitted anyway (--force).")
-                        else:
-                            problems.append(message)
-        plan.stale_branches.extend(stale)
-
-    def join_routes(self, join: str, inbound: list[str]) -> list[int]:
-        """Routes on which the join or any of its inbound tasks ran (at least route 0)."""
-        routes = set()
-        for task in [join, *inbound]:
-            for route, index in self.run.routes(task).items():
-                if route not in routes and self.run.superseded_by(index) is None:
-                    routes.add(route)
-        return sorted(routes) or [0]
-
-    def blocked_branch(self, join: str, task: str, old: int | None) -> JoinBranch:
-        """Inbound ``task`` of ``join``, not produced by the re-run, whose old execution
-        ``old`` (if any) did not transition into the join."""
-        if old is None:
-            return JoinBranch(task, BLOCKED, "never_ran", tuple(self.culprits(task)))
-        status = self.run.status(old)
-        if status == statuses.SUCCEEDED:
-            return JoinBranch(task, BLOCKED, "not_taken", (task,))
-        return JoinBranch(task, BLOCKED, status or "unknown", (task,))
+        joins.fill_joins(self, replaced, plan, problems, force)
 
     def culprits(self, task: str) -> list[str]:
         """Tasks upstream of ``task`` (which never ran) whose latest execution on some route
@@ -478,63 +413,3 @@ class _Planner:
             task,
             lambda parent: any(run.status(i) != statuses.SUCCEEDED for i in run.routes(parent).values()),
         )
-
-    def blocked_join_messages(self, check: JoinCheck, inbound: int) -> list[str]:
-        name = check.task if check.route == 0 else "%s[%d]" % (check.task, check.route)
-        blocked = [b for b in check.branches if b.state == BLOCKED]
-        if check.required >= inbound:
-            return [
-                'Join "%s" waits for %s, which %s: %s.'
-                % (name, b.task, _why(b, check.task), _how(b))
-                for b in blocked
-            ]
-        reasons = "; ".join("%s %s" % (b.task, _why(b, check.task)) for b in blocked)
-        include = sorted({t for b in blocked for t in b.include})
-        how = (
-            "add %s with --tasks to re-run %s"
-            % (" or ".join(include), "it" if len(include) == 1 else "one of them")
-            if include
-            else "re-run a task upstream of them with --tasks"
-        )
-        arriving = len(check.branches) - len(blocked)
-        return [
-            'Join "%s" needs %d of its %d inbound branches but only %d can arrive (%s): %s.'
-            % (name, check.required, inbound, arriving, reasons, how)
-        ]
-
-
-def _why(branch: JoinBranch, join: str) -> str:
-    if branch.reason == "never_ran":
-        if branch.include:
-            return "never ran because %s did not succeed" % _and(branch.include)
-        return "never ran and is not downstream of the re-run"
-    if branch.reason == "not_taken":
-        return "did not take its transition to %s" % join
-    if branch.reason == REPLACED:
-        return "ran after the failure of a task that the request skips, so it no longer counts"
-    phrase = {
-        "timeout": "timed out",
-        "abandoned": "was abandoned",
-        "canceled": "was canceled",
-        "unknown": "did not finish",
-    }
-    return "%s and is not in the request" % phrase.get(branch.reason or "", branch.reason)
-
-
-def _how(branch: JoinBranch) -> str:
-    if branch.reason == REPLACED:
-        return (
-            "a skipped task takes only its on-success transitions, so nothing runs it again; "
-            "re-run the failed task before it with --tasks instead of skipping it, or add --force"
-        )
-    if not branch.include:
-        return "re-run a task upstream of it with --tasks"
-    tasks = " ".join(branch.include)
-    it = "it" if len(branch.include) == 1 else "them"
-    if branch.reason == "not_taken":
-        return "add --tasks %s to re-run %s" % (tasks, it)
-    return "add --tasks %s to re-run %s (or --skip %s to skip %s)" % (tasks, it, tasks, it)
-
-
-def _and(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
