@@ -297,7 +297,7 @@ def _schedule_action(engine, live: LiveWorkflow, task: dict, action_spec: dict, 
     # A plain action that starts now is recorded running at once (one write, not an
     # insert and an update); its log still shows scheduled, then running.
     starts_now = not delay and problem is None and action.runner_type != "orquesta"
-    insert_execution(
+    record = insert_execution(
         engine, execution_id, action, params, context, parent=live.execution_id,
         root=live.root, task_execution=task_execution, item_id=item_id,
         status=s.DELAYED if delay else (s.RUNNING if starts_now else s.SCHEDULED),
@@ -312,6 +312,8 @@ def _schedule_action(engine, live: LiveWorkflow, task: dict, action_spec: dict, 
         engine.memory.add_timer(delay, lambda: start_delayed(engine, execution_id, action, params, task_action))
         return
     if starts_now:
+        if engine.progress:
+            engine.progress({"execution": execution_id, "status": s.RUNNING, "record": record})
         actions.start(engine, execution_id, action, params, task_action, recorded_running=True)
         return
     _start_task_action(engine, live, execution_id, action, params, task_action)
