@@ -155,8 +155,3 @@ def cascades_to(operation: str, child_status: str) -> bool:
     """Whether ``operation`` cascading down reaches a sub-workflow in ``child_status``."""
     return child_status in OPERATIONS[operation].down
 
-
-def sets_ancestor_running(operation: str, ancestor_status: str) -> bool:
-    """Whether ``operation`` on a sub-workflow first sets an ancestor in
-    ``ancestor_status`` running (L5)."""
-    return ancestor_status in OPERATIONS[operation].up

@@ -34,7 +34,7 @@ from wfops import statuses as s
 from wfops.engine import cascades, driver, executions, ownership
 from wfops.engine.dispatch import Dispatcher
 from wfops.engine.memory import Memory
-from wfops.engine.ownership import engine_alive, restore_conductor  # noqa: F401  (public here too)
+from wfops.engine.ownership import engine_alive  # noqa: F401  (its older home, still imported)
 from wfops.engine.records import LiveWorkflow, Outcome
 
 LOG = logging.getLogger("wfops.engine")
