@@ -340,3 +340,25 @@ def test_many_operations_on_one_tree_are_serialised_per_tree(wfops, workdir):
         assert wfops.run("execution", "resume", parent).returncode == 0
     assert wfops.wait_status(parent, FINAL, timeout=90)["status"] == "succeeded"
     assert log_lines(log) == ["step1", "step2", "after"]
+
+
+def test_a_rerun_that_would_run_nothing_is_refused_and_blocks_nothing(wfops, workdir):
+    """An empty item selection stages nothing that can run: it is refused (by the planner,
+    or else by the engine inside its transaction) and creates nothing; the workflow is not
+    left resuming, and a real re-run goes through afterwards."""
+    d, log = workdir
+    (d / "fail.task1.1").touch()
+    first, _ = wfops.json("run", "wfops_examples.with_items", "log=%s" % log, "dir=%s" % d)
+    assert first["status"] == "failed"
+    (d / "fail.task1.1").unlink()
+    listed_before, _ = wfops.json("execution", "list")
+    done = wfops.run("execution", "re-run", first["id"], "--items", "task1", "")
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert "ERROR:" in done.stderr
+    listed, _ = wfops.json("execution", "list")
+    assert [e["id"] for e in listed] == [e["id"] for e in listed_before], "a refused re-run created an execution"
+    assert wfops.get(first["id"], tasks=False)["status"] == "failed"
+    again, done = wfops.json("execution", "re-run", first["id"], "--items", "task1", "1")
+    assert done.returncode == 0, done.stderr
+    assert again["status"] == "succeeded"
+    assert sorted(log_lines(log)) == sorted(["task1:%d" % i for i in range(6)] + ["task1:1"])
