@@ -211,6 +211,11 @@ class Store:
             rows = self._conn.execute(sql, args).fetchall()
         return [_decode(table, r) for r in rows]
 
+    def _status(self, table: str, key: str) -> str | None:
+        with self._lock:
+            row = self._conn.execute("SELECT status FROM %s WHERE id = ?" % table, (key,)).fetchone()
+        return row[0] if row else None
+
     def _select_one(self, table: str, where: str, args: tuple) -> dict | None:
         rows = self._select(table, where, args, "LIMIT 1")
         return rows[0] if rows else None
@@ -304,11 +309,7 @@ class Store:
 
     def get_execution_status(self, execution_id: str) -> str | None:
         """The status alone, without decoding the record."""
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT status FROM executions WHERE id = ?", (execution_id,)
-            ).fetchone()
-        return row[0] if row else None
+        return self._status("executions", execution_id)
 
     def find_executions_by_prefix(self, prefix: str) -> list[dict]:
         return self._select("executions", "id LIKE ?", (prefix + "%",), "LIMIT 2")
@@ -378,11 +379,7 @@ class Store:
 
     def get_workflow_status(self, wf_id: str) -> str | None:
         """The status alone, without decoding the definition and snapshot."""
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT status FROM workflow_executions WHERE id = ?", (wf_id,)
-            ).fetchone()
-        return row[0] if row else None
+        return self._status("workflow_executions", wf_id)
 
     def append_journal(self, wf_id: str, seq: int, entry: dict) -> None:
         with self.transaction() as conn:
