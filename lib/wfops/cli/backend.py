@@ -137,7 +137,7 @@ class LocalBackend:
         from wfops.session import spawn_engine
 
         session = self.session
-        roots = session.store.roots_needing_engine(tuple(sorted(s.ACTIVE)))
+        roots = session.store.roots_of_active_executions(tuple(sorted(s.ACTIVE)))
         if any(not engine_alive(session.store, r["owner"]) for r in roots):
             spawn_engine(session.home, ["--until-idle"], user=session.user)
 

@@ -275,16 +275,6 @@ class Store:
             ).fetchall()
         return [r[0] for r in rows]
 
-    def roots_needing_engine(self, statuses: tuple[str, ...]) -> list[dict]:
-        """Root executions in one of ``statuses``, oldest first."""
-        marks = ", ".join("?" for _ in statuses)
-        return self._select(
-            "executions",
-            "parent IS NULL AND status IN (%s)" % marks,
-            tuple(statuses),
-            "ORDER BY seq",
-        )
-
     def roots_of_active_executions(self, statuses: tuple[str, ...]) -> list[dict]:
         """Root executions of every tree with an execution in one of ``statuses`` (the
         root itself, or a record left active under a completed root), oldest first."""
