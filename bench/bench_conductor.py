@@ -41,6 +41,7 @@ import resource
 import subprocess
 import sys
 import time
+
 from bench_host import _mb, drive_plain  # (this directory is the script's: on sys.path)
 
 FULL_CASES = [("chain", 100), ("chain", 1000), ("chain", 10000),
@@ -78,10 +79,10 @@ def drive(data: dict) -> dict:
 
 
 def run_case(mode: str, kind: str, n: int, profile_dir: str | None, trace: bool) -> dict:
+    import orquesta.conducting  # noqa: F401  (imported, and patched, outside the timed part)
     import yaml
 
     import wfops  # noqa: F401  (compatibility layer; speed patches unless WFOPS_ORQUESTA_SPEED=0)
-    import orquesta.conducting  # noqa: F401  (imported, and patched, outside the timed part)
     from wfops import orquesta_speed
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -149,7 +149,7 @@ class Tracer:
     def executions(self, statuses=None) -> list[tuple[str, int]]:
         state = self.jc.conductor.workflow_state
         found = []
-        for key, index in sorted(state.tasks.items()):
+        for _key, index in sorted(state.tasks.items()):
             entry = state.sequence[index]
             if entry["id"] in ("fail", "noop", "continue"):
                 continue  # engine commands

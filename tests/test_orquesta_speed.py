@@ -12,12 +12,12 @@ import tempfile
 
 import pytest
 import ujson
-from orquesta_trace import trace
-
-import wfops  # noqa: F401
 from orquesta import conducting, events, graphing, machines
 from orquesta import statuses as ost
 from orquesta.specs import native as native_specs
+from orquesta_trace import trace
+
+import wfops  # noqa: F401
 from wfops import orquesta_speed
 from wfops.orquesta_speed import state_view, task_index
 from wfops.orquesta_speed.state_view import StateView

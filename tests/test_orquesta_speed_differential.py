@@ -31,9 +31,9 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from orquesta_trace import trace
 
 import wfops  # noqa: F401
-from orquesta_trace import trace
 from wfops import orquesta_speed
 
 HERE = os.path.dirname(os.path.abspath(__file__))

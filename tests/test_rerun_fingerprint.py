@@ -7,8 +7,8 @@ test_cli_remote and tests/api for those)."""
 from __future__ import annotations
 
 import pytest
-
 from conftest import log_lines
+
 from wfops import errors
 from wfops.engine import commands, reruns
 from wfops.session import Session

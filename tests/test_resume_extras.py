@@ -4,8 +4,6 @@ context view and the audit trail."""
 
 from __future__ import annotations
 
-import json
-
 from conftest import Wfops, log_lines, run_example, tasks_of, wait_for
 
 

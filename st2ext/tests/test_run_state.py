@@ -8,8 +8,9 @@ import json
 
 import pytest
 from captures import load, step
-from wfops import planner
 from wfops_st2.run_state import item_statuses, records_by_entry, run_state
+
+from wfops import planner
 
 # (capture, the step whose plan the pack computed from the API, the request)
 AGREEMENT = [

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterable, Mapping, Tuple
 
-import wfops  # noqa: F401 - the planner's package; installs the Orquesta compatibility layer
 from orquesta import conducting, requests
+
+import wfops  # noqa: F401 - the planner's package; installs the Orquesta compatibility layer
 
 RECORD_FIELDS = ("spec", "graph", "input", "context", "state", "output", "errors")
 

@@ -16,7 +16,6 @@ from typing import Any, Dict, List, Mapping, Optional
 from wfops import planner
 from wfops.errors import WfopsError
 from wfops.planner.extras import plan_with_extras
-
 from wfops_st2 import audit as audit_entries
 from wfops_st2 import conducting, corrections
 from wfops_st2.records import NotFound, Records

@@ -20,7 +20,7 @@ from wfops.orquesta_speed import Patch, uses
 
 def _transition_targets(transition_spec) -> list:
     """A transition's ``do`` as the list of task names Orquesta reads from it."""
-    names = getattr(transition_spec, "do") or []
+    names = transition_spec.do or []
     if isinstance(names, str):
         names = [x.strip() for x in names.split(",")]
     return names
@@ -38,7 +38,7 @@ def _patched_methods(models) -> dict[str, Any]:
         while pending:
             task_name = pending.popleft()
             walked.add(task_name)
-            transitions = getattr(self.get_task(task_name), "next") or []
+            transitions = self.get_task(task_name).next or []
             spec_path = parent.get("spec_path") + "." + task_name
             schema_path = parent.get("schema_path") + ".patternProperties.^\\w+$"
             for i in range(len(transitions)):
@@ -75,9 +75,9 @@ def _patched_methods(models) -> dict[str, Any]:
             task_ctx = list(set(task_ctx + names))
             rolling_ctx = list(set(rolling_ctx + task_ctx))
             transitions = []
-            specs = getattr(task_spec, "next") or []
+            specs = task_spec.next or []
             for i in range(len(specs)):
-                targets = _transition_targets(specs[i]) if getattr(specs[i], "do") else [None]
+                targets = _transition_targets(specs[i]) if specs[i].do else [None]
                 transitions += [(target, specs[i], str(i)) for target in targets]
             for next_name, transition_spec, seq in transitions:
                 found, names = transition_spec.inspect_context({

@@ -15,8 +15,8 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Mapping
 
 from wfops import errors, nesting
-from wfops.item_selection import item_selection_problems, short_json
 from wfops import statuses as s
+from wfops.item_selection import item_selection_problems, short_json
 from wfops.planner.fingerprint import item_statuses
 from wfops.planner.plan import DOWNSTREAM, SUPERSEDED, Plan, PlanError
 from wfops.planner.planning import plan_rerun
