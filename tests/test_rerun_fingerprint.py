@@ -10,7 +10,7 @@ import pytest
 from conftest import log_lines
 
 from wfops import errors
-from wfops.engine import commands, reruns
+from wfops.engine import commands, loop, reruns
 from wfops.session import Session
 
 STALE = ('The state of workflow execution "%s" changed since the plan was computed (another '
@@ -76,12 +76,12 @@ def test_the_owning_engine_itself_refuses_a_plan_of_another_state(tmp_path):
     try:
         engine, store = session.engine, session.store
         ex = session.launch("wfops_examples.sequential", {"log": str(log), "dir": str(d)})
-        assert engine.run_until_settled(ex)["status"] == "failed"
+        assert loop.run_until_settled(engine, ex)["status"] == "failed"
         wf_id = store.get_execution(ex)["context"]["workflow_execution"]
         stale = reruns.plan_for(store, store.get_execution(ex), {"tasks": ["task2"]}).fingerprint
         request = {"tasks": ["task2"], "fingerprint": stale, "user": "tester"}
         other = commands.execute(engine, "rerun", ex, dict(request))
-        assert engine.run_until_settled(other["id"])["status"] == "failed"
+        assert loop.run_until_settled(engine, other["id"])["status"] == "failed"
 
         def state():
             return (store.list_executions(limit=None), store.journal_after(wf_id, -1),
@@ -92,7 +92,7 @@ def test_the_owning_engine_itself_refuses_a_plan_of_another_state(tmp_path):
             with pytest.raises(errors.Conflict) as caught:
                 commands.execute(engine, "rerun", ex, dict(payload))
             assert str(caught.value) == STALE % ex
-        assert engine.run_until_idle(timeout=30)
+        assert loop.run_until_idle(engine, timeout=30)
         assert state() == before, "a refused plan changed nothing"
     finally:
         session.close()
