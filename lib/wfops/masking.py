@@ -7,9 +7,10 @@ secrets among its ``properties`` / ``items``; those nested values are masked too
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from wfops.packs.action_spec import ActionSpec
+if TYPE_CHECKING:  # wfops.packs loads YAML machinery: not needed to mask a record
+    from wfops.packs.action_spec import ActionSpec
 
 __all__ = ["MASKED_ATTRIBUTE_VALUE", "mask_secrets", "secret_parameter_names"]
 

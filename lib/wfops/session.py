@@ -12,14 +12,18 @@ import os
 import subprocess
 import sys
 import time
+from typing import TYPE_CHECKING
 
 import platformdirs
 
 from wfops import errors, ids
 from wfops import statuses as s
-from wfops.engine.host import Engine, current_user
-from wfops.engine.ownership import engine_alive
+from wfops.identity import current_user
 from wfops.store.database import Store
+
+if TYPE_CHECKING:
+    from wfops.engine.host import Engine
+    from wfops.packs.registry import ActionRegistry
 
 COMMAND_TIMEOUT_SECONDS = float(os.environ.get("WFOPS_COMMAND_TIMEOUT", "60"))
 
@@ -29,21 +33,32 @@ def home_dir() -> str:
 
 
 class Session:
-    """Store + registry + an engine created on first need."""
+    """Store + registry + an engine, the last two made on first need: commands that only
+    read the store import neither Orquesta nor the engine, and read no pack metadata."""
 
     def __init__(self, home: str | None = None, *, user: str | None = None):
-        from wfops.packs.registry import load_registry
-
         self.home = home or home_dir()
         os.makedirs(self.home, exist_ok=True)
         self.store = Store(os.path.join(self.home, "wfops.db"))
-        self.registry = load_registry()
         self.user = user or current_user()
+        self._registry: ActionRegistry | None = None
         self._engine: Engine | None = None
+
+    @property
+    def registry(self) -> ActionRegistry:
+        """The packs' actions (:func:`wfops.packs.registry.load_registry`, its parsed
+        metadata cached under the home directory), loaded on first use."""
+        if self._registry is None:
+            from wfops.packs.registry import load_registry
+
+            self._registry = load_registry(cache_dir=self.home)
+        return self._registry
 
     @property
     def engine(self) -> Engine:
         if self._engine is None:
+            from wfops.engine.host import Engine
+
             self._engine = Engine(self.store, self.registry, user=self.user)
         return self._engine
 
@@ -99,6 +114,7 @@ class Session:
         engine, which then runs what the operation starts (``wfops execution re-run``
         waits for the new execution, as ``wfops run`` does)."""
         from wfops.engine import commands
+        from wfops.engine.ownership import engine_alive
 
         record = self.get_execution(execution_id)
         execution_id = record["id"]
@@ -143,6 +159,8 @@ class Session:
             raise errors.InvalidOperation(decision.message)
 
     def _await(self, seq: int) -> dict:
+        from wfops.engine.ownership import engine_alive
+
         deadline = time.monotonic() + COMMAND_TIMEOUT_SECONDS
         last_check = time.monotonic()
         while True:

@@ -8,6 +8,8 @@ from wfops import masking
 
 
 def _masked_parameters(registry, record: dict) -> dict:
+    if not record["parameters"]:
+        return record["parameters"]  # nothing to mask: the pack metadata is not read
     try:
         action = registry.get(record["action_ref"])
     except Exception:
@@ -37,10 +39,12 @@ def execution_view(store, registry, record: dict, *, tasks: bool = False) -> dic
     }
     if record["parent"]:
         view["parent"] = record["parent"]
-    children = store.child_executions(record["id"])
-    if children:
-        if tasks:
+    if tasks:
+        children = store.child_executions(record["id"])
+        if children:
             view["children"] = [execution_view(store, registry, c, tasks=True) for c in children]
-        else:
-            view["children"] = [c["id"] for c in children]
+    else:
+        child_ids = store.child_ids(record["id"])  # ids only: no child record is decoded
+        if child_ids:
+            view["children"] = child_ids
     return view

@@ -393,8 +393,8 @@ class Api:
 
     def get_task_context(self, request: Request, id: str, task: str) -> Response:
         from wfops import masking
-        from wfops.engine.task_context import task_context
         from wfops.planner import TaskRef
+        from wfops.task_context import task_context
 
         record = self._execution(id)
         try:

@@ -102,7 +102,7 @@ class LocalBackend:
     def execution_view(self, record: dict, *, tasks: bool) -> dict:
         from wfops.views import execution_view
 
-        return execution_view(self.store, self.session.registry, record, tasks=tasks)
+        return execution_view(self.store, _RegistryOnDemand(self.session), record, tasks=tasks)
 
     def operations(self, execution_id: str) -> list[dict]:
         return self.store.operations(execution_id)
@@ -113,10 +113,11 @@ class LocalBackend:
         records, _total = self.store.list_executions(
             status=status, action=action, top_level_only=True, limit=limit
         )
-        return [execution_view(self.store, self.session.registry, r) for r in records]
+        registry = _RegistryOnDemand(self.session)
+        return [execution_view(self.store, registry, r) for r in records]
 
     def task_context(self, record: dict, task: str, route: int | None, item: int | None) -> dict:
-        from wfops.engine.task_context import task_context
+        from wfops.task_context import task_context
 
         return task_context(self.store, record, task, route=route, item=item)
 
@@ -209,6 +210,17 @@ class LocalBackend:
         from wfops.engine import reruns
 
         return planner.render_dot(plan, reruns.state_for(self.store, original))
+
+
+class _RegistryOnDemand:
+    """The session's registry, loaded only if a view needs an action's metadata (to mask
+    secret parameters): listing executions without parameters reads no pack file."""
+
+    def __init__(self, session):
+        self._session = session
+
+    def get(self, ref: str):
+        return self._session.registry.get(ref)
 
 
 def task_label(record: dict | None) -> str | None:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from wfops import errors
 from wfops.cli import output
-from wfops.datastore.keystore import Datastore
-from wfops.datastore.load_file import read_items
+
+if TYPE_CHECKING:  # imported when a key command runs (the crypto library is slow to load)
+    from wfops.datastore.keystore import Datastore
 
 _LIST_COLUMNS = ["name", "value", "secret", "encrypted", "scope", "user", "expire_timestamp"]
 _GET_COLUMNS = ["name", "value", "secret", "encrypted", "scope", "user", "expire_timestamp"]
@@ -73,7 +75,8 @@ def run(args, url: str) -> int:
         print("ERROR: `wfops key` acts on this machine's store and cannot target a server yet; "
               "run it without --url (and with WFOPS_URL unset) where the store is.", file=sys.stderr)
         return 1
-    from wfops.engine.host import current_user
+    from wfops.datastore.keystore import Datastore
+    from wfops.identity import current_user
     from wfops.session import home_dir
 
     datastore = Datastore.open(home_dir())
@@ -144,6 +147,8 @@ def _delete(datastore: Datastore, args, requester: str) -> int:
 
 
 def _load(datastore: Datastore, args, requester: str) -> int:
+    from wfops.datastore.load_file import read_items
+
     path = os.path.normpath(os.path.join(os.getcwd(), args.file))
     items = datastore.load(read_items(path, convert=args.convert), requester=requester)
     _print(items, _LOAD_COLUMNS, args.json)

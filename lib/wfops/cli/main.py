@@ -185,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
 def _backend(url: str, user: str | None):
     if url:
         from wfops.cli.remote import RemoteBackend
-        from wfops.engine.host import current_user
+        from wfops.identity import current_user
 
         return RemoteBackend(url, user=user or current_user())
     from wfops.cli.backend import LocalBackend

@@ -6,8 +6,6 @@ import datetime
 import json
 from typing import Any
 
-import yaml
-
 
 def _elapsed(view: dict) -> str:
     try:
@@ -24,6 +22,8 @@ def _elapsed(view: dict) -> str:
 
 
 def _block(value: Any, indent: str = "  ") -> str:
+    import yaml
+
     text = yaml.safe_dump(value, default_flow_style=False, sort_keys=True, width=100).rstrip()
     return "\n".join(indent + line for line in text.splitlines())
 

@@ -12,8 +12,7 @@ import re
 import yaml
 from orquesta.specs import native as native_specs
 
-from wfops import errors
-from wfops.engine.spec_index import index_tasks
+from wfops import errors, yaml_loading
 
 _PATH_SEGMENT = re.compile(r"[^.\[\]]+")
 
@@ -50,7 +49,7 @@ def _task_of(path: str) -> str | None:
 def parse_definition(text: str, source: str = "workflow definition") -> dict:
     """Parse YAML text into a dict, or raise WorkflowDefinitionError naming the line."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml_loading.safe_load(text)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = " at line %d, column %d" % (mark.line + 1, mark.column + 1) if mark else ""
@@ -67,7 +66,7 @@ def parse_definition(text: str, source: str = "workflow definition") -> dict:
 def _load_spec_cached(text: str, source: str):
     data = parse_definition(text, source)
     try:
-        spec = index_tasks(native_specs.WorkflowSpec(data))
+        spec = native_specs.WorkflowSpec(data)
     except Exception as e:  # Orquesta raises plain exceptions for schema-level problems
         raise errors.WorkflowDefinitionError("%s is invalid: %s" % (source, e)) from None
     problems = []

@@ -19,7 +19,6 @@ settling, status requests, adoption.
 from __future__ import annotations
 
 import concurrent.futures
-import getpass
 import logging
 import os
 import queue
@@ -36,18 +35,12 @@ from wfops.engine.dispatch import Dispatcher
 from wfops.engine.memory import Memory
 from wfops.engine.ownership import engine_alive  # noqa: F401  (its older home, still imported)
 from wfops.engine.records import LiveWorkflow, Outcome
+from wfops.identity import current_user
 
 LOG = logging.getLogger("wfops.engine")
 
 HEARTBEAT_SECONDS = 1.0
 OUTCOME_BATCH = 64  # outcomes delivered per transaction
-
-
-def current_user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:
-        return "unknown"
 
 
 class Jobs:

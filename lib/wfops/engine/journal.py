@@ -31,8 +31,6 @@ from orquesta import conducting, events, machines, requests
 from orquesta import statuses as orquesta_statuses
 from orquesta.specs import native as native_specs
 
-from wfops.engine.spec_index import index_tasks
-
 
 def items_key(task_id: str, route: int) -> str:
     return "%s__r%s" % (task_id, route)
@@ -59,7 +57,6 @@ class JournaledConductor:
     @classmethod
     def from_snapshot(cls, snapshot: dict) -> "JournaledConductor":
         conductor = conducting.WorkflowConductor.deserialize(snapshot["conductor"])
-        index_tasks(conductor.spec)
         return cls(conductor, {k: list(v) for k, v in snapshot.get("items", {}).items()})
 
     @classmethod
@@ -330,4 +327,4 @@ _HANDLERS = {
 
 
 def spec_from_definition(definition: dict):
-    return index_tasks(native_specs.WorkflowSpec(definition))
+    return native_specs.WorkflowSpec(definition)

@@ -10,8 +10,7 @@ import os
 import re
 from typing import Any
 
-import yaml
-
+from wfops import yaml_loading
 from wfops.packs.action_spec import ActionSpec
 from wfops.packs.problems import MetadataProblem
 from wfops.packs.runner_types import OVERRIDABLE_ATTRIBUTES, RUNNER_TYPES, runner_parameters
@@ -28,9 +27,11 @@ PACK_FILE = "Pack metadata file"
 
 def read_yaml_file(path: str, what: str = "File") -> Any:
     """Parse a YAML file; malformed YAML raises MetadataProblem naming the file and line."""
+    import yaml
+
     try:
         with open(path, encoding="utf-8") as stream:
-            return yaml.safe_load(stream)
+            return yaml_loading.safe_load(stream)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = "line %d, column %d" % (mark.line + 1, mark.column + 1) if mark else "unknown line"

@@ -135,13 +135,14 @@ def default_pack_dirs() -> list[tuple[str, str]]:
     return dirs
 
 
-def load_registry(packs_paths: list[str] | None = None) -> ActionRegistry:
+def load_registry(packs_paths: list[str] | None = None, cache_dir: str | None = None) -> ActionRegistry:
     """The registry of every pack wfops can see (cached; reloaded when pack files change).
 
     ``packs_paths`` defaults to ``WFOPS_PACKS_PATH`` split on ':'. The repository's own pack,
     the ``wfops_examples`` pack and the built-in ``core`` pack are always added (after
     them, so a pack of the same ref on the path shadows them). Files that cannot be loaded
-    are left out and listed by ``problems()``.
+    are left out and listed by ``problems()``. ``cache_dir``: also keep the loaded registry
+    there for later processes (:mod:`wfops.packs.registry_cache`).
     """
     if packs_paths is None:
         packs_paths = [p for p in os.environ.get(PACKS_PATH_ENV, "").split(":") if p]
@@ -151,8 +152,20 @@ def load_registry(packs_paths: list[str] | None = None) -> ActionRegistry:
         cached = _cache.get(key)
         if cached is not None and _fingerprint(cached[0]) == cached[1]:
             return cached[2]
-        consulted: list[str] = []
-        registry = _load(_discover(packs_paths, pack_dirs, consulted), consulted)
+        registry = None
+        if cache_dir is not None:
+            from wfops.packs import registry_cache
+
+            found = registry_cache.read(cache_dir, key, _fingerprint)
+            if found is not None:
+                consulted, (actions, packs, problems, bundled) = found
+                registry = ActionRegistry(actions, packs, problems, bundled)
+        if registry is None:
+            consulted = []
+            registry = _load(_discover(packs_paths, pack_dirs, consulted), consulted)
+            if cache_dir is not None:
+                registry_cache.write(cache_dir, key, consulted, _fingerprint, list(registry._actions.values()),
+                                     registry._packs, registry._problems, list(registry._bundled))
         _cache[key] = (consulted, _fingerprint(consulted), registry)
         return registry
 

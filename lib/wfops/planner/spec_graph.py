@@ -7,7 +7,8 @@ from collections import deque
 from typing import Any, Iterable, Mapping, Union
 
 import networkx as nx
-import yaml
+
+from wfops import yaml_loading
 
 # Orquesta's engine commands: transition targets that are not tasks of the definition.
 # "retry" is not a node: Orquesta's composer folds it into the task's retry attribute.
@@ -58,7 +59,7 @@ class SpecGraph:
         if definition is not None:
             return cls.from_definition(definition)
         if isinstance(spec, str):
-            spec = yaml.safe_load(spec)
+            spec = yaml_loading.safe_load(spec)
         if not isinstance(spec, Mapping):
             raise TypeError("A workflow definition is a mapping, its YAML text or a WorkflowSpec.")
         return cls.from_definition(spec)
