@@ -42,7 +42,8 @@ import subprocess
 import sys
 import time
 
-from bench_host import _mb, drive_plain  # (this directory is the script's: on sys.path)
+from bench_cases import drive_plain  # (this directory is the script's: on sys.path)
+from bench_host import _mb
 
 FULL_CASES = [("chain", 100), ("chain", 1000), ("chain", 10000),
               ("items", 1000), ("items", 10000), ("items", 100000)]

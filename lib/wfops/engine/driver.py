@@ -70,7 +70,9 @@ def start_workflow(engine, execution_id: str, root: str, action, params: dict, s
 
 def journal(engine, live: LiveWorkflow, entry: dict) -> Any:
     """Apply one conductor call and record it, with the task records it changes; every
-    so many entries (amortised O(1) per entry), a snapshot. Returns the call's value."""
+    so many entries, a snapshot. A snapshot's size grows with the task sequence and the
+    items recorded, so one is taken after twice that many entries: amortised O(1) per
+    entry. Returns the call's value."""
     store = engine.store
     with store.transaction():
         engine.memory.touch(live)
@@ -78,9 +80,15 @@ def journal(engine, live: LiveWorkflow, entry: dict) -> Any:
         live.journal_seq += 1
         store.append_journal(live.wf_id, live.journal_seq, entry)
         _sync_task_records(engine, live, entry)
-        if live.journal_seq - live.snapshot_seq >= max(SNAPSHOT_MIN_ENTRIES, 2 * len(live.jc.sequence)):
+        if live.journal_seq - live.snapshot_seq >= max(SNAPSHOT_MIN_ENTRIES, 2 * _snapshot_size(live)):
             snapshot(engine, live)
     return value
+
+
+def _snapshot_size(live: LiveWorkflow) -> int:
+    """The task entries plus the item results a snapshot of ``live`` holds. O(with-items
+    tasks)."""
+    return len(live.jc.sequence) + sum(len(results) for results in live.jc.items.values())
 
 
 def snapshot(engine, live: LiveWorkflow) -> None:
@@ -92,9 +100,14 @@ def snapshot(engine, live: LiveWorkflow) -> None:
 
 
 def _sync_task_records(engine, live: LiveWorkflow, entry: dict) -> None:
+    """Mirror to the task execution records what ``entry`` changed in the conductor's task
+    sequence: insert the entries it added, update the statuses it changed. An action event
+    (``task``, ``item``) can change only entries not yet completed (``live.open_records``),
+    so it looks at those alone: O(open entries), not O(sequence). Workflow-level entries
+    (``status``, ``rerun``, ``skip``: rare) look at the whole sequence."""
     store = engine.store
     sequence = live.jc.sequence
-    now = now_iso()
+    now = None
     for index in range(len(live.task_records), len(sequence)):
         task_state = sequence[index]
         prev_ids = [
@@ -107,6 +120,7 @@ def _sync_task_records(engine, live: LiveWorkflow, entry: dict) -> None:
         except Exception:
             inbound = {}
         record = TaskRecord(ids.new_id(), task_state.get("status") or s.REQUESTED)
+        now = now or now_iso()
         store.insert_task_execution({
             "id": record.id, "workflow_execution": live.wf_id, "action_execution": live.execution_id,
             "task_id": task_state["id"], "route": task_state["route"], "seq_index": index,
@@ -114,30 +128,39 @@ def _sync_task_records(engine, live: LiveWorkflow, entry: dict) -> None:
             "skipped": 0, "start_timestamp": now, "end_timestamp": None,
         })
         live.task_records[index] = record
-    if entry["op"] == "context":
+        if record.status not in s.COMPLETED:
+            live.open_records.add(index)
+    op = entry["op"]
+    if op == "context":
         index = live.jc.conductor._get_task_state_idx(entry["task"], entry["route"])
         if index is not None and index in live.task_records:
             inbound = live.jc.conductor.get_task_context(sequence[index]["ctxs"]["in"])
             store.update_task_execution(live.task_records[index].id, context=inbound)
-    if entry["op"] not in ("task", "item", "status", "rerun", "skip"):
+    if op not in ("task", "item", "status", "rerun", "skip"):
         return
-    for index, task_state in enumerate(sequence):
+    indexes = sorted(live.open_records) if op in ("task", "item") else range(len(sequence))
+    for index in indexes:
+        task_state = sequence[index]
         known = live.task_records[index]
         status = task_state.get("status") or s.REQUESTED
+        if status in s.COMPLETED:
+            live.open_records.discard(index)
+        else:
+            live.open_records.add(index)
         if known.status == status:
             continue
         fields: dict[str, Any] = {"status": status}
         if status in s.COMPLETED:
-            fields["end_timestamp"] = now
+            fields["end_timestamp"] = now = now or now_iso()
             fields["published"] = _published(live, task_state)
             if task_state.get("skipped"):
                 fields["skipped"] = 1
                 fields["result"] = entry.get("result")
-            if entry["op"] == "item" and entry["task"] == task_state["id"]:
+            if op == "item" and entry["task"] == task_state["id"]:
                 from wfops.engine.journal import items_key
 
                 fields["result"] = live.jc.items.get(items_key(entry["task"], entry["route"]))
-            elif entry["op"] == "task" and entry["task"] == task_state["id"]:
+            elif op == "task" and entry["task"] == task_state["id"]:
                 fields["result"] = entry.get("result")
         store.update_task_execution(known.id, **fields)
         known.status = status
@@ -181,12 +204,17 @@ def mirror_status(engine, live: LiveWorkflow, status: str) -> None:
     """Write the conductor's ``status`` to the workflow and action execution records;
     a completed workflow is finished (output, result) once none of its actions runs."""
     store = engine.store
-    if (
-        status not in s.COMPLETED
-        and store.get_workflow_status(live.wf_id) == status
-        and store.get_execution_status(live.execution_id) == status
-    ):
-        return
+    if status not in s.COMPLETED:
+        # The records of a workflow this engine runs change only through here and
+        # Engine.set_execution_status (which forgets what was seen): read them only when
+        # the status differs from what they were last seen to show.
+        if live.mirrored == (live.execution_id, status):
+            return
+        if store.workflow_and_execution_status(live.wf_id, live.execution_id) == (status, status):
+            engine.memory.touch(live)  # a rollback reloads it, forgetting what was seen
+            live.mirrored = (live.execution_id, status)
+            return
+    live.mirrored = None
     if status in s.COMPLETED and has_active_actions(engine, live.wf_id):
         # Orquesta fails a workflow at once while other tasks still run; show the status
         # now, keep recording those tasks' outcomes, and finish when the last one ends.
@@ -212,6 +240,8 @@ def mirror_status(engine, live: LiveWorkflow, status: str) -> None:
         return
     store.update_workflow_execution(live.wf_id, status=status, updated=now_iso())
     set_execution_status(engine, live.execution_id, status)
+    engine.memory.touch(live)
+    live.mirrored = (live.execution_id, status)
     if status == s.PAUSED:
         snapshot(engine, live)
     if live.parent is not None and status in lifecycle.PARENT_TASK_FOLLOWS:

@@ -39,7 +39,12 @@ def insert_execution(engine, execution_id: str, action, params: dict, context: d
 def set_execution_status(engine, execution_id: str, status: str, result: Any = None,
                          with_result: bool = False) -> None:
     """Move a record to ``status`` (its log gains an entry; a completed status sets its
-    end time), and with ``with_result`` set its result. O(1)."""
+    end time), and with ``with_result`` set its result. O(1): one statement, which reads
+    nothing back, unless a progress report wants the record."""
+    if not engine.progress:
+        engine.store.set_execution_status(execution_id, status, now_iso(), status in s.COMPLETED,
+                                          result, with_result=with_result)
+        return
     record = engine.store.get_execution(execution_id)
     if record is None:
         return

@@ -78,6 +78,7 @@ class Engine:
         self.dispatcher = Dispatcher(store)
         self.progress: Callable[[dict], None] | None = None
         self._last_heartbeat = 0.0
+        self.commands_polled = 0.0  # when wfops.engine.loop last read the commands table
         self._closed = False
         store.register_engine(self.id, self.pid, socket.gethostname(), time.time())
 
@@ -174,6 +175,8 @@ class Engine:
     def set_execution_status(self, execution_id: str, status: str, result: Any = None,
                              with_result: bool = False) -> None:
         executions.set_execution_status(self, execution_id, status, result, with_result)
+        for live in self.memory.live.values():
+            live.mirrored = None  # it may be a workflow's own execution: read it again
 
     def journal(self, live: LiveWorkflow, entry: dict) -> Any:
         """Apply one journal entry (``wfops.engine.journal``) to ``live`` and record it."""

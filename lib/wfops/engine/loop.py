@@ -22,6 +22,8 @@ from wfops.engine import commands
 ADOPT_EVERY_SECONDS = 0.25   # how often orphaned trees are looked for
 IDLE_AFTER_SECONDS = 1.0     # --until-idle: how long nothing must be left to do
 STEP_TIMEOUT_SECONDS = 0.05  # how long a step waits for an outcome
+COMMAND_POLL_SECONDS = 0.02  # how often the commands table is read (not per outcome)
+SETTLED_CHECK_SECONDS = 0.005  # a waiting run: how often its status is read while busy
 
 
 def step(engine, timeout: float = STEP_TIMEOUT_SECONDS) -> None:
@@ -32,7 +34,13 @@ def step(engine, timeout: float = STEP_TIMEOUT_SECONDS) -> None:
         wait = max(0.0, min(wait, due - time.monotonic()))
     engine.deliver_waiting(wait)
     engine.run_due_timers()
-    commands.serve_pending(engine)
+    now = time.monotonic()
+    if now - engine.commands_polled >= COMMAND_POLL_SECONDS:
+        # Busy with outcomes, a step takes well under a millisecond: reading the
+        # commands every time would be two queries per action for an answer that may
+        # wait a few milliseconds.
+        engine.commands_polled = now
+        commands.serve_pending(engine)
     engine.heartbeat()
 
 
@@ -80,8 +88,18 @@ def run_until_settled(engine, execution_id: str, timeout: float | None = None) -
     """Run until ``execution_id`` is out of the statuses ``wfops run`` waits through;
     returns its record."""
     store = engine.store
-    run(engine, until=lambda: store.get_execution_status(execution_id) not in s.WAITING,
-        adopt=False, timeout=timeout)
+    checked = [0.0]
+
+    def settled() -> bool:
+        # While outcomes keep coming, a step takes well under a millisecond: the status
+        # is read every few milliseconds, not once per action.
+        now = time.monotonic()
+        if engine.has_work() and now - checked[0] < SETTLED_CHECK_SECONDS:
+            return False
+        checked[0] = now
+        return store.get_execution_status(execution_id) not in s.WAITING
+
+    run(engine, until=settled, adopt=False, timeout=timeout)
     return store.get_execution(execution_id)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -55,3 +55,15 @@ class LiveWorkflow:
     snapshot_seq: int
     task_records: dict[int, TaskRecord]   # sequence index -> its task execution
     parent: TaskAction | None             # a sub-workflow: its own execution's task
+    # The sequence indexes whose record is not completed: the only ones an action event
+    # can change (kept by wfops.engine.driver; derived from task_records when made).
+    open_records: set[int] = field(default_factory=set)
+    # (action execution, status) the records were last seen to show, by
+    # wfops.engine.driver.mirror_status; None: unknown (read them).
+    mirrored: tuple[str, str] | None = None
+
+    def __post_init__(self) -> None:
+        from wfops import statuses
+
+        if not self.open_records:
+            self.open_records = {i for i, r in self.task_records.items() if r.status not in statuses.COMPLETED}

@@ -7,7 +7,6 @@ other processes see committed state while an engine writes.
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import threading
@@ -16,37 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from wfops.store import schema
-
-_JSON_COLUMNS = {
-    "executions": ("parameters", "result", "context", "log"),
-    "workflow_executions": ("input", "parent_context", "snapshot"),
-    "task_executions": ("prev", "context", "result", "published"),
-    "operations": ("request", "plan", "outcome"),
-    "commands": ("payload", "response"),
-}
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), default=str)
-
-
-def _decode(table: str, row: sqlite3.Row | None) -> dict | None:
-    if row is None:
-        return None
-    record = dict(row)
-    for column in _JSON_COLUMNS.get(table, ()):
-        if column in record and record[column] is not None:
-            record[column] = json.loads(record[column])
-    return record
-
-
-def _encode(table: str, fields: dict) -> dict:
-    encoded = dict(fields)
-    for column in _JSON_COLUMNS.get(table, ()):
-        if column in encoded and encoded[column] is not None:
-            encoded[column] = dumps(encoded[column])
-    return encoded
-
+from wfops.store.encoding import decode_row, dumps, encode_fields
+from wfops.store.workflow_records import WorkflowRecords
 
 _OPEN_STORES: "weakref.WeakSet[Store]" = weakref.WeakSet()
 
@@ -62,6 +32,9 @@ class _Hooks:
     before_commit: list[Callable[[], None]] = field(default_factory=list)
     after_commit: list[Callable[[], None]] = field(default_factory=list)
     after_rollback: list[Callable[[], None]] = field(default_factory=list)
+    # Journal entries appended in this transaction, not yet written: workflow execution
+    # id -> (seq of the first, entries). Written as one row each before the commit.
+    journal: dict[str, tuple[int, list]] = field(default_factory=dict)
 
 
 class _Transaction:
@@ -98,6 +71,7 @@ class _Transaction:
         committed = False
         try:
             if kind is None:
+                store._flush_journal(hooks)
                 for callback in hooks.before_commit:
                     callback()
                 store._conn.execute("COMMIT")
@@ -115,8 +89,9 @@ class _Transaction:
         return False
 
 
-class Store:
-    """The host's SQLite database at ``path``."""
+class Store(WorkflowRecords):
+    """The host's SQLite database at ``path`` (the records of workflow executions, their
+    journal and task executions: :class:`wfops.store.workflow_records.WorkflowRecords`)."""
 
     def __init__(self, path: str):
         self.path = path
@@ -180,7 +155,7 @@ class Store:
     # -- generic helpers -------------------------------------------------------------
 
     def _insert(self, table: str, fields: dict) -> int:
-        encoded = _encode(table, fields)
+        encoded = encode_fields(table, fields)
         columns = ", ".join(encoded)
         marks = ", ".join("?" for _ in encoded)
         with self.transaction() as conn:
@@ -193,7 +168,7 @@ class Store:
     def _update(self, table: str, key: str, key_value: Any, fields: dict) -> None:
         if not fields:
             return
-        encoded = _encode(table, fields)
+        encoded = encode_fields(table, fields)
         assignments = ", ".join("%s = ?" % c for c in encoded)
         with self.transaction() as conn:
             conn.execute(
@@ -209,7 +184,7 @@ class Store:
             sql += " " + tail
         with self._lock:
             rows = self._conn.execute(sql, args).fetchall()
-        return [_decode(table, r) for r in rows]
+        return [decode_row(table, r) for r in rows]
 
     def _status(self, table: str, key: str) -> str | None:
         with self._lock:
@@ -297,6 +272,23 @@ class Store:
     def get_execution(self, execution_id: str) -> dict | None:
         return self._select_one("executions", "id = ?", (execution_id,))
 
+    def set_execution_status(self, execution_id: str, status: str, now: str, completed: bool,
+                             result: Any = None, *, with_result: bool = False) -> None:
+        """Move an execution to ``status`` in one statement, without reading it first: if
+        its status differs, its log gains ``{timestamp: now, status}`` and its end time
+        becomes ``now`` (``completed``) or empty; with ``with_result``, its result is set."""
+        entry = dumps({"timestamp": now, "status": status})
+        sql = ("UPDATE executions SET "
+               "log = CASE WHEN status = :status THEN log ELSE json_insert(log, '$[#]', json(:entry)) END, "
+               "end_timestamp = CASE WHEN status = :status THEN end_timestamp ELSE :end END, "
+               "status = :status")
+        args = {"status": status, "entry": entry, "end": now if completed else None, "id": execution_id}
+        if with_result:
+            sql += ", result = :result"
+            args["result"] = None if result is None else dumps(result)
+        with self.transaction() as conn:
+            conn.execute(sql + " WHERE id = :id", args)
+
     def get_execution_status(self, execution_id: str) -> str | None:
         """The status alone, without decoding the record."""
         return self._status("executions", execution_id)
@@ -355,69 +347,6 @@ class Store:
         if limit is not None and limit >= 0:
             tail += " LIMIT %d OFFSET %d" % (limit, offset)
         return self._select("executions", where, tuple(args), tail), total
-
-    # -- workflow executions, journal, task executions ------------------------------
-
-    def insert_workflow_execution(self, record: dict) -> None:
-        self._insert("workflow_executions", record)
-
-    def update_workflow_execution(self, wf_id: str, **fields: Any) -> None:
-        self._update("workflow_executions", "id", wf_id, fields)
-
-    def get_workflow_execution(self, wf_id: str) -> dict | None:
-        return self._select_one("workflow_executions", "id = ?", (wf_id,))
-
-    def get_workflow_status(self, wf_id: str) -> str | None:
-        """The status alone, without decoding the definition and snapshot."""
-        return self._status("workflow_executions", wf_id)
-
-    def append_journal(self, wf_id: str, seq: int, entry: dict) -> None:
-        with self.transaction() as conn:
-            conn.execute(
-                "INSERT INTO journal (workflow_execution, seq, entry) VALUES (?, ?, ?)",
-                (wf_id, seq, dumps(entry)),
-            )
-            conn.execute(
-                "UPDATE workflow_executions SET journal_seq = ? WHERE id = ?", (seq, wf_id)
-            )
-
-    def journal_after(self, wf_id: str, seq: int) -> list[dict]:
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT entry FROM journal WHERE workflow_execution = ? AND seq > ? ORDER BY seq",
-                (wf_id, seq),
-            ).fetchall()
-        return [json.loads(r[0]) for r in rows]
-
-    def write_snapshot(self, wf_id: str, seq: int, snapshot: dict) -> None:
-        with self.transaction() as conn:
-            conn.execute(
-                "UPDATE workflow_executions SET snapshot = ?, snapshot_seq = ? WHERE id = ?",
-                (dumps(snapshot), seq, wf_id),
-            )
-            conn.execute(
-                "DELETE FROM journal WHERE workflow_execution = ? AND seq <= ?", (wf_id, seq)
-            )
-
-    def insert_task_execution(self, record: dict) -> None:
-        self._insert("task_executions", record)
-
-    def update_task_execution(self, task_execution_id: str, **fields: Any) -> None:
-        self._update("task_executions", "id", task_execution_id, fields)
-
-    def get_task_execution(self, task_execution_id: str) -> dict | None:
-        return self._select_one("task_executions", "id = ?", (task_execution_id,))
-
-    def task_execution_at(self, wf_id: str, seq_index: int) -> dict | None:
-        """The task execution record of entry ``seq_index`` of Orquesta's task sequence."""
-        return self._select_one(
-            "task_executions", "workflow_execution = ? AND seq_index = ?", (wf_id, seq_index)
-        )
-
-    def task_executions(self, wf_id: str) -> list[dict]:
-        return self._select(
-            "task_executions", "workflow_execution = ?", (wf_id,), "ORDER BY seq_index"
-        )
 
     # -- audit -----------------------------------------------------------------------
 
