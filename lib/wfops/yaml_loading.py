@@ -11,7 +11,15 @@ from typing import IO, Any
 
 def safe_load(source: str | bytes | IO) -> Any:
     """The value of one YAML document (text or an open file), as ``yaml.safe_load`` gives
-    it. Raises ``yaml.YAMLError`` for malformed YAML. O(len(source))."""
+    it. Raises ``yaml.YAMLError`` for malformed YAML, the pure-Python loader's (its
+    messages are the ones users know). O(len(source))."""
     import yaml
 
-    return yaml.load(source, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    fast = getattr(yaml, "CSafeLoader", None)
+    if fast is None:
+        return yaml.load(source, Loader=yaml.SafeLoader)
+    text = source if isinstance(source, (str, bytes)) else source.read()
+    try:
+        return yaml.load(text, Loader=fast)
+    except yaml.YAMLError:
+        return yaml.load(text, Loader=yaml.SafeLoader)  # raises, with the familiar wording
