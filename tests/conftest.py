@@ -3,6 +3,7 @@ as a subprocess (real processes, real SQLite, real shell commands in temporary d
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import pathlib
@@ -143,3 +144,25 @@ def sshd(tmp_path_factory):
     server = LocalSshd(tmp_path_factory.mktemp("sshd")).start()
     yield server
     server.stop()
+
+
+# -- the minimal pack scripts/build-pack writes (scripts/build_pack.py) --------------------
+
+
+def load_script(name: str):
+    """A Python module of scripts/ (``build_pack``, ``pack_readme``), imported from its file."""
+    spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / ("%s.py" % name))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def built_pack(tmp_path_factory) -> pathlib.Path:
+    """The pack as scripts/build-pack writes it, built by a subprocess on this Python (the
+    build uses the standard library only, so this also runs it on 3.8 in .ci/pack-py38)."""
+    out = tmp_path_factory.mktemp("built") / "wfops-pack"
+    done = subprocess.run([sys.executable, str(REPO / "scripts" / "build_pack.py"), str(out)],
+                          capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stderr
+    return out

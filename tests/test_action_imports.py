@@ -2,8 +2,10 @@
 from its file, with the pack's lib/ found relative to that file (StackStorm's
 `[packs] enable_common_libs` may be off), with or without `st2common` installed.
 
-Each check runs in a fresh interpreter on a copy of the pack, so that the wfops package
-the actions import must be the copy's lib/, not the one installed in the virtualenv.
+Each check runs in a fresh interpreter on the pack as ``scripts/build-pack`` writes it
+(what ``st2 pack install`` gets: the ``built_pack`` fixture), so that the wfops package the
+actions import must be the built pack's lib/, not the one installed in the virtualenv, and
+every module they need must have been built into it.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import glob
 import json
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -76,17 +77,12 @@ ARGUMENTS = {
 
 
 @pytest.fixture(scope="module")
-def pack_copy(tmp_path_factory):
-    root = tmp_path_factory.mktemp("pack")
-    pack = root / "wfops"
-    for folder in ("actions", "sensors", "lib"):
-        shutil.copytree(os.path.join(REPO, folder), pack / folder,
-                        ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    fake = root / "fake_st2"
+def pack_copy(built_pack, tmp_path_factory):
+    fake = tmp_path_factory.mktemp("fake_st2")
     for relative, text in FAKE_ST2.items():
         (fake / relative).parent.mkdir(parents=True, exist_ok=True)
         (fake / relative).write_text(text)
-    return pack, fake
+    return built_pack, fake
 
 
 def _probe(pack, kind, name, arguments=None, st2=None):
