@@ -405,3 +405,28 @@ def test_grammar(representation, command, expected):
 def test_grammar_refuses(representation, command):
     with pytest.raises(NoMatch):
         extract(representation, command)
+
+
+def _readme_examples() -> list[str]:
+    """The ChatOps commands of the README's alias examples (without hubot's ``!`` and the
+    ``  # ...`` comments)."""
+    with open(os.path.join(REPO, "README.md"), encoding="utf-8") as fd:
+        text = fd.read()
+    block = text.split("<!-- alias-examples -->")[1].split("<!-- /alias-examples -->")[0]
+    return [line.split("  #")[0].strip()[1:] for line in block.splitlines() if line.startswith("!")]
+
+
+README_EXAMPLES = _readme_examples()
+
+
+@pytest.mark.parametrize("command", README_EXAMPLES)
+def test_readme_example_matches_exactly_one_alias(command):
+    found = match(command)
+    assert len(found) == 1, "README example %r matched %s" % (command, [(n, r) for n, r, _ in found] or "nothing")
+    name, _, values = found[0]
+    execution_parameters(name, values)  # the action takes every parameter, cast by its type
+
+
+def test_readme_has_an_example_per_alias():
+    shown = {match(command)[0][0] for command in README_EXAMPLES if len(match(command)) == 1}
+    assert sorted(set(ALIASES) - shown) == [], "aliases without an example in README.md"
