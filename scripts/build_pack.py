@@ -4,9 +4,8 @@
 docs/, tests/, st2ext/...). This writes a directory (default ``dist/wfops-pack/``) with the
 pack's metadata and content folders and, from ``lib/``, only the ``wfops`` modules the
 pack's actions and sensors and the runner extension (st2ext/) import, directly or through
-each other (every ``import`` and
-``from ... import`` statement in a file counts, also those inside functions, since the
-pack's modules import some parts on first use). Install it with
+each other (every ``import`` and ``from ... import`` statement in a file counts, also those
+inside functions, since the pack's modules import some parts on first use). Install it with
 ``st2 pack install file:///ABSOLUTE/PATH/dist/wfops-pack``.
 
 Standard library only, Python 3.8+: it runs before any virtualenv exists.
