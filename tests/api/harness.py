@@ -155,7 +155,7 @@ class Server:
             "ST2_API_URL": self.api_url,
             "ST2_BASE_URL": "http://127.0.0.1:%d" % self.port,
             "ST2_AUTH_URL": "http://127.0.0.1:%d/auth" % self.port,
-            "ST2_STREAM_URL": "http://127.0.0.1:%d/stream" % self.port,
+            "ST2_STREAM_URL": "http://127.0.0.1:%d/stream/v1" % self.port,
             "ST2_CLI_SKIP_CONFIG": "1",
             "HOME": str(self.home),
             "TERM": "dumb",  # no colours

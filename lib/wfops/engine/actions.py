@@ -5,13 +5,27 @@ from __future__ import annotations
 
 import logging
 import traceback
+from typing import Callable
 
 from wfops import statuses as s
 from wfops.engine.executions import set_execution_status
 from wfops.engine.memory import MISSING
 from wfops.engine.records import Outcome, TaskAction
+from wfops.timestamps import now_iso
 
 LOG = logging.getLogger("wfops.engine")
+
+
+def output_recorder(store, execution_id: str, action) -> Callable[[str, str], None]:
+    """What a runner calls (on its worker thread) with each line of output: stores it for
+    the event stream."""
+
+    def record(output_type: str, data: str) -> None:
+        store.append_output({"execution_id": execution_id, "action_ref": action.ref,
+                             "runner_ref": action.runner_type, "output_type": output_type,
+                             "data": data, "timestamp": now_iso()})
+
+    return record
 
 
 def start(engine, execution_id: str, action, params: dict, task: TaskAction | None, *,
@@ -30,7 +44,8 @@ def start(engine, execution_id: str, action, params: dict, task: TaskAction | No
         "ST2_ACTION_PACK_NAME": action.pack,
         "WFOPS_EXECUTION_ID": execution_id,
     }
-    ctx = RunContext(execution_id=execution_id, env=env, work_dir=None)
+    ctx = RunContext(execution_id=execution_id, env=env, work_dir=None,
+                     on_output=output_recorder(engine.store, execution_id, action))
 
     def work() -> None:
         try:

@@ -9,6 +9,7 @@ commit together, and actions start only after that commit (``wfops.engine.dispat
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from wfops import errors, ids, lifecycle
@@ -26,10 +27,12 @@ SNAPSHOT_MIN_ENTRIES = 256
 
 
 def start_workflow(engine, execution_id: str, root: str, action, params: dict, spec, context: dict,
-                   parent: TaskAction | None, parent_context: dict | None) -> LiveWorkflow:
+                   parent: TaskAction | None, parent_context: dict | None, *,
+                   hold_until: float = 0.0) -> LiveWorkflow:
     """Create the workflow execution of action execution ``execution_id`` and run it.
     ``parent``/``parent_context``: for a sub-workflow, its task in the parent and the
-    parent's workflow context."""
+    parent's workflow context; ``hold_until`` (monotonic time): no task starts before it
+    (st2's launch delay)."""
     wf_id = ids.new_id()
     with open(action.entry_point, encoding="utf-8") as handle:
         definition = handle.read()
@@ -58,7 +61,7 @@ def start_workflow(engine, execution_id: str, root: str, action, params: dict, s
         from wfops.engine.journal import JournaledConductor  # Orquesta: imported when needed
 
         jc = JournaledConductor.new(spec, params, workflow_context)
-        live = LiveWorkflow(wf_id, execution_id, root, jc, 0, 0, {}, parent)
+        live = LiveWorkflow(wf_id, execution_id, root, jc, 0, 0, {}, parent, hold_until)
         engine.memory.add_workflow(live)
         journal(engine, live, {"op": "status", "status": s.RUNNING})
         settle(engine, live)
@@ -269,7 +272,7 @@ def _schedule_task(engine, live: LiveWorkflow, task: dict) -> None:
                                "result": []})
         settle(engine, live)
         return
-    delay = task.get("delay") or 0
+    delay = max(task.get("delay") or 0, live.hold_until - time.monotonic())
     for action_spec in task["actions"]:
         item_id = action_spec.get("item_id") if has_items else None
         _schedule_action(engine, live, task, action_spec, item_id, delay)

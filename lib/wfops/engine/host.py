@@ -140,8 +140,9 @@ class Engine:
         return definitions.load_spec(text, os.path.relpath(path))
 
     def launch(self, ref: str, parameters: dict, *, context: dict | None = None,
-               user: str | None = None, execution_id: str | None = None) -> str:
-        """Check, create and start an execution of ``ref``. Returns its id."""
+               user: str | None = None, execution_id: str | None = None, delay: float = 0.0) -> str:
+        """Check, create and start an execution of ``ref``. Returns its id. ``delay``
+        (seconds, workflows only): its first tasks start that much later."""
         from wfops.engine import actions
 
         action, params, spec = self.check_launch(ref, parameters)
@@ -153,7 +154,8 @@ class Engine:
             self.insert_execution(execution_id, action, params, ctx, parent=None, root=execution_id,
                                   owner=self.id)
             if spec is not None:
-                driver.start_workflow(self, execution_id, execution_id, action, params, spec, ctx, None, None)
+                driver.start_workflow(self, execution_id, execution_id, action, params, spec, ctx, None, None,
+                                      hold_until=time.monotonic() + delay if delay else 0.0)
             else:
                 actions.start(self, execution_id, action, params, None)
         return execution_id

@@ -61,6 +61,7 @@ class LiveWorkflow:
     # (action execution, status) the records were last seen to show, by
     # wfops.engine.driver.mirror_status; None: unknown (read them).
     mirrored: tuple[str, str] | None = None
+    hold_until: float = 0.0               # monotonic time before which no task starts (st2's delay)
 
     def __post_init__(self) -> None:
         from wfops import statuses

@@ -6,6 +6,8 @@ so Orquesta's own one-level collapse can never make a task run twice.
 
 from __future__ import annotations
 
+import time
+
 from wfops import errors, ids, lifecycle
 from wfops import statuses as s
 from wfops.engine import definitions
@@ -159,6 +161,8 @@ def _rerun_from_tasks(engine, live, original: dict, plan, payload: dict) -> dict
                                   "values": override.values})
         for skip in getattr(plan, "skips", []):
             _apply_skip(engine, live, skip, new_id)
+        # st2's re-run delay (ms): the tasks the re-run starts wait that long.
+        live.hold_until = time.monotonic() + payload["delay"] / 1000.0 if payload.get("delay") else 0.0
         operation = "skip" if getattr(plan, "skips", []) and not payload.get("tasks") else "re-run"
         audit(store, original["id"], context["user"], operation, _request_as_given(payload),
               plan=plan_data, outcome={"execution": new_id}, comment=payload.get("comment"))
@@ -248,5 +252,5 @@ def _apply_skip(engine, live, skip, execution_id: str) -> None:
 
 def _request_as_given(payload: dict) -> dict:
     keep = ("tasks", "no_reset", "failed", "force", "parameters", "fingerprint", "items", "context",
-            "skip", "result", "publish")
+            "skip", "result", "publish", "delay")
     return {k: payload[k] for k in keep if payload.get(k) not in (None, [], False)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import traceback
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 from wfops import statuses
 from wfops.packs.action_spec import ActionSpec
@@ -28,6 +28,8 @@ class RunContext:
     execution_id: str
     env: dict[str, str] = field(default_factory=dict)  # extra environment (ST2_ACTION_*)
     work_dir: str | None = None  # working directory when the action names none
+    # Called with ("stdout" | "stderr", line) for each line the action writes, as it comes.
+    on_output: Callable[[str, str], None] | None = None
 
 
 class Runner(Protocol):

@@ -152,7 +152,8 @@ def run_shell(
     cwd = runner_params.get("cwd") or ctx.work_dir
     env = action_environment(action, ctx, runner_params.get("env"))
     try:
-        finished = run_process([_SHELL, "-c", command], env=env, cwd=cwd, timeout=timeout)
+        finished = run_process([_SHELL, "-c", command], env=env, cwd=cwd, timeout=timeout,
+                               on_output=ctx.on_output)
     except OSError as exc:
         if cwd and not os.path.isdir(cwd):
             return error_outcome(

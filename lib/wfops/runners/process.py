@@ -13,6 +13,7 @@ import signal
 import subprocess
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 # After the child exits, how long to keep reading output that background processes it left
 # behind may still hold open; after a kill, how long to wait for the pipes to drain.
@@ -20,6 +21,7 @@ EXIT_DRAIN_SECONDS = 0.5
 KILL_DRAIN_SECONDS = 2.0
 _POLL_SECONDS = 0.05
 _READ_SIZE = 65536
+_MAX_LINE = 65536  # a longer run of output without a newline is reported in pieces
 
 
 @dataclass
@@ -38,13 +40,16 @@ def run_process(
     env: dict[str, str],
     cwd: str | None = None,
     timeout: float | None = None,
+    on_output: Callable[[str, str], None] | None = None,
 ) -> ProcessResult:
     """Run ``argv`` (stdin from /dev/null) until it exits or ``timeout`` seconds pass.
 
     A ``timeout`` of None or 0 means no limit. On timeout the child's whole session is
     killed with SIGKILL and ``exit_code`` is -9.
     Output is decoded as UTF-8 (undecodable bytes replaced). OSError from starting the
-    process (missing ``cwd``, say) propagates.
+    process (missing ``cwd``, say) propagates. ``on_output`` is called with ("stdout" |
+    "stderr", line) for each line as it is read (a last line without a newline at the end);
+    an exception it raises is not the child's concern and is ignored.
     """
     started = time.monotonic()
     deadline = started + timeout if timeout and timeout > 0 else None
@@ -58,7 +63,7 @@ def run_process(
         start_new_session=True,
     )
     try:
-        return _supervise(proc, deadline)
+        return _supervise(proc, deadline, _LineSplitter(proc, on_output) if on_output else None)
     except BaseException:
         # Never leave a child behind when the caller is interrupted.
         if proc.poll() is None:
@@ -67,7 +72,39 @@ def run_process(
         raise
 
 
-def _supervise(proc: subprocess.Popen, deadline: float | None) -> ProcessResult:
+class _LineSplitter:
+    """Hands each complete line read from the child's pipes to a callback."""
+
+    def __init__(self, proc: subprocess.Popen, callback: Callable[[str, str], None]):
+        self.names = {proc.stdout.fileno(): "stdout", proc.stderr.fileno(): "stderr"}
+        self.partial = {fd: b"" for fd in self.names}
+        self.callback = callback
+
+    def feed(self, fd: int, data: bytes) -> None:
+        buffered = self.partial[fd] + data
+        *lines, rest = buffered.split(b"\n")
+        for line in lines:
+            self._emit(fd, line + b"\n")
+        while len(rest) > _MAX_LINE:
+            self._emit(fd, rest[:_MAX_LINE])
+            rest = rest[_MAX_LINE:]
+        self.partial[fd] = rest
+
+    def flush(self) -> None:
+        for fd, rest in self.partial.items():
+            if rest:
+                self._emit(fd, rest)
+            self.partial[fd] = b""
+
+    def _emit(self, fd: int, line: bytes) -> None:
+        try:
+            self.callback(self.names[fd], line.decode("utf-8", errors="replace"))
+        except Exception:  # noqa: BLE001 - recording output must not disturb the action
+            pass
+
+
+def _supervise(proc: subprocess.Popen, deadline: float | None,
+               lines: _LineSplitter | None = None) -> ProcessResult:
     """Read the child's output until it ends (or is killed at ``deadline``), then reap it."""
     chunks: dict[int, list[bytes]] = {proc.stdout.fileno(): [], proc.stderr.fileno(): []}
     timed_out = False
@@ -92,8 +129,12 @@ def _supervise(proc: subprocess.Popen, deadline: float | None) -> ProcessResult:
                 data = os.read(key.fd, _READ_SIZE)
                 if data:
                     chunks[key.fd].append(data)
+                    if lines is not None:
+                        lines.feed(key.fd, data)
                 else:
                     selector.unregister(key.fileobj)
+    if lines is not None:
+        lines.flush()
     out = b"".join(chunks[proc.stdout.fileno()])
     err = b"".join(chunks[proc.stderr.fileno()])
     proc.stdout.close()

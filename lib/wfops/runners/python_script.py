@@ -78,6 +78,7 @@ class PythonScriptRunner:
                     env=env,
                     cwd=ctx.work_dir,
                     timeout=timeout,
+                    on_output=ctx.on_output,
                 )
             except OSError as exc:
                 return error_outcome("Cannot start the Python action: %s" % exc)

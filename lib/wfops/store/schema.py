@@ -2,12 +2,15 @@
 
 Action executions have StackStorm's shape. A workflow execution keeps its Orquesta
 conductor as a snapshot plus a journal of the conductor calls made since the snapshot.
-The ``operations`` table is the audit trail; triggers make it append-only.
+The ``operations`` table is the audit trail; triggers make it append-only. The output of
+actions (``execution_output``) and a change cursor on executions (``stream_events``,
+written by triggers) feed StackStorm's event stream.
 ``key_value_pairs`` is the datastore (wfops.datastore): StackStorm's key-value pairs, a
 secret's value stored encrypted, ``expire_timestamp`` in epoch seconds (NULL: no TTL).
 """
 
 SCHEMA_VERSION = 1
+STREAM_EVENTS_KEPT = 100000
 
 STATEMENTS = [
     """
@@ -145,4 +148,63 @@ STATEMENTS = [
     )
     """,
     "CREATE INDEX IF NOT EXISTS key_value_pairs_expiry ON key_value_pairs (expire_timestamp)",
+    # The lines an action writes to stdout/stderr, as they come (StackStorm's
+    # ActionExecutionOutputDB).
+    """
+    CREATE TABLE IF NOT EXISTS execution_output (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        execution_id TEXT NOT NULL,
+        action_ref TEXT NOT NULL,
+        runner_ref TEXT NOT NULL,
+        output_type TEXT NOT NULL,
+        data TEXT NOT NULL,
+        timestamp TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS execution_output_execution ON execution_output (execution_id)",
+    # The change cursor of the event stream (/stream/v1/stream): one row per created
+    # execution, per change of an execution's status or result, per output record, written
+    # by triggers whatever process made the change. Only the latest STREAM_EVENTS_KEPT rows
+    # are kept.
+    """
+    CREATE TABLE IF NOT EXISTS stream_events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        event TEXT NOT NULL,
+        execution_id TEXT NOT NULL,
+        root TEXT,
+        status TEXT,
+        output_seq INTEGER
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS stream_events_root ON stream_events (root, seq)",
+    """
+    CREATE TRIGGER IF NOT EXISTS stream_execution_created AFTER INSERT ON executions
+    BEGIN
+        INSERT INTO stream_events (event, execution_id, root, status)
+        VALUES ('st2.execution__create', new.id, new.root, new.status);
+    END
+    """,
+    """
+    CREATE TRIGGER IF NOT EXISTS stream_execution_updated AFTER UPDATE ON executions
+    WHEN old.status IS NOT new.status OR old.result IS NOT new.result
+    BEGIN
+        INSERT INTO stream_events (event, execution_id, root, status)
+        VALUES ('st2.execution__update', new.id, new.root, new.status);
+    END
+    """,
+    """
+    CREATE TRIGGER IF NOT EXISTS stream_output_created AFTER INSERT ON execution_output
+    BEGIN
+        INSERT INTO stream_events (event, execution_id, root, output_seq)
+        VALUES ('st2.execution.output__create', new.execution_id,
+                (SELECT root FROM executions WHERE id = new.execution_id), new.seq);
+    END
+    """,
+    """
+    CREATE TRIGGER IF NOT EXISTS stream_events_bounded AFTER INSERT ON stream_events
+    WHEN new.seq %% 1000 = 0
+    BEGIN
+        DELETE FROM stream_events WHERE seq <= new.seq - %d;
+    END
+    """ % STREAM_EVENTS_KEPT,
 ]

@@ -1,0 +1,72 @@
+"""Route: StackStorm's event stream, ``GET /stream/v1/stream`` (server-sent events; see
+:mod:`wfops.api.events`). st2client finds it at ``ST2_STREAM_URL`` + ``/stream``; with
+``wfops serve`` that is ``http://HOST:PORT/stream/v1``."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import anyio
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import StreamingResponse
+
+from wfops.api.events import StreamFilter, events_of, sse, start_cursor
+from wfops.api.routes import refusals
+from wfops.api.service import ApiService, get_service, split_list
+
+router = APIRouter()
+
+POLL_SECONDS = 0.1        # how often a stream looks for new rows of the change cursor
+HEARTBEAT_SECONDS = 20.0  # a newline after this long without events (st2stream: 25 s)
+BATCH = 500
+
+Service = Annotated[ApiService, Depends(get_service)]
+CsvList = Annotated[list[str], Query(description="Comma-separated (or repeated).")]
+
+
+@router.get("/stream", summary="StackStorm's event stream (server-sent events).",
+            response_class=StreamingResponse,
+            responses={200: {"description": "Events: `event: NAME` and `data: JSON` lines, as st2stream "
+                                            "sends them", "content": {"text/event-stream": {}}},
+                       **refusals(400)})
+async def stream(svc: Service, events: CsvList = [], action_refs: CsvList = [], execution_ids: CsvList = [],
+                 end_event: Annotated[str | None, Query(description="With end_execution_id: the event "
+                                                                    "that ends the stream.")] = None,
+                 end_execution_id: Annotated[str | None, Query(description="The execution whose completion "
+                                                                           "ends the stream; its tree is "
+                                                                           "replayed from its start.")] = None):
+    wanted = StreamFilter(events=split_list(events), action_refs=split_list(action_refs),
+                          execution_ids=split_list(execution_ids), end_event=end_event,
+                          end_execution_id=end_execution_id)
+    cursor = await anyio.to_thread.run_sync(start_cursor, svc.store, wanted)
+    return StreamingResponse(_frames(svc, wanted, cursor), media_type="text/event-stream; charset=UTF-8",
+                             headers={"X-Accel-Buffering": "no", "Cache-Control": "no-cache"})
+
+
+async def _frames(svc: ApiService, wanted: StreamFilter, cursor: int):
+    yield b"\n"
+    last_sent = time.monotonic()
+    while not svc.stopping.is_set():
+        rows = await anyio.to_thread.run_sync(svc.store.stream_events_after, cursor, BATCH)
+        if rows:
+            cursor = rows[-1]["seq"]
+            batch = await anyio.to_thread.run_sync(events_of, svc.store, svc.registry, rows)
+            out, done = b"", False
+            for event, body in batch:
+                if wanted.wants(event, body):
+                    out += sse(event, body)
+                if wanted.ends_with(event, body):
+                    done = True
+                    break
+            if out:
+                yield out
+                last_sent = time.monotonic()
+            if done:
+                return
+            if len(rows) == BATCH:
+                continue
+        elif time.monotonic() - last_sent > HEARTBEAT_SECONDS:
+            yield b"\n"
+            last_sent = time.monotonic()
+        await anyio.sleep(POLL_SECONDS)
