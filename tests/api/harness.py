@@ -199,3 +199,42 @@ def wait_for(predicate, timeout: float = 30, interval: float = 0.05):
         if time.monotonic() > deadline:
             raise AssertionError("condition not met within %s s" % timeout)
         time.sleep(interval)
+
+
+class Lines:
+    """The lines a running process prints, read as they come (on a thread)."""
+
+    def __init__(self, proc: subprocess.Popen):
+        import threading
+
+        self.proc = proc
+        self.lines: list[str] = []
+        self._changed = threading.Condition()
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            with self._changed:
+                self.lines.append(ANSI.sub("", line.rstrip("\n")))
+                self._changed.notify_all()
+        with self._changed:
+            self._changed.notify_all()
+
+    def wait_for(self, text: str, timeout: float = 30) -> int:
+        """The index of the first line containing ``text``, once printed."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                for index, line in enumerate(self.lines):
+                    if text in line:
+                        return index
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or (self.proc.poll() is not None and not self._thread.is_alive()):
+                    raise AssertionError("%r not printed within %s s; printed:\n%s"
+                                         % (text, timeout, "\n".join(self.lines)))
+                self._changed.wait(min(remaining, 0.2))
+
+    def text(self) -> str:
+        with self._changed:
+            return "\n".join(self.lines)
