@@ -90,3 +90,23 @@ def test_a_key_bound_to_a_user_acts_as_that_user(keyed, tmp_path):
     audit = keyed.get(path + "/audit", headers=as_carol)
     assert [(e["operation"], e["user"]) for e in audit] == [
         ("pause", "carol"), ("resume", "erin"), ("cancel", "dave"), ("re-run", "carol")]
+
+
+def test_the_event_stream_needs_a_key_too(keyed):
+    import urllib.error
+    import urllib.request
+
+    from .sse import read_events
+
+    url = "http://127.0.0.1:%d/stream/v1/stream" % keyed.port
+    try:
+        urllib.request.urlopen(url, timeout=10)
+        raise AssertionError("the stream answered without a key")
+    except urllib.error.HTTPError as e:
+        assert e.code == 401
+        assert e.read() == b'{"faultstring":"Unauthorized - One of Token or API key required."}'
+    status, created, _ = keyed.request("POST", "/executions", {"action": "core.noop"}, headers={"St2-Api-Key": KEYS[0]})
+    assert status == 201
+    events = read_events(url + "?st2-api-key=%s&end_execution_id=%s&end_event=st2.execution__update"
+                         % (KEYS[1], created["id"]), lambda name, data: False, timeout=30)
+    assert events[-1][1]["id"] == created["id"] and events[-1][1]["status"] == "succeeded"
