@@ -1,6 +1,7 @@
 """The command line against a ``wfops serve`` server (``wfops --url URL``, ``WFOPS_URL``).
 
-:class:`ApiClient` is a small urllib client of the REST API (``/api/v1``);
+:class:`ApiClient` reaches the REST API (``/api/v1``) through :mod:`wfops.api_client`, the
+HTTP client the pack's actions use too;
 :class:`RemoteBackend` implements :class:`wfops.cli.backend.Backend` with it, so that the
 handlers print what they print in local mode. Where the API's wording differs from the
 local store's (an unknown id is StackStorm's ``Unable to identify resource with id``), the
@@ -15,14 +16,10 @@ StackStorm's ``St2-Api-Key`` header).
 from __future__ import annotations
 
 import copy
-import json
 import os
 import re
-import socket
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from typing import Any
 
 from wfops import errors
@@ -59,45 +56,29 @@ def api_base(url: str) -> str:
 
 
 class ApiClient:
+    """The server's API through the shared HTTP client (:mod:`wfops.api_client`), its
+    refusals raised as :class:`ServerError` and an unreachable server as WfopsError."""
+
     def __init__(self, url: str, *, api_key: str | None = None, timeout: float = REQUEST_TIMEOUT_SECONDS):
+        from wfops.api_client import ApiClient as HttpClient
+
         self.url = url
         self.base = api_base(url)
         self.api_key = api_key
-        self.timeout = timeout
+        self.http = HttpClient(self.base, api_key=api_key, timeout=timeout, name="the wfops server",
+                               shown_url=url)
 
     def request(self, method: str, path: str, *, query: dict | None = None, body: Any = None) -> Any:
         """The parsed JSON answer of a 2xx response; raises :class:`ServerError` for a
         refusal and WfopsError when the server cannot be reached."""
-        url = self.base + path
-        if query:
-            url += "?" + urllib.parse.urlencode({k: v for k, v in query.items() if v is not None})
-        data = None if body is None else json.dumps(body).encode("utf-8")
-        request = urllib.request.Request(url, data=data, method=method)
-        request.add_header("Accept", "application/json")
-        if data is not None:
-            request.add_header("Content-Type", "application/json")
-        if self.api_key:
-            request.add_header("St2-Api-Key", self.api_key)
+        from wfops.api_client import ApiError
+
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                status, text, content_type = response.status, response.read(), response.headers.get("Content-Type", "")
-        except urllib.error.HTTPError as e:
-            status, text, content_type = e.code, e.read(), e.headers.get("Content-Type", "")
-        except (urllib.error.URLError, socket.timeout, ConnectionError) as e:
-            reason = getattr(e, "reason", e)
-            raise errors.WfopsError("Cannot reach the wfops server at %s: %s." % (self.url, reason)) from None
-        value: Any = text.decode("utf-8", "replace")
-        if content_type.startswith("application/json") and text:
-            try:
-                value = json.loads(text)
-            except ValueError:
-                pass
-        if status >= 400:
-            if isinstance(value, dict) and isinstance(value.get("faultstring"), str):
-                raise ServerError(status, value["faultstring"])
-            raise ServerError(status, "The server answered %s %s with HTTP %d: %s"
-                              % (method, path, status, str(value).strip()[:500] or "(no body)"))
-        return value
+            return self.http.request(method, path, body=body, query=query)
+        except ApiError as e:
+            if e.status == 0:
+                raise errors.WfopsError(e.message) from None
+            raise ServerError(e.status, e.message) from None
 
 
 def _q(text: str) -> str:

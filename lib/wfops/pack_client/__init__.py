@@ -1,7 +1,7 @@
 """The client side of the wfops StackStorm pack: what its actions and sensor share.
 
 - :mod:`.settings`: API URL and credentials from the pack config or StackStorm's environment;
-- :mod:`.api`: requests through st2client;
+- :mod:`.api`: requests through the shared HTTP client (:mod:`wfops.api_client`);
 - :mod:`.backends`: the wfops server and a real StackStorm behind one interface
   (:func:`connect`);
 - :mod:`.st2_state`: the planner's run state rebuilt from StackStorm's executions;
