@@ -20,7 +20,7 @@ import ssl
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import Any, Dict, Optional, Union
+from typing import Any, Dict, Iterator, Optional, Tuple, Union
 
 DEFAULT_TIMEOUT_SECONDS = 60.0
 
@@ -107,6 +107,31 @@ class ApiClient:
 
     def get(self, path: str, **query: Any) -> Any:
         return self.request("GET", path, query=query or None)
+
+    def events(self, stream_url: str, query: Dict[str, Any]) -> Iterator[Tuple[str, Any]]:
+        """(event name, decoded data) of each server-sent event of st2's stream at
+        ``stream_url`` (``.../stream/v1``) + ``/stream``, until the server ends it."""
+        url = stream_url.rstrip("/") + "/stream?" + urllib.parse.urlencode(query)
+        request = urllib.request.Request(url, method="GET")
+        if self.api_key:
+            request.add_header("St2-Api-Key", self.api_key)
+        elif self.auth_token:
+            request.add_header("X-Auth-Token", self.auth_token)
+        try:
+            response = urllib.request.urlopen(request, timeout=self.timeout, context=self._context)
+        except urllib.error.HTTPError as e:
+            raise ApiError(e.code, _fault(e.code, e.read()), "GET", "/stream") from None
+        except (urllib.error.URLError, socket.timeout, ConnectionError, ssl.SSLError) as e:
+            raise ApiError(0, "Cannot reach %s at %s: %s." % (self.name, stream_url, getattr(e, "reason", e)),
+                           "GET", "/stream") from None
+        with response:
+            name = ""
+            for raw in response:
+                line = raw.decode("utf-8", "replace").rstrip("\r\n")
+                if line.startswith("event:"):
+                    name = line[len("event:"):].strip()
+                elif line.startswith("data:"):
+                    yield name, json.loads(line[len("data:"):].strip())
 
 
 def _ssl_context(cacert: Union[str, bool]) -> ssl.SSLContext:

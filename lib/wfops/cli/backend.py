@@ -17,7 +17,6 @@ Records and views:
 
 from __future__ import annotations
 
-import sys
 import time
 from typing import Any, Protocol
 
@@ -58,9 +57,13 @@ class Backend(Protocol):
         """Check and start an execution; returns its id. ``detached``: it runs on without
         this process (``--async``)."""
 
-    def wait(self, execution_id: str, *, progress: bool = False) -> dict:
+    def wait(self, execution_id: str, *, progress=None) -> dict:
         """Wait until the execution is out of ``statuses.WAITING``; returns its record.
-        ``progress``: report task status changes on stderr."""
+        ``progress`` (a :class:`wfops.cli.progress.TaskBoard`): told each task status change."""
+
+    def events(self, execution_id: str):
+        """StackStorm's stream events of the execution's tree, from its start until it is
+        out of ``statuses.WAITING`` (:mod:`wfops.cli.tail`)."""
 
     # -- operations ----------------------------------------------------------------------
     def operate(self, operation: str, execution_id: str, payload: dict) -> dict:
@@ -153,20 +156,34 @@ class LocalBackend:
         self._launched.add(execution_id)
         return execution_id
 
-    def wait(self, execution_id: str, *, progress: bool = False) -> dict:
+    def _runs_here(self, execution_id: str) -> bool:
         session = self.session
-        if execution_id in self._launched or (
-            session._engine is not None and execution_id in session.engine.by_execution
-        ):
+        return execution_id in self._launched or (
+            session._engine is not None and execution_id in session.engine.by_execution)
+
+    def wait(self, execution_id: str, *, progress=None) -> dict:
+        session = self.session
+        if self._runs_here(execution_id):
             # This process's engine runs it: run until it settles.
             from wfops.engine import loop
 
-            if progress:
-                session.engine.progress = _progress_printer()
-            return loop.run_until_settled(session.engine, execution_id)
+            if progress is not None:
+                session.engine.progress = _progress_reporter(progress)
+                for record in session.store.tree_executions(session.store.get_execution(execution_id)["root"]):
+                    if task_label(record) is not None:  # what happened before the board was there
+                        progress.task(task_label(record), record["status"], record["id"])
+            try:
+                return loop.run_until_settled(session.engine, execution_id)
+            finally:
+                session.engine.progress = None
         while session.store.get_execution(execution_id)["status"] in s.WAITING:
             time.sleep(0.1)
         return session.store.get_execution(execution_id)
+
+    def events(self, execution_id: str):
+        from wfops.cli.tail import local_events
+
+        return local_events(self.session, execution_id, runs_here=self._runs_here(execution_id))
 
     # -- operations ----------------------------------------------------------------------
 
@@ -235,14 +252,12 @@ def task_label(record: dict | None) -> str | None:
     return task
 
 
-def progress_line(status: str, task: str, execution_id: str) -> None:
-    print("  %-10s %-30s %s" % (status, task, execution_id), file=sys.stderr, flush=True)
+def _progress_reporter(board):
+    """The engine's progress callback that tells ``board`` each task status change."""
 
-
-def _progress_printer():
     def report(event: dict[str, Any]) -> None:
         task = task_label(event["record"])
         if task is not None:
-            progress_line(event["status"], task, event["execution"])
+            board.task(task, event["status"], event["execution"])
 
     return report

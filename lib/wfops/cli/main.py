@@ -18,7 +18,7 @@ import sys
 
 from wfops import errors
 from wfops import statuses as s
-from wfops.cli import keys, output, packs, rerun_options
+from wfops.cli import keys, output, packs, rerun_options, tail
 
 
 def _key_values(items: list[str], parser: argparse.ArgumentParser) -> dict[str, str]:
@@ -48,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("ref")
     run.add_argument("parameters", nargs="*", metavar="key=value")
     run.add_argument("--async", dest="run_async", action="store_true", help="print the id and return at once")
+    run.add_argument("--tail", action="store_true", help="print each task as it starts and ends, and its "
+                     "output, as it happens")
     run.add_argument("-j", "--json", action="store_true")
 
     execution = sub.add_parser("execution", help="executions").add_subparsers(dest="execution_command", required=True)
@@ -102,6 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
     skip.add_argument("--comment")
     skip.add_argument("--async", dest="run_async", action="store_true")
     skip.add_argument("-j", "--json", action="store_true")
+
+    tail.add_parser(execution)
 
     context = execution.add_parser("context", help="show what a task saw and did")
     context.add_argument("id")
@@ -217,7 +221,13 @@ def _print_id(execution_id: str, as_json: bool) -> int:
 
 
 def _wait_and_print(backend, execution_id: str, as_json: bool, *, progress: bool = True) -> int:
-    record = backend.wait(execution_id, progress=progress and sys.stderr.isatty() and not as_json)
+    if progress and not as_json and sys.stderr.isatty():
+        from wfops.cli.progress import TaskBoard
+
+        with TaskBoard(execution_id) as board:
+            record = backend.wait(execution_id, progress=board)
+    else:
+        record = backend.wait(execution_id)
     _print_execution(backend, record, as_json, show_tasks=False)
     return 0 if record["status"] == s.SUCCEEDED else 1
 
@@ -228,9 +238,14 @@ def cmd_run(backend, args, parser) -> int:
     values = _key_values(args.parameters, parser)
     action = backend.get_action(args.ref)
     params = cast_cli_values(action, values)
+    if args.tail and args.run_async:
+        parser.error("--tail follows the execution; --async returns at once: give one of them")
     execution_id = backend.launch(args.ref, params, detached=args.run_async)
     if args.run_async:
         return _print_id(execution_id, args.json)
+    if args.tail:
+        tail.follow(backend, execution_id)
+        return _wait_and_print(backend, execution_id, args.json, progress=False)
     return _wait_and_print(backend, execution_id, args.json)
 
 
@@ -408,6 +423,7 @@ _HANDLERS = {
     ("execution", "audit"): cmd_execution_audit,
     ("execution", "context"): cmd_execution_context,
     ("execution", "skip"): cmd_execution_skip,
+    ("execution", "tail"): tail.cmd_execution_tail,
     **packs.HANDLERS,
     ("engine", None): cmd_engine,
     ("serve", None): cmd_serve,

@@ -24,7 +24,7 @@ from typing import Any
 
 from wfops import errors
 from wfops import statuses as s
-from wfops.cli.backend import progress_line, task_label
+from wfops.cli.backend import task_label
 
 API_KEY_ENV = "WFOPS_API_KEY"
 REQUEST_TIMEOUT_SECONDS = float(os.environ.get("WFOPS_URL_TIMEOUT", "300"))
@@ -75,6 +75,17 @@ class ApiClient:
 
         try:
             return self.http.request(method, path, body=body, query=query)
+        except ApiError as e:
+            if e.status == 0:
+                raise errors.WfopsError(e.message) from None
+            raise ServerError(e.status, e.message) from None
+
+    def events(self, stream_url: str, query: dict):
+        """The server's stream events (:meth:`wfops.api_client.ApiClient.events`)."""
+        from wfops.api_client import ApiError
+
+        try:
+            yield from self.http.events(stream_url, query)
         except ApiError as e:
             if e.status == 0:
                 raise errors.WfopsError(e.message) from None
@@ -261,24 +272,32 @@ class RemoteBackend:
                                   body={"action": ref, "parameters": parameters, "user": self.user})
         return doc["id"]
 
-    def wait(self, execution_id: str, *, progress: bool = False) -> dict:
+    def wait(self, execution_id: str, *, progress=None) -> dict:
         seen: dict[str, str] = {}
         last_progress = 0.0
         while True:
             doc = self._get("/executions/%s" % _q(execution_id))
-            if progress and time.monotonic() - last_progress >= PROGRESS_SECONDS:
+            if progress is not None and time.monotonic() - last_progress >= PROGRESS_SECONDS:
                 last_progress = time.monotonic()
-                self._report_progress(execution_id, seen)
+                self._report_progress(execution_id, seen, progress)
             if doc["status"] not in s.WAITING:
-                if progress:
-                    self._report_progress(execution_id, seen)
+                if progress is not None:
+                    self._report_progress(execution_id, seen, progress)
                 return record_of(doc)
             time.sleep(POLL_SECONDS)
 
-    def _report_progress(self, execution_id: str, seen: dict[str, str]) -> None:
-        """Print each task execution whose status changed since the last look (as the
-        local engine reports each change; statuses that came and went between two looks
-        are not seen)."""
+    def events(self, execution_id: str):
+        record = self.get_execution(execution_id)
+        parts = urllib.parse.urlsplit(self.client.base)
+        stream_url = "%s://%s/stream/v1" % (parts.scheme, parts.netloc)
+        return self.client.events(stream_url, {"events": "st2.execution__update,st2.execution.output__create",
+                                               "end_execution_id": record["id"],
+                                               "end_event": "st2.execution__update"})
+
+    def _report_progress(self, execution_id: str, seen: dict[str, str], board) -> None:
+        """Tell ``board`` each task execution whose status changed since the last look (as
+        the local engine reports each change; statuses that came and went between two
+        looks are not seen)."""
         try:
             docs = self._get("/executions/%s/children" % _q(execution_id), depth="-1")
         except errors.WfopsError:
@@ -287,7 +306,7 @@ class RemoteBackend:
             task = task_label(doc)
             if task is not None and seen.get(doc["id"]) != doc["status"]:
                 seen[doc["id"]] = doc["status"]
-                progress_line(doc["status"], task, doc["id"])
+                board.task(task, doc["status"], doc["id"])
 
     # -- operations ----------------------------------------------------------------------
 
