@@ -83,15 +83,16 @@ class ApiClient:
             request.add_header("X-Auth-Token", self.auth_token)
         try:
             with urllib.request.urlopen(request, timeout=timeout or self.timeout, context=self._context) as response:
-                status, text, content_type = response.status, response.read(), response.headers.get("Content-Type", "")
+                status, text = response.status, response.read()
         except urllib.error.HTTPError as e:
-            status, text, content_type = e.code, e.read(), e.headers.get("Content-Type", "")
+            status, text = e.code, e.read()
         except (urllib.error.URLError, socket.timeout, ConnectionError, ssl.SSLError) as e:
             reason = getattr(e, "reason", e)
             if isinstance(reason, ssl.SSLError):
                 raise ApiError(0, "TLS verification of %s failed: %s%s" % (self.shown_url, reason, self.tls_hint),
                                method, path) from None
-            raise ApiError(0, "Cannot reach %s at %s: %s." % (self.name, self.shown_url, reason), method, path) from None
+            raise ApiError(0, "Cannot reach %s at %s: %s." % (self.name, self.shown_url, reason),
+                           method, path) from None
         if status >= 400:
             raise ApiError(status, _fault(status, text), method, path)
         if not expect_json:

@@ -66,6 +66,14 @@ def test_unknown_action_route_and_method(server):
     assert (status, value) == (404, {"faultstring": "The resource could not be found."})
     status, value, headers = server.request("PATCH", "/executions", {})
     assert status == 405 and headers["Allow"] == "GET, POST"
+    for method, path, allowed in [("TRACE", "/executions", "GET, POST"), ("FOO", "/executions/%s" % UNKNOWN,
+                                                                         "DELETE, GET, PUT")]:
+        status, value, headers = server.request(method, path)
+        assert (status, headers["Allow"]) == (405, allowed)
+        assert value == {"faultstring": "The method %s is not allowed for this resource (allowed: %s)."
+                         % (method, allowed)}
+    status, value, headers = server.request("HEAD", "/executions/%s" % UNKNOWN)
+    assert status == 404 and value == "" and int(headers["Content-Length"]) > 0
 
 
 # -- bodies that are not JSON, wrong types, size ------------------------------------------------

@@ -4,9 +4,13 @@ from ``ST2_API_KEY``. A key bound to a user (``KEY:USER``) acts as that user."""
 
 from __future__ import annotations
 
+import urllib.error
+import urllib.request
+
 import pytest
 
 from .harness import ST2, Server, log_lines, wait_for
+from .sse import read_events
 
 KEYS = ("key-one-0123456789", "key-two-9876543210")
 CAROL = "key-of-carol-5555"      # bound to carol in WFOPS_API_KEYS
@@ -93,11 +97,6 @@ def test_a_key_bound_to_a_user_acts_as_that_user(keyed, tmp_path):
 
 
 def test_the_event_stream_needs_a_key_too(keyed):
-    import urllib.error
-    import urllib.request
-
-    from .sse import read_events
-
     url = "http://127.0.0.1:%d/stream/v1/stream" % keyed.port
     try:
         urllib.request.urlopen(url, timeout=10)

@@ -74,7 +74,8 @@ def test_workflow_children_carry_what_st2_execution_tail_reads(server, tmp_path)
     execution = server.launch("apitest.tailed", {"dir": str(tmp_path)})
     holder["id"] = execution["id"]
     events = future.result(timeout=60)
-    children = [d for _, d in events if (d.get("context") or {}).get("parent", {}).get("execution_id") == execution["id"]]
+    children = [d for _, d in events
+                if (d.get("context") or {}).get("parent", {}).get("execution_id") == execution["id"]]
     seen = [(d["context"]["orquesta"]["task_name"], d["status"]) for d in children]
     assert seen == [("task1", "running"), ("task1", "succeeded"), ("task2", "running"), ("task2", "succeeded")]
     running = next(d for d in children if d["status"] == "running")

@@ -38,8 +38,8 @@ def _root_router() -> APIRouter:
     def root():
         return {"version": wfops.__version__, "docs_url": API_PREFIX + "/openapi.json", "server": "wfops"}
 
-    for module in (content, executions, operations):
-        router.include_router(module.router)
+    for routes in (content, executions, operations):
+        router.include_router(routes.router)
     return router
 
 
@@ -63,8 +63,8 @@ def create_app(session, engine_thread) -> FastAPI:
 def _public_paths(document: dict) -> frozenset[str]:
     """The paths whose every operation is declared without security (at /api/v1 and /v1)."""
     public = {API_PREFIX + "/openapi.json"}
-    for path, operations in document["paths"].items():
-        if all(operation.get("security") == [] for operation in operations.values()):
+    for path, declared in document["paths"].items():
+        if all(operation.get("security") == [] for operation in declared.values()):
             public.add(path)
     return frozenset(public | {p.replace(API_PREFIX, "/v1", 1) for p in public if p.startswith(API_PREFIX)})
 

@@ -108,11 +108,11 @@ class ApiService:
 # -- st2's query conventions --------------------------------------------------------------
 
 
-def projection(include: list[str], exclude: list[str], excludable: tuple[str, ...] | None):
+def projection(include: list[str] | None, exclude: list[str] | None, excludable: tuple[str, ...] | None):
     """The function that cuts a document down to ``include_attributes`` /
     ``exclude_attributes`` (each a list of comma-separated values)."""
-    include = resources.split_attributes(include)
-    exclude = resources.split_attributes(exclude)
+    include = resources.split_attributes(include or [])
+    exclude = resources.split_attributes(exclude or [])
     if include and exclude:
         raise ApiError(400, INCLUDE_AND_EXCLUDE)
     if excludable is not None:

@@ -17,16 +17,16 @@ from wfops.api.service import ApiService, get_service, limit_offset, page, proje
 router = APIRouter()
 
 Service = Annotated[ApiService, Depends(get_service)]
-Include = Annotated[list[str], Query(description="Comma-separated attributes (dotted paths) to return.")]
-Exclude = Annotated[list[str], Query(description="Comma-separated attributes to leave out.")]
+Include = Annotated[list[str] | None, Query(description="Comma-separated attributes (dotted paths) to return.")]
+Exclude = Annotated[list[str] | None, Query(description="Comma-separated attributes to leave out.")]
 Limit = Annotated[int | None, Query(description="Page size; -1 for all.")]
 Offset = Annotated[int | None, Query(description="Entries to skip.")]
 PackFilter = Annotated[str | None, Query(description="Only the content of this pack.")]
 NameFilter = Annotated[str | None, Query(description="Only the entry of this name.")]
 
 
-def _listing(docs: list[dict], limit: int | None, offset: int | None, include: list[str],
-             exclude: list[str]) -> JSONResponse:
+def _listing(docs: list[dict], limit: int | None, offset: int | None, include: list[str] | None,
+             exclude: list[str] | None) -> JSONResponse:
     limit, offset = limit_offset(limit, offset, default_limit=-1)
     project = projection(include, exclude, None)
     headers = {"X-Total-Count": str(len(docs))}
@@ -35,7 +35,7 @@ def _listing(docs: list[dict], limit: int | None, offset: int | None, include: l
     return JSONResponse([project(d) for d in page(docs, limit, offset)], headers=headers)
 
 
-def _one(docs: list[dict], ref_or_id: str, include: list[str], exclude: list[str]) -> dict:
+def _one(docs: list[dict], ref_or_id: str, include: list[str] | None, exclude: list[str] | None) -> dict:
     found = content_docs.find(docs, ref_or_id)
     if found is None:
         raise ApiError(404, NOT_FOUND_REF % ref_or_id)
@@ -47,7 +47,7 @@ def _one(docs: list[dict], ref_or_id: str, include: list[str], exclude: list[str
 
 @router.get("/actions", summary="List actions.", responses={**ok(list[Action], "Actions"), **refusals(400)})
 def list_actions(svc: Service, pack: PackFilter = None, name: NameFilter = None, limit: Limit = None,
-                 offset: Offset = None, include_attributes: Include = [], exclude_attributes: Exclude = []):
+                 offset: Offset = None, include_attributes: Include = None, exclude_attributes: Exclude = None):
     actions = [a for a in svc.registry.list(pack=pack or None) if not name or a.name == name]
     return _listing([resources.action_doc(a) for a in actions], limit, offset, include_attributes,
                     exclude_attributes)
@@ -55,7 +55,7 @@ def list_actions(svc: Service, pack: PackFilter = None, name: NameFilter = None,
 
 @router.get("/actions/{ref_or_id}", summary="One action.",
             responses={**ok(Action, "The action"), **refusals(400, 404)})
-def get_action(svc: Service, ref_or_id: str, include_attributes: Include = [], exclude_attributes: Exclude = []):
+def get_action(svc: Service, ref_or_id: str, include_attributes: Include = None, exclude_attributes: Exclude = None):
     action = resources.find_action(svc.registry, ref_or_id)
     if action is None:
         raise ApiError(404, NOT_FOUND_REF % ref_or_id)
@@ -64,7 +64,7 @@ def get_action(svc: Service, ref_or_id: str, include_attributes: Include = [], e
 
 @router.get("/runnertypes", summary="List runner types.",
             responses={**ok(list[RunnerType], "Runner types"), **refusals(400)})
-def list_runner_types(name: NameFilter = None, include_attributes: Include = [], exclude_attributes: Exclude = []):
+def list_runner_types(name: NameFilter = None, include_attributes: Include = None, exclude_attributes: Exclude = None):
     from wfops.packs.runner_types import RUNNER_TYPES
 
     names = [n for n in sorted(RUNNER_TYPES) if not name or n == name]
@@ -92,14 +92,14 @@ def _content(svc: ApiService):
 
 @router.get("/packs", summary="List the loaded packs.", responses={**ok(list[Pack], "Packs"), **refusals(400)})
 def list_packs(svc: Service, name: NameFilter = None, limit: Limit = None, offset: Offset = None,
-               include_attributes: Include = [], exclude_attributes: Exclude = []):
+               include_attributes: Include = None, exclude_attributes: Exclude = None):
     docs = content_docs.matching([content_docs.pack_doc(p) for p in _content(svc).packs], name=name)
     return _listing(docs, limit, offset, include_attributes, exclude_attributes)
 
 
 @router.get("/packs/{ref_or_id}", summary="One loaded pack.",
             responses={**ok(Pack, "The pack"), **refusals(400, 404)})
-def get_pack(svc: Service, ref_or_id: str, include_attributes: Include = [], exclude_attributes: Exclude = []):
+def get_pack(svc: Service, ref_or_id: str, include_attributes: Include = None, exclude_attributes: Exclude = None):
     docs = [content_docs.pack_doc(p) for p in _content(svc).packs]
     return _one(docs, ref_or_id, include_attributes, exclude_attributes)
 
@@ -107,7 +107,7 @@ def get_pack(svc: Service, ref_or_id: str, include_attributes: Include = [], exc
 @router.get("/actionalias", summary="List the action aliases (ChatOps) of the loaded packs.",
             responses={**ok(list[ActionAlias], "Action aliases"), **refusals(400)})
 def list_aliases(svc: Service, pack: PackFilter = None, name: NameFilter = None, limit: Limit = None,
-                 offset: Offset = None, include_attributes: Include = [], exclude_attributes: Exclude = []):
+                 offset: Offset = None, include_attributes: Include = None, exclude_attributes: Exclude = None):
     docs = [content_docs.alias_doc(a) for a in _content(svc).aliases]
     return _listing(content_docs.matching(docs, pack=pack or None, name=name or None), limit, offset,
                     include_attributes, exclude_attributes)
@@ -115,7 +115,7 @@ def list_aliases(svc: Service, pack: PackFilter = None, name: NameFilter = None,
 
 @router.get("/actionalias/{ref_or_id}", summary="One action alias.",
             responses={**ok(ActionAlias, "The action alias"), **refusals(400, 404)})
-def get_alias(svc: Service, ref_or_id: str, include_attributes: Include = [], exclude_attributes: Exclude = []):
+def get_alias(svc: Service, ref_or_id: str, include_attributes: Include = None, exclude_attributes: Exclude = None):
     docs = [content_docs.alias_doc(a) for a in _content(svc).aliases]
     return _one(docs, ref_or_id, include_attributes, exclude_attributes)
 
@@ -125,8 +125,8 @@ def get_alias(svc: Service, ref_or_id: str, include_attributes: Include = [], ex
 def list_sensors(svc: Service, pack: PackFilter = None, name: NameFilter = None,
                  enabled: Annotated[str | None, Query(description="true or false.")] = None,
                  trigger: Annotated[str | None, Query(description="Only sensors of this trigger type.")] = None,
-                 limit: Limit = None, offset: Offset = None, include_attributes: Include = [],
-                 exclude_attributes: Exclude = []):
+                 limit: Limit = None, offset: Offset = None, include_attributes: Include = None,
+                 exclude_attributes: Exclude = None):
     docs = [content_docs.sensor_doc(s) for s in _content(svc).sensors]
     docs = content_docs.matching(docs, pack=pack or None, name=name or None,
                                  enabled=content_docs.truthy(enabled))
@@ -137,7 +137,7 @@ def list_sensors(svc: Service, pack: PackFilter = None, name: NameFilter = None,
 
 @router.get("/sensortypes/{ref_or_id}", summary="One sensor type.",
             responses={**ok(SensorType, "The sensor type"), **refusals(400, 404)})
-def get_sensor(svc: Service, ref_or_id: str, include_attributes: Include = [], exclude_attributes: Exclude = []):
+def get_sensor(svc: Service, ref_or_id: str, include_attributes: Include = None, exclude_attributes: Exclude = None):
     docs = [content_docs.sensor_doc(s) for s in _content(svc).sensors]
     return _one(docs, ref_or_id, include_attributes, exclude_attributes)
 
@@ -148,8 +148,8 @@ def list_rules(svc: Service, pack: PackFilter = None, name: NameFilter = None,
                action: Annotated[str | None, Query(description="Only rules running this action.")] = None,
                trigger: Annotated[str | None, Query(description="Only rules of this trigger type.")] = None,
                enabled: Annotated[str | None, Query(description="true or false.")] = None,
-               limit: Limit = None, offset: Offset = None, include_attributes: Include = [],
-               exclude_attributes: Exclude = []):
+               limit: Limit = None, offset: Offset = None, include_attributes: Include = None,
+               exclude_attributes: Exclude = None):
     docs = [content_docs.rule_doc(r) for r in _content(svc).rules]
     docs = content_docs.matching(docs, pack=pack or None, name=name or None, action__ref=action or None,
                                  trigger__type=trigger or None, enabled=content_docs.truthy(enabled))
@@ -157,6 +157,6 @@ def list_rules(svc: Service, pack: PackFilter = None, name: NameFilter = None,
 
 
 @router.get("/rules/{ref_or_id}", summary="One rule.", responses={**ok(Rule, "The rule"), **refusals(400, 404)})
-def get_rule(svc: Service, ref_or_id: str, include_attributes: Include = [], exclude_attributes: Exclude = []):
+def get_rule(svc: Service, ref_or_id: str, include_attributes: Include = None, exclude_attributes: Exclude = None):
     docs = [content_docs.rule_doc(r) for r in _content(svc).rules]
     return _one(docs, ref_or_id, include_attributes, exclude_attributes)

@@ -45,7 +45,7 @@ def list_executions(
     timestamp_lt: Annotated[str | None, Query(description="Started before this time.")] = None,
     limit: Limit = None, offset: Offset = None,
     sort_desc: Flag = None, sort_asc: Flag = None,
-    include_attributes: Include = [], exclude_attributes: Exclude = [],
+    include_attributes: Include = None, exclude_attributes: Exclude = None,
 ):
     limit, offset = limit_offset(limit, offset, default_limit=100)
     project = projection(include_attributes, exclude_attributes, resources.EXECUTION_EXCLUDABLE)
@@ -74,7 +74,7 @@ def list_executions(
 
 @router.get("/executions/{id}", summary="One execution.",
             responses={**ok(Execution, "The execution"), **refusals(400, 404)})
-def get_execution(svc: Service, id: str, include_attributes: Include = [], exclude_attributes: Exclude = []):
+def get_execution(svc: Service, id: str, include_attributes: Include = None, exclude_attributes: Exclude = None):
     project = projection(include_attributes, exclude_attributes, resources.EXECUTION_EXCLUDABLE)
     if id == "last" and svc.store.get_execution(id) is None:  # as st2
         records, _ = svc.store.list_executions(limit=1)
@@ -137,7 +137,8 @@ def get_task_context(svc: Service, id: str, task: str,
     if record["runner_type"] != "orquesta" or not record["context"].get("workflow_execution"):
         raise ApiError(400, 'Execution "%s" is not a workflow execution; only workflow tasks have '
                             "a context." % record["id"])
-    view = task_context(svc.store, record, ref.name, route=route, item=item)
+    # On the engine thread: Orquesta (and YAQL's parser) are not thread-safe.
+    view = svc.on_engine(lambda: task_context(svc.store, record, ref.name, route=route, item=item))
     # Secrets: the workflow's secret inputs in the context, each action's in its input.
     try:
         view["context"] = masking.mask_secrets(svc.registry.get(record["action_ref"]), view["context"])

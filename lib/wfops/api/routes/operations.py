@@ -16,7 +16,13 @@ from fastapi.responses import JSONResponse
 
 from wfops import errors
 from wfops.api.faults import ApiError
-from wfops.api.models import Execution, ExecutionRequest, ExecutionUpdate, Plan, RerunRequest
+from wfops.api.models import (
+    Execution,
+    ExecutionRequest,
+    ExecutionUpdate,
+    Plan,
+    RerunRequest,
+)
 from wfops.api.routes import refusals
 from wfops.api.service import ApiService, get_service
 
@@ -198,7 +204,8 @@ def _rerun_from_tasks(svc: ApiService, original: dict, tasks: list[str], no_rese
         payload["fingerprint"] = body.fingerprint
     # Planned first, from the stored state: every problem is reported before anything
     # is sent or changed (as `wfops execution re-run --tasks`).
-    plan = reruns.plan_for(svc.store, original, payload)
+    # On the engine thread: Orquesta (and YAQL's parser) are not thread-safe.
+    plan = svc.on_engine(reruns.plan_for, svc.store, original, payload)
     unsupported = [k for k, field_name in _EXTRAS.items()
                    if k in extras and not plan.request.get(field_name)]
     if not unsupported and plan.mode != "from_tasks":
@@ -213,7 +220,7 @@ def _rerun_from_tasks(svc: ApiService, original: dict, tasks: list[str], no_rese
         if body.format == "dot":
             from wfops import planner
 
-            answer["dot"] = planner.render_dot(plan, reruns.state_for(svc.store, original))
+            answer["dot"] = planner.render_dot(plan, svc.on_engine(reruns.state_for, svc.store, original))
         return JSONResponse(answer)
     if body.fingerprint and body.fingerprint != plan.fingerprint:
         raise errors.Conflict(

@@ -22,7 +22,7 @@ HEARTBEAT_SECONDS = 20.0  # a newline after this long without events (st2stream:
 BATCH = 500
 
 Service = Annotated[ApiService, Depends(get_service)]
-CsvList = Annotated[list[str], Query(description="Comma-separated (or repeated).")]
+CsvList = Annotated[list[str] | None, Query(description="Comma-separated (or repeated).")]
 
 
 @router.get("/stream", summary="StackStorm's event stream (server-sent events).",
@@ -30,7 +30,7 @@ CsvList = Annotated[list[str], Query(description="Comma-separated (or repeated).
             responses={200: {"description": "Events: `event: NAME` and `data: JSON` lines, as st2stream "
                                             "sends them", "content": {"text/event-stream": {}}},
                        **refusals(400)})
-async def stream(svc: Service, events: CsvList = [], action_refs: CsvList = [], execution_ids: CsvList = [],
+async def stream(svc: Service, events: CsvList = None, action_refs: CsvList = None, execution_ids: CsvList = None,
                  end_event: Annotated[str | None, Query(description="With end_execution_id: the event "
                                                                     "that ends the stream.")] = None,
                  end_execution_id: Annotated[str | None, Query(description="The execution whose completion "
