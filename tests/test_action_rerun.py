@@ -88,7 +88,7 @@ def test_refusals_change_nothing(wfops_server, config, workdir):
          'Unable to identify resource with id "0123456789abcdef01234567".'),
         (dict(id=noop, tasks=["task1"]), "Task option is only supported for Orquesta workflows."),
         (dict(id=original, tasks=["task2", "nope"]), 'Task "nope" is not defined in the workflow'),
-        (dict(id=original, tasks=["task2"], delay=5000), "is not supported by wfops"),
+        (dict(id=noop, delay=5000), '"core.noop" is not a workflow'),   # a delay holds workflow tasks
         (dict(id=original, tasks=["task-2"]), '"task-2" is not a task name or name[route].'),
         (dict(id=original, result="1"), "result only applies to a skipped task"),
     ]

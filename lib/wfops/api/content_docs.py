@@ -33,12 +33,16 @@ def pack_doc(entry: dict) -> dict[str, Any]:
     }
 
 
+def _identity(kind: str, pack: str, name: str) -> dict[str, str]:
+    """st2's ``id``, ``uid`` and ``ref`` of a pack's resource."""
+    ref = "%s.%s" % (pack, name)
+    return {"id": pseudo_id(kind, ref), "uid": "%s:%s:%s" % (kind, pack, name), "ref": ref}
+
+
 def alias_doc(entry: dict) -> dict[str, Any]:
     pack, name = entry["pack"], str(entry["name"])
     return {
-        "id": pseudo_id("action_alias", "%s.%s" % (pack, name)),
-        "uid": "action_alias:%s:%s" % (pack, name),
-        "ref": "%s.%s" % (pack, name),
+        **_identity("action_alias", pack, name),
         "name": name,
         "pack": pack,
         "description": entry.get("description"),
@@ -64,9 +68,7 @@ def sensor_doc(entry: dict) -> dict[str, Any]:
     entry_point = str(entry.get("entry_point") or "")
     module = os.path.splitext(entry_point)[0].replace(os.sep, ".")
     return {
-        "id": pseudo_id("sensor_type", "%s.%s" % (pack, class_name)),
-        "uid": "sensor_type:%s:%s" % (pack, class_name),
-        "ref": "%s.%s" % (pack, class_name),
+        **_identity("sensor_type", pack, class_name),
         "name": class_name,
         "class_name": class_name,
         "pack": pack,
@@ -85,9 +87,7 @@ def rule_doc(entry: dict) -> dict[str, Any]:
     trigger = dict(entry.get("trigger") or {})
     action = dict(entry.get("action") or {})
     return {
-        "id": pseudo_id("rule", "%s.%s" % (pack, name)),
-        "uid": "rule:%s:%s" % (pack, name),
-        "ref": "%s.%s" % (pack, name),
+        **_identity("rule", pack, name),
         "name": name,
         "pack": pack,
         "description": str(entry.get("description") or ""),

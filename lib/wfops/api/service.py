@@ -14,9 +14,9 @@ import re
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Annotated, Any, Callable
 
-from fastapi import Request
+from fastapi import Depends, Request
 
 from wfops import lifecycle
 from wfops.api import resources
@@ -183,3 +183,7 @@ def split_list(values: list[str] | None) -> list[str]:
 def get_service(request: Request) -> ApiService:
     """The routes' dependency: the service of the app that took the request."""
     return request.app.state.service
+
+
+# A route's parameter ``svc: Service`` is the app's ApiService.
+Service = Annotated[ApiService, Depends(get_service)]

@@ -10,9 +10,17 @@ from the declarations).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
+
+from fastapi import Query
 
 from wfops.api.models import Fault
+
+# Query parameters several routes take, as st2 names them.
+Include = Annotated[list[str] | None, Query(description="Comma-separated attributes (dotted paths) to return.")]
+Exclude = Annotated[list[str] | None, Query(description="Comma-separated attributes to leave out.")]
+Limit = Annotated[int | None, Query(description="Page size; -1 for all.")]
+Offset = Annotated[int | None, Query(description="Entries to skip.")]
 
 _DESCRIPTIONS = {
     400: "Refused: the request is malformed or not allowed in this state.",

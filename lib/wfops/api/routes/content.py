@@ -5,22 +5,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from wfops.api import content_docs, resources
 from wfops.api.faults import NOT_FOUND_NAME, NOT_FOUND_REF, ApiError
 from wfops.api.models import Action, ActionAlias, Pack, Rule, RunnerType, SensorType
-from wfops.api.routes import ok, refusals
-from wfops.api.service import ApiService, get_service, limit_offset, page, projection
+from wfops.api.routes import Exclude, Include, Limit, Offset, ok, refusals
+from wfops.api.service import ApiService, Service, limit_offset, page, projection
 
 router = APIRouter()
 
-Service = Annotated[ApiService, Depends(get_service)]
-Include = Annotated[list[str] | None, Query(description="Comma-separated attributes (dotted paths) to return.")]
-Exclude = Annotated[list[str] | None, Query(description="Comma-separated attributes to leave out.")]
-Limit = Annotated[int | None, Query(description="Page size; -1 for all.")]
-Offset = Annotated[int | None, Query(description="Entries to skip.")]
 PackFilter = Annotated[str | None, Query(description="Only the content of this pack.")]
 NameFilter = Annotated[str | None, Query(description="Only the entry of this name.")]
 

@@ -5,19 +5,17 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from wfops import errors
 from wfops.api import resources
 from wfops.api.faults import ApiError
 from wfops.api.models import Execution
-from wfops.api.routes import ok, refusals
-from wfops.api.routes.content import Exclude, Include, Limit, Offset
+from wfops.api.routes import Exclude, Include, Limit, Offset, ok, refusals
 from wfops.api.service import (
-    ApiService,
+    Service,
     check_int,
-    get_service,
     limit_offset,
     parse_timestamp,
     projection,
@@ -26,7 +24,6 @@ from wfops.api.service import (
 
 router = APIRouter()
 
-Service = Annotated[ApiService, Depends(get_service)]
 Flag = Annotated[str | None, Query(description="Present (any value) to set.")]
 
 
@@ -137,8 +134,7 @@ def get_task_context(svc: Service, id: str, task: str,
     if record["runner_type"] != "orquesta" or not record["context"].get("workflow_execution"):
         raise ApiError(400, 'Execution "%s" is not a workflow execution; only workflow tasks have '
                             "a context." % record["id"])
-    # On the engine thread: Orquesta (and YAQL's parser) are not thread-safe.
-    view = svc.on_engine(lambda: task_context(svc.store, record, ref.name, route=route, item=item))
+    view = task_context(svc.store, record, ref.name, route=route, item=item)
     # Secrets: the workflow's secret inputs in the context, each action's in its input.
     try:
         view["context"] = masking.mask_secrets(svc.registry.get(record["action_ref"]), view["context"])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import JSONResponse
 
 from wfops import errors
@@ -24,11 +24,10 @@ from wfops.api.models import (
     RerunRequest,
 )
 from wfops.api.routes import refusals
-from wfops.api.service import ApiService, get_service
+from wfops.api.service import ApiService, Service
 
 router = APIRouter()
 
-Service = Annotated[ApiService, Depends(get_service)]
 
 # StackStorm's wording.
 TASKS_NOT_ORQUESTA = "Task option is only supported for Orquesta workflows."
@@ -204,8 +203,7 @@ def _rerun_from_tasks(svc: ApiService, original: dict, tasks: list[str], no_rese
         payload["fingerprint"] = body.fingerprint
     # Planned first, from the stored state: every problem is reported before anything
     # is sent or changed (as `wfops execution re-run --tasks`).
-    # On the engine thread: Orquesta (and YAQL's parser) are not thread-safe.
-    plan = svc.on_engine(reruns.plan_for, svc.store, original, payload)
+    plan = reruns.plan_for(svc.store, original, payload)
     unsupported = [k for k, field_name in _EXTRAS.items()
                    if k in extras and not plan.request.get(field_name)]
     if not unsupported and plan.mode != "from_tasks":
@@ -220,7 +218,7 @@ def _rerun_from_tasks(svc: ApiService, original: dict, tasks: list[str], no_rese
         if body.format == "dot":
             from wfops import planner
 
-            answer["dot"] = planner.render_dot(plan, svc.on_engine(reruns.state_for, svc.store, original))
+            answer["dot"] = planner.render_dot(plan, reruns.state_for(svc.store, original))
         return JSONResponse(answer)
     if body.fingerprint and body.fingerprint != plan.fingerprint:
         raise errors.Conflict(

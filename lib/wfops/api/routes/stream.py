@@ -8,12 +8,12 @@ import time
 from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
 from wfops.api.events import StreamFilter, events_of, sse, start_cursor
 from wfops.api.routes import refusals
-from wfops.api.service import ApiService, get_service, split_list
+from wfops.api.service import ApiService, Service, split_list
 
 router = APIRouter()
 
@@ -21,7 +21,6 @@ POLL_SECONDS = 0.1        # how often a stream looks for new rows of the change 
 HEARTBEAT_SECONDS = 20.0  # a newline after this long without events (st2stream: 25 s)
 BATCH = 500
 
-Service = Annotated[ApiService, Depends(get_service)]
 CsvList = Annotated[list[str] | None, Query(description="Comma-separated (or repeated).")]
 
 
