@@ -221,7 +221,7 @@ class Lines:
         with self._changed:
             self._changed.notify_all()
 
-    def wait_for(self, text: str, timeout: float = 30) -> int:
+    def wait_for(self, text: str, timeout: float = 90) -> int:
         """The index of the first line containing ``text``, once printed."""
         deadline = time.monotonic() + timeout
         with self._changed:

@@ -383,7 +383,9 @@ class Store(WorkflowRecords):
         return row[0] or 0
 
     def first_stream_event_of_tree(self, root: str) -> int | None:
-        """The seq of the oldest stream event still kept for the tree of ``root``."""
+        """The seq of the oldest stream event still kept for the tree of ``root`` (a scan of
+        the bounded table, once per stream that replays: cheaper than an index every write
+        would pay for)."""
         with self._lock:
             row = self._conn.execute("SELECT MIN(seq) FROM stream_events WHERE root = ?", (root,)).fetchone()
         return row[0]

@@ -176,7 +176,6 @@ STATEMENTS = [
         output_seq INTEGER
     )
     """,
-    "CREATE INDEX IF NOT EXISTS stream_events_root ON stream_events (root, seq)",
     """
     CREATE TRIGGER IF NOT EXISTS stream_execution_created AFTER INSERT ON executions
     BEGIN
