@@ -1,8 +1,8 @@
 """A loaded pack's content beyond its actions: its metadata (``pack.yaml``), action aliases
 (``aliases/``), sensors (``sensors/``) and rules (``rules/``), as StackStorm registers them.
 
-Built on the registry's public surface (``ActionRegistry.packs()``, pack ref -> directory)
-and :func:`wfops.packs.metadata.read_yaml_file`. As StackStorm's content registration, a
+Built on the registry's public surface (``ActionRegistry.packs()``, pack ref -> directory;
+``problems()``) and :func:`wfops.packs.metadata.read_yaml_file`. As StackStorm's content registration, a
 metadata file that cannot be used is reported in :attr:`PackContent.problems` and the rest
 is still listed. Each call reads the files afresh: O(files of the loaded packs).
 """
@@ -61,9 +61,9 @@ def _required(data: dict, path: str, names: tuple[str, ...], problems: list[str]
 
 def load_content(registry) -> PackContent:
     """The metadata, aliases, sensors and rules of every pack ``registry`` loaded, sorted
-    by pack ref then file name. Problems of the registry itself (when it keeps a
-    ``problems`` list) come first."""
-    content = PackContent(problems=list(getattr(registry, "problems", None) or []))
+    by pack ref then file name. The registry's own problems (``ActionRegistry.problems()``)
+    come first."""
+    content = PackContent(problems=[str(p) for p in registry.problems()])
     for ref, pack_path in sorted(registry.packs().items()):
         meta: dict[str, Any] = {}
         pack_file = os.path.join(pack_path, "pack.yaml")
