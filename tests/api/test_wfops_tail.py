@@ -51,7 +51,7 @@ def test_run_tail_prints_each_task_as_it_happens(server, tmp_path):
         lines.wait_for("  task2 | task2 waiting")
         assert "task2 done" not in lines.text()
         (tmp_path / "hold.task2").unlink()
-        assert proc.wait(timeout=60) == 0, proc.stderr.read()
+        assert proc.wait(timeout=120) == 0, proc.stderr.read()
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -66,7 +66,7 @@ def test_execution_tail_of_a_detached_run_and_through_the_server(server, tmp_pat
     and with --url; once it is done, both print the same tree again from its start."""
     (tmp_path / "hold.task1").touch()
     launched = subprocess.run(_wfops(server, "run", "apitest.tailed", "dir=%s" % tmp_path, "--async"),
-                              env=server.env, capture_output=True, text=True, timeout=60)
+                              env=server.env, capture_output=True, text=True, timeout=120)
     assert launched.returncode == 0, launched.stderr
     execution_id = launched.stdout.strip()
     local, remote = _popen(server, "execution", "tail", execution_id), _popen(
@@ -78,7 +78,7 @@ def test_execution_tail_of_a_detached_run_and_through_the_server(server, tmp_pat
             assert "task1 done" not in lines.text()
         (tmp_path / "hold.task1").unlink()
         for proc in (local, remote):
-            assert proc.wait(timeout=60) == 0, proc.stderr.read()
+            assert proc.wait(timeout=120) == 0, proc.stderr.read()
     finally:
         for proc in (local, remote):
             if proc.poll() is None:
@@ -87,7 +87,7 @@ def test_execution_tail_of_a_detached_run_and_through_the_server(server, tmp_pat
     for lines in followers:
         lines.wait_for("Execution %s succeeded." % execution_id)
     again = [subprocess.run(_wfops(server, "execution", "tail", execution_id, remote=remote), env=server.env,
-                            capture_output=True, text=True, timeout=60) for remote in (False, True)]
+                            capture_output=True, text=True, timeout=120) for remote in (False, True)]
     assert [a.returncode for a in again] == [0, 0]
     assert again[0].stdout == again[1].stdout
     expected = ["task1 started", "  task1 | task1 waiting", "  task1 | task1 done", "task1 succeeded",
@@ -120,7 +120,7 @@ def test_run_on_a_terminal_shows_a_live_task_table(server, tmp_path):
         wait_for(lambda: re.search(r"task1\s+│\s+running", read_screen()), timeout=30)
         assert "task2" not in read_screen()             # drawn while task1 is still held
         (tmp_path / "hold.task1").unlink()
-        out, _ = proc.communicate(timeout=60)
+        out, _ = proc.communicate(timeout=120)
         assert proc.returncode == 0
         time.sleep(0.2)
         final = read_screen()
@@ -133,5 +133,5 @@ def test_run_on_a_terminal_shows_a_live_task_table(server, tmp_path):
         os.close(master)
     # Without a terminal, nothing is drawn (stderr stays empty).
     quiet = subprocess.run(_wfops(server, "run", "core.noop"), env=server.env, capture_output=True, text=True,
-                           timeout=60)
+                           timeout=120)
     assert quiet.returncode == 0 and quiet.stderr == ""

@@ -21,7 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from wfops import errors
+from wfops import errors, nesting
 from wfops.api.engine_thread import EngineUnavailable
 
 LOG = logging.getLogger("wfops.api")
@@ -54,11 +54,14 @@ def fault(status: int, message: str, headers: dict[str, str] | None = None) -> J
 
 
 def parse_json(body: bytes) -> Any:
-    """The JSON value of a request body; raises ApiError (400) for what JSON cannot carry."""
+    """The JSON value of a request body; raises ApiError (400) for what JSON cannot carry,
+    and for a body nested too deeply for Python's parser (:data:`wfops.nesting.TOO_DEEP`;
+    values nested deeper than :data:`wfops.nesting.MAX_DEPTH` but still readable are
+    refused, naming them, by the parameter validation and the re-run planner)."""
     try:
-        return json.loads(body.decode("utf-8"), parse_constant=_no_constant, parse_float=_finite_float)
-    except RecursionError:
-        raise ApiError(400, "Failed to parse request body: it is nested too deeply.") from None
+        return nesting.loads(body.decode("utf-8"), parse_constant=_no_constant, parse_float=_finite_float)
+    except nesting.TooDeep as e:
+        raise ApiError(400, e.message) from None
     except (UnicodeDecodeError, ValueError) as e:
         raise ApiError(400, "Failed to parse request body: %s" % e) from None
 

@@ -12,11 +12,9 @@ The answer models only document: handlers return st2's documents as they are bui
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-
-_ItemIndex = Annotated[int, Field(ge=0)]
 
 
 class _Body(BaseModel):
@@ -66,8 +64,12 @@ class RerunRequest(_Body):
                                                       "long after the request (workflows only).")
     user: str | None = None
     failed: bool = Field(False, description="Add every task whose latest run abended.")
-    items: dict[str, list[_ItemIndex]] | None = Field(
-        None, description="{task: [item index, ...]}: re-run exactly these items (E3).")
+    # Each selection is checked by the planner (wfops.item_selection), as the command line's
+    # and the pack's are, so every front end refuses a bad one with the same sentence.
+    items: dict[str, list[Any]] | None = Field(
+        None, description="{task: [item index, ...]}: re-run exactly these items (E3). Each list "
+                          "names distinct item indices (integers from 0), at least one, each below "
+                          "the task's item count.")
     context: dict[str, dict[str, Any]] | None = Field(
         None, description="{task: {key: value}}: merged into the task's inbound context (E2).")
     skip: list[str] | None = Field(None, description="Tasks to record as succeeded and skipped (E4).")

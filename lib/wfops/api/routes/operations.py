@@ -201,6 +201,10 @@ def _rerun_from_tasks(svc: ApiService, original: dict, tasks: list[str], no_rese
     payload.update(_extras_payload(extras))
     if body.fingerprint:
         payload["fingerprint"] = body.fingerprint
+        if not body.dry_run:
+            # The plan a dry run showed: its owner checks, before anything else, that the
+            # state is still the one it was computed from (reruns.plan_for), and applies it.
+            return _apply_rerun(svc, original, payload, body, delay)
     # Planned first, from the stored state: every problem is reported before anything
     # is sent or changed (as `wfops execution re-run --tasks`).
     plan = reruns.plan_for(svc.store, original, payload)
@@ -220,12 +224,11 @@ def _rerun_from_tasks(svc: ApiService, original: dict, tasks: list[str], no_rese
 
             answer["dot"] = planner.render_dot(plan, reruns.state_for(svc.store, original))
         return JSONResponse(answer)
-    if body.fingerprint and body.fingerprint != plan.fingerprint:
-        raise errors.Conflict(
-            'The state of workflow execution "%s" changed since the plan was computed (another '
-            "operation came in between). Compute the plan again (dry_run) and re-submit." % original["id"]
-        )
-    payload["fingerprint"] = plan.fingerprint
+    payload["fingerprint"] = plan.fingerprint  # the owner refuses it if the state changed since
+    return _apply_rerun(svc, original, payload, body, delay)
+
+
+def _apply_rerun(svc: ApiService, original: dict, payload: dict, body: RerunRequest, delay: float):
     if delay:
         payload["delay"] = body.delay
     answer = svc.operate("rerun", original, payload)
