@@ -83,7 +83,7 @@ class ApiService:
         engine_id = self.engine_thread.engine_id
 
         def here():
-            from wfops.engine.host import engine_alive
+            from wfops.engine.ownership import engine_alive
 
             current = session.store.get_execution(record["id"])
             root = session._operated_root(operation, current)

@@ -27,12 +27,13 @@ def local_events(session, execution_id: str, *, runs_here: bool) -> Iterator[tup
     """Stream events of ``execution_id``'s tree from the local store, until it completes.
     ``runs_here``: this process's engine runs it, and is stepped between reads."""
     from wfops.api.events import StreamFilter, events_of, start_cursor
+    from wfops.engine import loop
 
     store = session.store
     cursor = start_cursor(store, StreamFilter(end_execution_id=execution_id))
     while True:
         if runs_here:
-            session.engine.step(POLL_SECONDS)
+            loop.step(session.engine, POLL_SECONDS)
         rows = store.stream_events_after(cursor)
         if rows:
             cursor = rows[-1]["seq"]

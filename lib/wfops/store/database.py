@@ -17,6 +17,7 @@ from typing import Any, Callable
 from wfops.store import schema
 from wfops.store.encoding import decode_row, dumps, encode_fields
 from wfops.store.workflow_records import WorkflowRecords
+from wfops.store.output import OutputTables
 
 _OPEN_STORES: "weakref.WeakSet[Store]" = weakref.WeakSet()
 
@@ -89,9 +90,10 @@ class _Transaction:
         return False
 
 
-class Store(WorkflowRecords):
+class Store(WorkflowRecords, OutputTables):
     """The host's SQLite database at ``path`` (the records of workflow executions, their
-    journal and task executions: :class:`wfops.store.workflow_records.WorkflowRecords`)."""
+    journal and task executions: :class:`wfops.store.workflow_records.WorkflowRecords`; action output
+    and the stream cursor: :class:`wfops.store.output.OutputTables`)."""
 
     def __init__(self, path: str):
         self.path = path
@@ -355,44 +357,6 @@ class Store(WorkflowRecords):
 
     def operations(self, execution_id: str) -> list[dict]:
         return self._select("operations", "execution = ?", (execution_id,), "ORDER BY seq")
-
-    # -- output and the event stream's change cursor ------------------------------------
-
-    def append_output(self, record: dict) -> int:
-        """Store one output record (execution_id, action_ref, runner_ref, output_type,
-        data, timestamp); its ``seq``."""
-        return self._insert("execution_output", record)
-
-    def output_of(self, execution_ids: list[str], output_type: str | None = None) -> list[dict]:
-        """The output records of these executions, in the order they were written."""
-        if not execution_ids:
-            return []
-        marks = ", ".join("?" for _ in execution_ids)
-        where, args = "execution_id IN (%s)" % marks, tuple(execution_ids)
-        if output_type:
-            where, args = where + " AND output_type = ?", args + (output_type,)
-        return self._select("execution_output", where, args, "ORDER BY seq")
-
-    def get_output_record(self, seq: int) -> dict | None:
-        return self._select_one("execution_output", "seq = ?", (seq,))
-
-    def last_stream_event(self) -> int:
-        """The seq of the latest stream event (0 when none)."""
-        with self._lock:
-            row = self._conn.execute("SELECT MAX(seq) FROM stream_events").fetchone()
-        return row[0] or 0
-
-    def first_stream_event_of_tree(self, root: str) -> int | None:
-        """The seq of the oldest stream event still kept for the tree of ``root`` (a scan of
-        the bounded table, once per stream that replays: cheaper than an index every write
-        would pay for)."""
-        with self._lock:
-            row = self._conn.execute("SELECT MIN(seq) FROM stream_events WHERE root = ?", (root,)).fetchone()
-        return row[0]
-
-    def stream_events_after(self, seq: int, limit: int = 500) -> list[dict]:
-        """Stream events after ``seq``, oldest first."""
-        return self._select("stream_events", "seq > ?", (seq,), "ORDER BY seq LIMIT %d" % limit)
 
     # -- commands from other processes ---------------------------------------------
 

@@ -170,17 +170,18 @@ def _rerun_from_beginning(svc: ApiService, original: dict, overrides: dict, no_m
                              "plan": {"mode": "from_beginning", "parameters": masking.mask_secrets(action, params)}})
 
     def launch() -> str:
-        from wfops.engine.commands import audit
+        from wfops.engine.audit import audit
 
         engine = svc.session.engine
-        new_id = engine.launch(action.ref, params, context={"re-run": {"ref": original["id"]}}, user=user,
-                               delay=delay)
         request = {"id": original["id"], "parameters": overrides, "no_merge": no_merge}
         if delay:
             request["delay"] = body.delay
-        audit(svc.store, original["id"], user, "re-run", request,
-              plan={"mode": "from_beginning", "parameters": params},
-              outcome={"execution": new_id}, comment=body.comment)
+        with engine.transaction():  # the launch and its audit entry, or neither
+            new_id = engine.launch(action.ref, params, context={"re-run": {"ref": original["id"]}}, user=user,
+                                   delay=delay)
+            audit(svc.store, original["id"], user, "re-run", request,
+                  plan={"mode": "from_beginning", "parameters": params},
+                  outcome={"execution": new_id}, comment=body.comment)
         return new_id
 
     return JSONResponse(svc.doc(svc.on_engine(launch)), status_code=201)
