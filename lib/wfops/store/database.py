@@ -16,8 +16,8 @@ from typing import Any, Callable
 
 from wfops.store import schema
 from wfops.store.encoding import decode_row, dumps, encode_fields
-from wfops.store.workflow_records import WorkflowRecords
 from wfops.store.output import OutputTables
+from wfops.store.workflow_records import WorkflowRecords
 
 _OPEN_STORES: "weakref.WeakSet[Store]" = weakref.WeakSet()
 
