@@ -121,8 +121,8 @@ def get_task_context(svc: Service, id: str, task: str,
                      item: Annotated[int | None, Query(description="One item of a with-items task.")] = None,
                      ):
     from wfops import masking
-    from wfops.task_context import task_context
     from wfops.planner import TaskRef
+    from wfops.task_context import task_context
 
     record = svc.execution(id)
     try:
