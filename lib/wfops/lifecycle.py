@@ -55,7 +55,8 @@ class Operation:
 
     name: str
     requests: str                 # the workflow status requested of the conductor
-    acts_on: str                  # SELF or ROOT
+    acts_on: str                  # SELF or ROOT, for a workflow execution
+    plain_acts_on: str            # SELF or ROOT, for a plain action's execution
     runner_types: frozenset | None  # runner types that take it (None: every one)
     down: frozenset               # sub-workflow statuses the operation cascades down to
     up: frozenset                 # ancestor statuses set running first, with their task
@@ -70,13 +71,13 @@ PAUSABLE_RUNNERS = frozenset(["orquesta"])
 
 OPERATIONS: dict[str, Operation] = {
     "pause": Operation(
-        name="pause", requests=s.PAUSING, acts_on=SELF, runner_types=PAUSABLE_RUNNERS,
+        name="pause", requests=s.PAUSING, acts_on=SELF, plain_acts_on=SELF, runner_types=PAUSABLE_RUNNERS,
         down=frozenset([s.RUNNING, s.RESUMING]),            # L2 down; L3 never up
         up=frozenset(), plain_action_status=None, stops_delayed=False,
         refusal='Unable to pause execution "{id}" because it is not in a running state.',
     ),
     "resume": Operation(
-        name="resume", requests=s.RESUMING, acts_on=SELF, runner_types=PAUSABLE_RUNNERS,
+        name="resume", requests=s.RESUMING, acts_on=SELF, plain_acts_on=SELF, runner_types=PAUSABLE_RUNNERS,
         down=frozenset([s.PAUSED, s.PAUSING]),              # L4 down to paused children
         up=frozenset([s.PAUSED, s.PAUSING]),                # L5 up, not to the peers
         plain_action_status=None, stops_delayed=False,
@@ -84,7 +85,9 @@ OPERATIONS: dict[str, Operation] = {
         "not paused. Only a paused or pausing execution can be resumed.",
     ),
     "cancel": Operation(
-        name="cancel", requests=s.CANCELING, acts_on=ROOT, runner_types=None,
+        # A workflow's cancel cancels its whole tree; a task's action is canceled itself
+        # (st2: its process stopped, then its workflow cancels as Orquesta says).
+        name="cancel", requests=s.CANCELING, acts_on=ROOT, plain_acts_on=SELF, runner_types=None,
         down=frozenset([s.REQUESTED, s.SCHEDULED, s.DELAYED, s.RUNNING, s.PAUSING, s.PAUSED,
                         s.RESUMING]),                       # L6 the whole tree
         up=frozenset(), plain_action_status=s.CANCELING, stops_delayed=True,
@@ -149,6 +152,13 @@ def check(operation: str, execution_id: str, status: str, runner_type: str) -> D
                         'Execution "%s" is already %s.' % (execution_id, status))
     return Decision(operation, execution_id, REFUSE, None,
                     rule.refusal.format(id=execution_id, status=status))
+
+
+def acts_on(operation: str, runner_type: str) -> str:
+    """SELF or ROOT: which execution of the tree ``operation`` on an execution of
+    ``runner_type`` acts on. Pure. O(1)."""
+    rule = OPERATIONS[operation]
+    return rule.acts_on if runner_type in PAUSABLE_RUNNERS else rule.plain_acts_on
 
 
 def cascades_to(operation: str, child_status: str) -> bool:

@@ -153,7 +153,7 @@ class Session:
         """Refuse at once what the owner would refuse, without waking an engine."""
         from wfops import lifecycle
 
-        target = root if operation == "cancel" else record
+        target = root if lifecycle.acts_on(operation, record["runner_type"]) == lifecycle.ROOT else record
         decision = lifecycle.check(operation, record["id"], target["status"], record["runner_type"])
         if decision.action == "refuse":
             raise errors.InvalidOperation(decision.message)

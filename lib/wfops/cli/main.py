@@ -229,7 +229,13 @@ def _wait_and_print(backend, execution_id: str, as_json: bool, *, progress: bool
     else:
         record = backend.wait(execution_id)
     _print_execution(backend, record, as_json, show_tasks=False)
-    return 0 if record["status"] == s.SUCCEEDED else 1
+    if record["status"] == s.SUCCEEDED:
+        return 0
+    problems = output.workflow_errors(record)
+    if problems:
+        print("ERROR: execution %s %s:\n%s" % (record["id"], record["status"],
+                                               "\n".join("  - " + p for p in problems)), file=sys.stderr)
+    return 1
 
 
 def cmd_run(backend, args, parser) -> int:

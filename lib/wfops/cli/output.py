@@ -113,3 +113,18 @@ def render_task_context(view: dict) -> str:
         lines.append("result:\n" + _block(view.get("result")))
     lines.append("published:\n" + _block(view.get("published")))
     return "\n".join(lines)
+
+
+def workflow_errors(view: dict) -> list[str]:
+    """One line per entry of a failed execution's ``result.errors`` (StackStorm's error
+    entries: ``type``, ``message``, and ``spec_path`` or ``task_id`` where it comes from)."""
+    result = view.get("result")
+    entries = result.get("errors") if isinstance(result, dict) else None
+    lines = []
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, dict):
+            continue
+        where = entry.get("spec_path") or ("task %s" % entry["task_id"] if entry.get("task_id") else "")
+        kind = "[%s] " % entry["type"] if entry.get("type") else ""
+        lines.append("%s%s%s" % (kind, "%s: " % where if where else "", entry.get("message", "")))
+    return lines

@@ -4,10 +4,12 @@ recording its outcome."""
 from __future__ import annotations
 
 import logging
+import threading
 import traceback
 from typing import Callable
 
 from wfops import statuses as s
+from wfops.engine import runtime_context
 from wfops.engine.executions import set_execution_status
 from wfops.engine.memory import MISSING
 from wfops.engine.records import Outcome, TaskAction
@@ -39,12 +41,9 @@ def start(engine, execution_id: str, action, params: dict, task: TaskAction | No
         set_execution_status(engine, execution_id, s.RUNNING)
     engine.memory.track(execution_id, task)
     runner = get_runner(action.runner_type)
-    env = {
-        "ST2_ACTION_EXECUTION_ID": execution_id,
-        "ST2_ACTION_PACK_NAME": action.pack,
-        "WFOPS_EXECUTION_ID": execution_id,
-    }
-    ctx = RunContext(execution_id=execution_id, env=env, work_dir=None,
+    env = dict(runtime_context.action_env(execution_id, action), WFOPS_EXECUTION_ID=execution_id)
+    stop = threading.Event()
+    ctx = RunContext(execution_id=execution_id, env=env, work_dir=None, stop=stop,
                      on_output=output_recorder(engine.store, execution_id, action))
 
     def work() -> None:
@@ -59,6 +58,7 @@ def start(engine, execution_id: str, action, params: dict, task: TaskAction | No
             engine.jobs.finished()
 
     def start_now() -> None:
+        engine.stops[execution_id] = stop
         if getattr(runner, "runs_inline", False):
             engine.jobs.started()
             work()  # nothing to wait for: no thread hand-off; the outcome still queues
@@ -75,6 +75,39 @@ def start(engine, execution_id: str, action, params: dict, task: TaskAction | No
     engine.dispatcher.start_after_commit(execution_id, start_now)
 
 
+def canceled_result(user: str | None) -> dict:
+    """The result of an execution canceled by ``user`` (st2's)."""
+    return {"message": "Action canceled by user.", "user": user}
+
+
+def cancel(engine, execution_id: str, user: str | None) -> None:
+    """Cancel plain action execution ``execution_id`` as StackStorm does: it is
+    ``canceling`` with st2's result, its runner is told to stop once that is committed
+    (the local runners kill the process's session), and whatever its runner then reports,
+    it ends ``canceled`` (:func:`final_outcome`). One that has not started (delayed) ends
+    canceled at once. Inside a transaction. O(1)."""
+    result = canceled_result(user)
+    stop = engine.stops.get(execution_id)
+    if stop is None:  # not started (delayed): it never starts
+        from wfops.engine import driver
+
+        driver.deliver(engine, Outcome(execution_id, s.CANCELED, result))
+        return
+    set_execution_status(engine, execution_id, s.CANCELING, result, with_result=True)
+    engine.store.after_commit(stop.set)
+
+
+def final_outcome(engine, outcome: Outcome) -> Outcome:
+    """``outcome`` as it is recorded: the end of an action whose cancellation was
+    requested is ``canceled``, with the result the cancellation recorded. O(1)."""
+    stop = engine.stops.get(outcome.execution_id)
+    if stop is None or not stop.is_set() or not outcome.final or outcome.workflow:
+        return outcome
+    record = engine.store.get_execution(outcome.execution_id)
+    result = record["result"] if record and record["status"] == s.CANCELING else None
+    return Outcome(outcome.execution_id, s.CANCELED, result)
+
+
 def record_outcome(engine, outcome: Outcome):
     """Record a final outcome on its execution and stop tracking it; a top-level action's
     tree is released. Returns the task it ran (None: a top-level action; ``MISSING``: an
@@ -82,6 +115,8 @@ def record_outcome(engine, outcome: Outcome):
     if not outcome.final:
         return engine.memory.actions.get(outcome.execution_id, MISSING)
     task = engine.memory.untrack(outcome.execution_id)
+    if outcome.execution_id in engine.stops:
+        engine.store.after_commit(lambda: engine.stops.pop(outcome.execution_id, None))
     set_execution_status(engine, outcome.execution_id, outcome.status, outcome.result, with_result=True)
     if task is None or task is MISSING:
         record = engine.store.get_execution(outcome.execution_id)

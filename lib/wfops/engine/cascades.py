@@ -8,28 +8,30 @@ from __future__ import annotations
 
 from wfops import lifecycle
 from wfops import statuses as s
-from wfops.engine import driver
-from wfops.engine.executions import set_execution_status
+from wfops.engine import actions, driver, launching
 from wfops.engine.records import LiveWorkflow, Outcome, TaskAction
 
 
-def request_status(engine, execution_id: str, operation: str) -> None:
-    """Apply ``operation`` (already decided by ``lifecycle.check``) to ``execution_id``
-    and cascade it. O(size of the tree's live part)."""
+def request_status(engine, execution_id: str, operation: str, user: str | None = None) -> None:
+    """Apply ``operation`` (already decided by ``lifecycle.check``, requested by
+    ``user``) to ``execution_id`` and cascade it. O(size of the tree's live part)."""
     rule = lifecycle.OPERATIONS[operation]
     live = engine.memory.workflow_of(execution_id)
     with engine.store.transaction():
         if live is None:
             record = engine.store.get_execution(execution_id)
-            if rule.plain_action_status and record and record["runner_type"] != "orquesta":
-                set_execution_status(engine, execution_id, rule.plain_action_status)
+            if not rule.plain_action_status or record is None:
+                return
+            if not launching.cancel_requested(engine, execution_id, actions.canceled_result(user)) \
+                    and record["runner_type"] != "orquesta":
+                actions.cancel(engine, execution_id, user)
             return
         if rule.up:
             _set_ancestors_running(engine, live, rule)
         driver.journal(engine, live, {"op": "status", "status": rule.requests})
         for child in child_workflows(engine, live):
             if engine.status_of(child) in rule.down:
-                request_status(engine, child, operation)
+                request_status(engine, child, operation, user)
         if s.PAUSED in rule.down:  # it reaches paused sub-workflows: also the ended ones
             _end_stale_paused_tasks(engine, live)
         if rule.stops_delayed:

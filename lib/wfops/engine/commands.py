@@ -29,9 +29,8 @@ def apply_lifecycle(engine, operation: str, execution_id: str, user: str,
     record = store.get_execution(execution_id)
     if record is None:
         raise errors.ExecutionNotFound('Execution "%s" cannot be found.' % execution_id)
-    rule = lifecycle.OPERATIONS[operation]
     target = record
-    if rule.acts_on == lifecycle.ROOT and record["parent"] is not None:
+    if lifecycle.acts_on(operation, record["runner_type"]) == lifecycle.ROOT and record["parent"] is not None:
         target = store.get_execution(record["root"])
     with engine.transaction():
         status = engine.status_of(target["id"])
@@ -39,7 +38,7 @@ def apply_lifecycle(engine, operation: str, execution_id: str, user: str,
         if decision.action == lifecycle.REFUSE:
             raise errors.InvalidOperation(decision.message)
         if decision.action == lifecycle.APPLY:
-            engine.request_status(target["id"], operation)
+            engine.request_status(target["id"], operation, user=user)
         after = engine.status_of(execution_id)
         audit(store, execution_id, user, operation, {"operation": operation, "id": execution_id},
               plan={"target": target["id"], "requested": decision.requests},

@@ -7,7 +7,9 @@ the YAML file it comes from, before anything runs.
 from __future__ import annotations
 
 import functools
+import os
 import re
+from typing import Any
 
 import yaml
 from orquesta.specs import native as native_specs
@@ -62,39 +64,149 @@ def parse_definition(text: str, source: str = "workflow definition") -> dict:
     return data
 
 
+# The names StackStorm's context gives every workflow (``ctx(st2)``, ``ctx(parent)``):
+# inspection knows them, as st2 inspects with its runtime context.
+INSPECTION_CONTEXT = {"st2": {}, "parent": {}}
+
+# Orquesta's inspection categories -> the ``type`` of StackStorm's error entries.
+_ENTRY_TYPES = {"syntax": "syntax", "semantics": "semantic", "expressions": "expression",
+                "context": "context"}
+
+
 @functools.lru_cache(maxsize=256)
-def _load_spec_cached(text: str, source: str):
-    data = parse_definition(text, source)
+def _inspected(text: str, source: str) -> tuple:
+    """(spec or None, problems): the definition parsed and inspected by Orquesta (with
+    StackStorm's context names) and checked for undefined functions. Problems are
+    StackStorm's error entries (``type``, ``message``, ``spec_path``, ``schema_path``;
+    ``language`` and ``expression`` for expressions); one without a spec has only a
+    ``message``. O(size of the definition)."""
+    try:
+        data = parse_definition(text, source)
+    except errors.WorkflowDefinitionError as e:
+        return None, ({"message": e.message},)
     try:
         spec = native_specs.WorkflowSpec(data)
     except Exception as e:  # Orquesta raises plain exceptions for schema-level problems
-        raise errors.WorkflowDefinitionError("%s is invalid: %s" % (source, e)) from None
+        return None, ({"message": "%s is invalid: %s" % (source, e)},)
+    found = spec.inspect(app_ctx=INSPECTION_CONTEXT, raise_exception=False)
     problems = []
-    found = spec.inspect(app_ctx={}, raise_exception=False)
-    for category in ("syntax", "semantics", "expressions", "context"):
+    for category, entry_type in _ENTRY_TYPES.items():
         for entry in found.get(category, []) if isinstance(found, dict) else []:
-            path = entry.get("spec_path") or entry.get("schema_path") or ""
-            task = _task_of(path)
-            line = _yaml_node_line(text, path)
-            where = []
-            if task:
-                where.append('task "%s"' % task)
-            if line:
-                where.append("line %d" % line)
-            prefix = "%s (%s)" % (source, ", ".join(where)) if where else source
-            problems.append("%s: %s" % (prefix, entry.get("message")))
-    problems += _undefined_function_problems(text, data, source)
+            entry = dict(entry)
+            if "type" in entry:  # the expression language, as st2 renames it
+                entry["language"] = entry.pop("type")
+            problems.append(dict(entry, type=entry_type))
+    problems += _undefined_function_problems(data)
+    return spec, tuple(problems)
+
+
+def load_spec(text: str, source: str = "workflow definition"):
+    """Return an Orquesta native ``WorkflowSpec`` for ``text`` after inspecting it; raise
+    WorkflowDefinitionError listing every problem, each naming its task and line."""
+    spec, problems = _inspected(text, source)
+    lines = [_located(text, source, p) for p in problems]
     errors.collect(
-        problems,
+        lines,
         errors.WorkflowDefinitionError,
-        header="%s has %d problem(s):" % (source, len(problems)) if len(problems) > 1 else "",
+        header="%s has %d problem(s):" % (source, len(lines)) if len(lines) > 1 else "",
     )
     return spec
 
 
-def load_spec(text: str, source: str = "workflow definition"):
-    """Return an Orquesta native ``WorkflowSpec`` for ``text`` after inspecting it."""
-    return _load_spec_cached(text, source)
+def workflow_problems(text: str, source: str, registry) -> tuple[Any, list[dict]]:
+    """(spec or None, problems) of a workflow definition as StackStorm inspects it when a
+    workflow is requested: Orquesta's inspection, undefined functions, and each task's
+    action and input against the actions of ``registry``; sorted by type and schema path
+    (st2's order). An empty list: the workflow can start. O(size of the definition)."""
+    spec, problems = _inspected(text, source)
+    found = [dict(p) for p in problems]
+    if spec is not None:
+        found += _task_content_problems(spec, registry)
+    found.sort(key=lambda p: (p.get("type", ""), p.get("schema_path", "")))
+    return spec, found
+
+
+def action_problems(action, registry) -> tuple[Any, list[dict]]:
+    """``workflow_problems`` of an ``orquesta`` action's definition (its entry point)."""
+    try:
+        with open(action.entry_point, encoding="utf-8") as handle:
+            text = handle.read()
+    except OSError as e:
+        return None, [{"message": 'The workflow definition of "%s" cannot be read: %s' % (action.ref, e)}]
+    return workflow_problems(text, os.path.relpath(action.entry_point), registry)
+
+
+def _located(text: str, source: str, problem: dict) -> str:
+    path = problem.get("spec_path") or problem.get("schema_path") or ""
+    if not path:
+        return problem["message"]
+    where = []
+    task = _task_of(path)
+    if task:
+        where.append('task "%s"' % task)
+    line = _yaml_node_line(text, path)
+    if line:
+        where.append("line %d" % line)
+    prefix = "%s (%s)" % (source, ", ".join(where)) if where else source
+    return "%s: %s" % (prefix, problem["message"])
+
+
+_TASK_SCHEMA = "properties.tasks.patternProperties.^\\w+$"
+
+
+def _task_content_problems(spec, registry) -> list[dict]:
+    """StackStorm's checks of each task's action (a well-formed reference to an action
+    that exists) and input (every required parameter given, none unexpected)."""
+    problems = []
+    for name, task_spec in spec.tasks.items():
+        ref = getattr(task_spec, "action", None)
+        if not ref or not isinstance(ref, str) or _EXPRESSIONS.search(ref):
+            continue
+        action_path = "tasks.%s.action" % name
+        input_path = "tasks.%s.input" % name
+        pack, dot, action_name = ref.partition(".")
+        if not (pack and dot and action_name):
+            problems.append(_content('The action reference "%s" is not formatted correctly.' % ref,
+                                     action_path, _TASK_SCHEMA + ".properties.action"))
+            continue
+        try:
+            action = registry.get(ref)
+        except errors.ActionNotFound:
+            problems.append(_content('The action "%s" is not registered in the database.' % ref,
+                                     action_path, _TASK_SCHEMA + ".properties.action"))
+            continue
+        given = getattr(task_spec, "input", None) or {}
+        if not isinstance(given, dict):
+            continue
+        declared = action.parameters
+        required = {k for k, v in declared.items() if v.get("required") and "default" not in v}
+        for parameter in sorted(required - set(given)):
+            problems.append(_content('Action "%s" is missing required input "%s".' % (ref, parameter),
+                                     input_path, _TASK_SCHEMA + ".properties.input"))
+        for parameter in sorted(set(given) - set(declared)):
+            problems.append(_content('Action "%s" has unexpected input "%s".' % (ref, parameter),
+                                     "%s.%s" % (input_path, parameter),
+                                     _TASK_SCHEMA + ".properties.input.patternProperties.^\\w+$"))
+    return problems
+
+
+def _content(message: str, spec_path: str, schema_path: str) -> dict:
+    return {"type": "content", "message": message, "spec_path": spec_path, "schema_path": schema_path}
+
+
+def _schema_path(spec_path: str) -> str:
+    """The schema path of a spec path, in Orquesta's form: ``tasks.t1.next[0].when`` ->
+    ``properties.tasks.patternProperties.^\\w+$.properties.next.items.properties.when``."""
+    parts = []
+    segments = re.findall(r"\[\d+\]|[^.\[\]]+", spec_path)
+    for index, segment in enumerate(segments):
+        if segment.startswith("["):
+            parts.append("items")
+        elif index == 1 and segments[0] == "tasks":
+            parts.append("patternProperties.^\\w+$")
+        else:
+            parts.append("properties." + segment)
+    return ".".join(parts)
 
 
 _EXPRESSIONS = re.compile(r"<%(.*?)%>|\{\{(.*?)\}\}|\{%(.*?)%\}", re.S)
@@ -131,7 +243,7 @@ def _strings_with_paths(value, path=""):
             yield from _strings_with_paths(item, "%s[%d]" % (path, index))
 
 
-def _undefined_function_problems(text: str, data: dict, source: str) -> list[str]:
+def _undefined_function_problems(data: dict) -> list[dict]:
     known = known_functions()
     problems = []
     for path, string in _strings_with_paths(data):
@@ -140,18 +252,15 @@ def _undefined_function_problems(text: str, data: dict, source: str) -> list[str
             for name in _CALL.findall(body):
                 if name in known:
                     continue
-                where = []
-                task = _task_of(path)
-                if task:
-                    where.append('task "%s"' % task)
-                line = _yaml_node_line(text, path)
-                if line:
-                    where.append("line %d" % line)
-                prefix = "%s (%s)" % (source, ", ".join(where)) if where else source
-                problems.append(
-                    '%s: the expression "%s" calls "%s", which is not a defined function.'
-                    % (prefix, match.group(0).strip(), name)
-                )
+                problems.append({
+                    "type": "expression",
+                    "language": "yaql" if match.group(0).startswith("<%") else "jinja",
+                    "expression": match.group(0).strip(),
+                    "message": 'The expression "%s" calls "%s", which is not a defined function.'
+                               % (match.group(0).strip(), name),
+                    "spec_path": path,
+                    "schema_path": _schema_path(path),
+                })
     return problems
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from wfops import errors, ids, lifecycle
 from wfops import statuses as s
-from wfops.engine import actions, crash_points
+from wfops.engine import actions, crash_points, runtime_context
 from wfops.engine.executions import insert_execution, set_execution_status
 from wfops.engine.memory import MISSING
 from wfops.engine.records import LiveWorkflow, Outcome, TaskAction, TaskRecord
@@ -36,15 +36,7 @@ def start_workflow(engine, execution_id: str, root: str, action, params: dict, s
     wf_id = ids.new_id()
     with open(action.entry_point, encoding="utf-8") as handle:
         definition = handle.read()
-    workflow_context = {
-        "st2": {
-            "action_execution_id": execution_id,
-            "workflow_execution_id": wf_id,
-            "user": context.get("user"),
-            "pack": action.pack,
-            "action": action.ref,
-        }
-    }
+    workflow_context = {"st2": runtime_context.st2_context(execution_id, wf_id, action, context)}
     if parent is not None:
         workflow_context["parent"] = parent_context or {}
     now = now_iso()
@@ -63,6 +55,11 @@ def start_workflow(engine, execution_id: str, root: str, action, params: dict, s
         jc = JournaledConductor.new(spec, params, workflow_context)
         live = LiveWorkflow(wf_id, execution_id, root, jc, 0, 0, {}, parent, hold_until)
         engine.memory.add_workflow(live)
+        if jc.status in s.COMPLETED:
+            # Its input or vars could not be rendered: Orquesta failed it as it was made
+            # (the errors say why); as in st2, it is not requested to run.
+            mirror_status(engine, live, jc.status)
+            return live
         journal(engine, live, {"op": "status", "status": s.RUNNING})
         settle(engine, live)
     return live
@@ -230,7 +227,7 @@ def mirror_status(engine, live: LiveWorkflow, status: str) -> None:
             journal(engine, live, {"op": "output"})
             status = live.jc.status
         result: dict[str, Any] = {"output": live.jc.conductor.get_workflow_output()}
-        if live.jc.conductor.errors:
+        if status in s.ABENDED:  # st2: errors only for an abended workflow
             result["errors"] = live.jc.conductor.errors
         store.update_workflow_execution(live.wf_id, status=status, updated=now_iso())
         snapshot(engine, live)
@@ -266,10 +263,12 @@ def _schedule_next(engine, live: LiveWorkflow) -> None:
 def _schedule_task(engine, live: LiveWorkflow, task: dict) -> None:
     task_id, route = task["id"], task["route"]
     has_items = "items_count" in task
-    if has_items and task["items_count"] == 0:
+    action_less = getattr(live.jc.conductor.spec.tasks.get_task(task_id), "action", None) is None
+    if action_less or (has_items and task["items_count"] == 0):
+        # Nothing to run (st2: an action-less task, or no items, succeeds at once).
         journal(engine, live, {"op": "task", "task": task_id, "route": route, "status": s.RUNNING})
         journal(engine, live, {"op": "task", "task": task_id, "route": route, "status": s.SUCCEEDED,
-                               "result": []})
+                               "result": None if action_less else []})
         settle(engine, live)
         return
     delay = max(task.get("delay") or 0, live.hold_until - time.monotonic())
@@ -374,13 +373,28 @@ def _start_task_action(engine, live: LiveWorkflow, execution_id: str, action, pa
     set_execution_status(engine, execution_id, s.RUNNING)
     engine.memory.track(execution_id, task)
     record = engine.store.get_execution(execution_id)
-    try:
-        spec = engine.load_action_spec(action)
-    except errors.WfopsError as e:
-        deliver(engine, Outcome(execution_id, s.FAILED, {"error": str(e)}))
+    from wfops.engine import definitions
+
+    spec, problems = definitions.action_problems(action, engine.registry)
+    if problems:
+        fail_to_start(engine, execution_id, problems)
         return
     start_workflow(engine, execution_id, live.root, action, params, spec, record["context"], task,
                    live.jc.conductor.get_workflow_parent_context())
+
+
+def fail_to_start(engine, execution_id: str, problems: list[dict]) -> None:
+    """End workflow execution ``execution_id``, which could not start, failed with
+    ``problems`` (StackStorm's error entries) as its ``result.errors``; a sub-workflow
+    hands the failure to its parent's task."""
+    result = {"errors": problems, "output": None}
+    if execution_id in engine.memory.actions:
+        deliver(engine, Outcome(execution_id, s.FAILED, result))
+        return
+    set_execution_status(engine, execution_id, s.FAILED, result, with_result=True)
+    record = engine.store.get_execution(execution_id)
+    if record is not None and record["parent"] is None:
+        engine.store.release_root(record["root"], engine.id)
 
 
 # -- outcomes ----------------------------------------------------------------------------
@@ -389,6 +403,7 @@ def _start_task_action(engine, live: LiveWorkflow, execution_id: str, action, pa
 def deliver(engine, outcome: Outcome) -> None:
     """Record an action's outcome and hand it to its workflow's conductor."""
     with engine.store.transaction():
+        outcome = actions.final_outcome(engine, outcome)
         task = actions.record_outcome(engine, outcome)
         if task is None or task is MISSING:
             return

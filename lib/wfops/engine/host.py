@@ -77,6 +77,8 @@ class Engine:
         self.memory = Memory(store, lambda *a: ownership.stored_workflow(store, *a))
         self.dispatcher = Dispatcher(store)
         self.progress: Callable[[dict], None] | None = None
+        # The running plain actions' stop events (set once their cancel has committed).
+        self.stops: dict[str, threading.Event] = {}
         self._last_heartbeat = 0.0
         self.commands_polled = 0.0  # when wfops.engine.loop last read the commands table
         self._closed = False
@@ -101,51 +103,26 @@ class Engine:
     # ================================================================================
 
     def check_launch(self, ref: str, parameters: dict):
-        """Everything that can be refused before anything is created. Returns
-        (action, validated parameters, spec or None)."""
+        """What StackStorm refuses when an execution is requested, before anything is
+        created: an unknown or disabled action, parameters that do not fit its schema.
+        Returns (action, validated parameters). A workflow's definition is not checked
+        here: one that cannot start is created and fails (``wfops.engine.launching``)."""
         from wfops.parameters import validate_parameters
 
         action = self.registry.get(ref)
         if not action.enabled:
             raise errors.InvalidOperation('Unable to execute. Action "%s" is disabled.' % ref)
-        params = validate_parameters(action, parameters)
-        spec = None
-        if action.runner_type == "orquesta":
-            from wfops.engine import definitions
-
-            spec = self.load_action_spec(action)
-            problems = []
-            for task, task_ref in sorted(definitions.action_references(spec).items()):
-                try:
-                    self.registry.get(task_ref)
-                except errors.ActionNotFound:
-                    problems.append(
-                        'Task "%s" refers to action "%s", which cannot be found.' % (task, task_ref)
-                    )
-            errors.collect(problems, errors.WorkflowDefinitionError)
-        return action, params, spec
-
-    def load_action_spec(self, action):
-        """The workflow spec of an ``orquesta`` action, read from its entry point."""
-        from wfops.engine import definitions
-
-        path = action.entry_point
-        try:
-            with open(path, encoding="utf-8") as handle:
-                text = handle.read()
-        except OSError as e:
-            raise errors.WorkflowDefinitionError(
-                'The workflow definition of "%s" cannot be read: %s' % (action.ref, e)
-            ) from None
-        return definitions.load_spec(text, os.path.relpath(path))
+        return action, validate_parameters(action, parameters)
 
     def launch(self, ref: str, parameters: dict, *, context: dict | None = None,
                user: str | None = None, execution_id: str | None = None, delay: float = 0.0) -> str:
-        """Check, create and start an execution of ``ref``. Returns its id. ``delay``
+        """Check and create an execution of ``ref`` (``requested``) and return its id; the
+        loop starts it once the creation has committed (``launching.start_requested``),
+        so a request is answered before the workflow starts, as in StackStorm. ``delay``
         (seconds, workflows only): its first tasks start that much later."""
-        from wfops.engine import actions
+        from wfops.engine import launching
 
-        action, params, spec = self.check_launch(ref, parameters)
+        action, params = self.check_launch(ref, parameters)
         execution_id = execution_id or ids.new_id()
         ctx = dict(context or {})
         ctx.setdefault("user", user or self.user)
@@ -153,11 +130,8 @@ class Engine:
         with self.transaction():
             self.insert_execution(execution_id, action, params, ctx, parent=None, root=execution_id,
                                   owner=self.id)
-            if spec is not None:
-                driver.start_workflow(self, execution_id, execution_id, action, params, spec, ctx, None, None,
-                                      hold_until=time.monotonic() + delay if delay else 0.0)
-            else:
-                actions.start(self, execution_id, action, params, None)
+            hold_until = time.monotonic() + delay if delay else 0.0
+            self.memory.add_timer(0, lambda: launching.start_requested(self, execution_id, hold_until))
         return execution_id
 
     # ================================================================================
@@ -192,9 +166,10 @@ class Engine:
         """Record an action's outcome and hand it to its workflow."""
         driver.deliver(self, outcome)
 
-    def request_status(self, execution_id: str, operation: str) -> None:
-        """Apply pause, resume or cancel (already checked) and cascade it."""
-        cascades.request_status(self, execution_id, operation)
+    def request_status(self, execution_id: str, operation: str, user: str | None = None) -> None:
+        """Apply pause, resume or cancel (already checked, requested by ``user``) and
+        cascade it."""
+        cascades.request_status(self, execution_id, operation, user)
 
     def status_of(self, execution_id: str) -> str:
         """The current status: the conductor's for a workflow this engine drives, else the

@@ -18,7 +18,7 @@ import time
 from typing import TYPE_CHECKING
 
 from wfops import statuses as s
-from wfops.engine import crash_points, driver
+from wfops.engine import crash_points, driver, launching
 from wfops.engine.records import LiveWorkflow, Outcome, TaskAction, TaskRecord
 
 if TYPE_CHECKING:
@@ -128,6 +128,9 @@ def adopt(engine, root_id: str, expected_owner: str | None) -> bool:
                 continue
             if record["status"] == s.DELAYED:
                 _restart_delayed(engine, record)
+            elif record["status"] == s.REQUESTED and record["parent"] is None:
+                # Created, never started (the start comes after the creation commits).
+                engine.memory.add_timer(0, lambda rid=record["id"]: launching.start_requested(engine, rid))
             elif record["status"] in s.ACTIVE:
                 _abandon(engine, record, expected_owner)
         crash_points.reach("recovery")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
@@ -30,6 +31,7 @@ class RunContext:
     work_dir: str | None = None  # working directory when the action names none
     # Called with ("stdout" | "stderr", line) for each line the action writes, as it comes.
     on_output: Callable[[str, str], None] | None = None
+    stop: threading.Event | None = None  # set when the execution is canceled: stop the work
 
 
 class Runner(Protocol):

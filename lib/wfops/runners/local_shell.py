@@ -153,7 +153,7 @@ def run_shell(
     env = action_environment(action, ctx, runner_params.get("env"))
     try:
         finished = run_process([_SHELL, "-c", command], env=env, cwd=cwd, timeout=timeout,
-                               on_output=ctx.on_output)
+                               on_output=ctx.on_output, stop=ctx.stop)
     except OSError as exc:
         if cwd and not os.path.isdir(cwd):
             return error_outcome(

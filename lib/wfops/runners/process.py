@@ -1,8 +1,8 @@
 """Running one child process with a timeout, capturing its output, safe from many threads.
 
-The child starts a new session, so that on timeout every process it started (its process
-group, and anything else left in its session) can be killed, as StackStorm kills the
-session of a timed-out action.
+The child starts a new session, so that on timeout or cancellation every process it
+started (its process group, and anything else left in its session) can be killed, as
+StackStorm kills the session of a timed-out action.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import os
 import selectors
 import signal
 import subprocess
+import threading
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -41,11 +42,14 @@ def run_process(
     cwd: str | None = None,
     timeout: float | None = None,
     on_output: Callable[[str, str], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> ProcessResult:
-    """Run ``argv`` (stdin from /dev/null) until it exits or ``timeout`` seconds pass.
+    """Run ``argv`` (stdin from /dev/null) until it exits, ``timeout`` seconds pass or
+    ``stop`` is set (the execution was canceled).
 
-    A ``timeout`` of None or 0 means no limit. On timeout the child's whole session is
-    killed with SIGKILL and ``exit_code`` is -9.
+    A ``timeout`` of None or 0 means no limit. On timeout or stop the child's whole
+    session is killed with SIGKILL and ``exit_code`` is -9 (``timed_out`` only for the
+    timeout).
     Output is decoded as UTF-8 (undecodable bytes replaced). OSError from starting the
     process (missing ``cwd``, say) propagates. ``on_output`` is called with ("stdout" |
     "stderr", line) for each line as it is read (a last line without a newline at the end);
@@ -63,7 +67,7 @@ def run_process(
         start_new_session=True,
     )
     try:
-        return _supervise(proc, deadline, _LineSplitter(proc, on_output) if on_output else None)
+        return _supervise(proc, deadline, stop, _LineSplitter(proc, on_output) if on_output else None)
     except BaseException:
         # Never leave a child behind when the caller is interrupted.
         if proc.poll() is None:
@@ -103,26 +107,32 @@ class _LineSplitter:
             pass
 
 
-def _supervise(proc: subprocess.Popen, deadline: float | None,
+def _supervise(proc: subprocess.Popen, deadline: float | None, stop: threading.Event | None,
                lines: _LineSplitter | None = None) -> ProcessResult:
-    """Read the child's output until it ends (or is killed at ``deadline``), then reap it."""
+    """Read the child's output until it ends (or is killed at ``deadline`` or on
+    ``stop``), then reap it."""
     chunks: dict[int, list[bytes]] = {proc.stdout.fileno(): [], proc.stderr.fileno(): []}
-    timed_out = False
+    timed_out = killed = False
     stop_reading_at: float | None = None
+
+    def must_end(now: float) -> bool:
+        return (deadline is not None and now >= deadline) or (stop is not None and stop.is_set())
+
     with selectors.DefaultSelector() as selector:
         for stream in (proc.stdout, proc.stderr):
             selector.register(stream, selectors.EVENT_READ)
         while selector.get_map():
             now = time.monotonic()
-            if not timed_out and deadline is not None and now >= deadline and proc.poll() is None:
+            if not killed and must_end(now) and proc.poll() is None:
                 kill_session(proc.pid)
-                timed_out = True
+                killed = True
+                timed_out = deadline is not None and now >= deadline
                 stop_reading_at = now + KILL_DRAIN_SECONDS
             if stop_reading_at is None and proc.poll() is not None:
                 stop_reading_at = now + EXIT_DRAIN_SECONDS
             if stop_reading_at is not None and now >= stop_reading_at:
                 break
-            limits = [stop_reading_at, None if timed_out else deadline]
+            limits = [stop_reading_at, None if killed else deadline]
             limits = [t for t in limits if t is not None]
             wait = min([_POLL_SECONDS] + [max(0.0, t - now) for t in limits])
             for key, _ in selector.select(timeout=wait):
@@ -142,15 +152,17 @@ def _supervise(proc: subprocess.Popen, deadline: float | None,
 
     # The pipes are closed but the child may still run (it closed its output early).
     while proc.poll() is None:
-        if not timed_out and deadline is not None and time.monotonic() >= deadline:
+        now = time.monotonic()
+        if not killed and must_end(now):
             kill_session(proc.pid)
-            timed_out = True
+            killed = True
+            timed_out = deadline is not None and now >= deadline
         try:
             proc.wait(timeout=_POLL_SECONDS)
         except subprocess.TimeoutExpired:
             pass
     return ProcessResult(
-        exit_code=-signal.SIGKILL if timed_out else proc.returncode,
+        exit_code=-signal.SIGKILL if killed else proc.returncode,
         stdout=out.decode("utf-8", errors="replace"),
         stderr=err.decode("utf-8", errors="replace"),
         timed_out=timed_out,

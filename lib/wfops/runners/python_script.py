@@ -79,6 +79,7 @@ class PythonScriptRunner:
                     cwd=ctx.work_dir,
                     timeout=timeout,
                     on_output=ctx.on_output,
+                    stop=ctx.stop,
                 )
             except OSError as exc:
                 return error_outcome("Cannot start the Python action: %s" % exc)

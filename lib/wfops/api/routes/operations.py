@@ -77,8 +77,10 @@ def create_execution(svc: Service, request: Request, body: ExecutionRequest):
     context["user"] = user
     parameters = body.parameters
 
-    def launch() -> str:
-        return svc.session.engine.launch(ref, parameters, context=context, user=user, delay=delay)
+    def launch() -> dict:
+        # The record as created (requested): the engine starts it after this answer.
+        return svc.store.get_execution(
+            svc.session.engine.launch(ref, parameters, context=context, user=user, delay=delay))
 
     return JSONResponse(svc.doc(svc.on_engine(launch)), status_code=201)
 
@@ -169,7 +171,7 @@ def _rerun_from_beginning(svc: ApiService, original: dict, overrides: dict, no_m
         return JSONResponse({"id": original["id"], "dry_run": True,
                              "plan": {"mode": "from_beginning", "parameters": masking.mask_secrets(action, params)}})
 
-    def launch() -> str:
+    def launch() -> dict:
         from wfops.engine.audit import audit
 
         engine = svc.session.engine
@@ -182,7 +184,7 @@ def _rerun_from_beginning(svc: ApiService, original: dict, overrides: dict, no_m
             audit(svc.store, original["id"], user, "re-run", request,
                   plan={"mode": "from_beginning", "parameters": params},
                   outcome={"execution": new_id}, comment=body.comment)
-        return new_id
+        return svc.store.get_execution(new_id)
 
     return JSONResponse(svc.doc(svc.on_engine(launch)), status_code=201)
 
