@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 import time
 from pathlib import Path
 
@@ -117,6 +118,27 @@ def test_wrong_password_is_an_authentication_failure(registry, sshd):
                                                         cmd="echo hi"))
     assert outcome.status == "failed"
     assert "authentication failed" in outcome.result["error"].lower()
+
+
+def test_a_canceled_execution_stops_the_remote_command_and_its_children(registry, sshd, tmp_path):
+    pid_file = tmp_path / "pids"
+    action = registry.get("core.remote")
+    stop = threading.Event()
+    ctx = RunContext(execution_id=EXECUTION_ID, env={}, stop=stop)
+    params = validate_parameters(action, sshd.params(
+        cmd="echo started; sleep 60 & echo $! > %s; echo $$ >> %s; wait" % (pid_file, pid_file)))
+    threading.Timer(1.5, stop.set).start()
+    started = time.monotonic()
+    outcome = get_runner(action.runner_type).run(action, params, ctx)
+
+    assert time.monotonic() - started < 15
+    host = outcome.result["127.0.0.1"]
+    assert host["stdout"] == "started" and "was canceled; the command was stopped" in host["error"]
+    pids = [int(p) for p in pid_file.read_text().split()]
+    deadline = time.monotonic() + 5
+    while any(is_running(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(is_running(p) for p in pids), "the remote command was left running"
 
 
 def test_timeout_stops_the_remote_command_and_its_children(registry, sshd, tmp_path):

@@ -15,8 +15,8 @@ time, and fails otherwise; when no host can be connected to at all, it fails wit
 ``error`` naming each host's problem, as StackStorm does.
 
 With ``parallel`` (immutable false in StackStorm's metadata) hosts are run a third at a time
-(at most 50); else one after the other. A running command cannot be cancelled yet (the
-engine has no way to stop a running action); on timeout it is stopped on the host.
+(at most 50); else one after the other. On timeout, and when the execution is canceled
+(``ctx.stop``), the command is stopped on the host.
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ class RemoteShellCommandRunner:
                                  runner_params.get("cwd"), runner_params, quote_cwd=False)
 
         def job(session: SSHSession) -> CommandOutput:
-            return _run(session, command, runner_params)
+            return _run(session, command, runner_params, ctx)
 
         return run_on_hosts(action, runner_params, job)
 
@@ -100,7 +100,7 @@ class RemoteShellScriptRunner:
                 session.upload(action.entry_point, script, SCRIPT_MODE)
                 if os.path.isdir(libs):
                     session.upload_tree(libs, posixpath.join(remote_dir, LIBS_DIR))
-                return _run(session, command, runner_params)
+                return _run(session, command, runner_params, ctx)
             finally:
                 try:
                     session.run("rm -rf -- %s" % shlex.quote(remote_dir), DEFAULT_TIMEOUT)
@@ -150,11 +150,11 @@ def remote_command(command: str, env: dict[str, str], cwd: str | None, runner_pa
     return line
 
 
-def _run(session: SSHSession, command: str, runner_params: dict) -> CommandOutput:
+def _run(session: SSHSession, command: str, runner_params: dict, ctx: RunContext) -> CommandOutput:
     timeout = runner_params.get("timeout")
     sudo = bool(runner_params.get("sudo"))
     return session.run(command, DEFAULT_TIMEOUT if timeout is None else timeout,
-                       use_pty=sudo, kill_prefix="sudo -n " if sudo else "")
+                       use_pty=sudo, kill_prefix="sudo -n " if sudo else "", stop=ctx.stop)
 
 
 def run_on_hosts(action: ActionSpec, runner_params: dict, job: HostJob) -> ActionOutcome:

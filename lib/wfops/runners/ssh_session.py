@@ -21,6 +21,7 @@ import re
 import secrets
 import shlex
 import socket
+import threading
 import time
 from dataclasses import dataclass
 
@@ -151,10 +152,11 @@ class SSHSession:
         return client
 
     def run(self, command: str, timeout: float | None, *, use_pty: bool = False,
-            kill_prefix: str = "") -> CommandOutput:
+            kill_prefix: str = "", stop: threading.Event | None = None) -> CommandOutput:
         """Run ``command`` (stdin closed) until it exits; raise CommandTimeout after
-        ``timeout`` seconds (None or 0: no limit), having stopped it. ``kill_prefix`` goes in
-        front of the commands that stop it (``sudo -n `` for a command run with sudo)."""
+        ``timeout`` seconds (None or 0: no limit) or once ``stop`` is set (the execution
+        was canceled), having stopped it. ``kill_prefix`` goes in front of the commands
+        that stop it (``sudo -n `` for a command run with sudo)."""
         token = secrets.token_hex(8)
         marker = re.compile(r"wfops-pid-%s:(\d+)\r?\n" % token)
         try:
@@ -181,9 +183,11 @@ class SSHSession:
                     drain_until = now + EXIT_DRAIN_SECONDS
                 if drain_until is not None and now >= drain_until:
                     break  # a background process holds the output open: do not wait for it
-                if drain_until is None and deadline is not None and now >= deadline:
+                canceled = stop is not None and stop.is_set()
+                if drain_until is None and (canceled or (deadline is not None and now >= deadline)):
                     self._stop(marker, out, err, kill_prefix)
                     raise CommandTimeout(
+                        "The execution was canceled; the command was stopped." if canceled else
                         "The command did not finish in %s seconds and was stopped." % timeout,
                         _decode(marker, out), _decode(marker, err))
                 if not got:
