@@ -88,3 +88,15 @@ def test_action_less_tasks_run(wfops, workdir):
     assert done.returncode == 0, done.stderr
     assert view["result"] == {"output": {"greeting": "hello"}}
     assert log_lines(log) == ["hello"]
+
+
+def test_a_sub_workflow_failing_inspection_fails_its_parents_task(wfops):
+    done = wfops.run("run", "st2sem.bad_child", "--json")
+    assert done.returncode == 1
+    view = json.loads(done.stdout)
+    assert view["status"] == "failed"
+    (child,) = _children(wfops, view["id"])
+    assert child["status"] == "failed" and child["action"]["ref"] == "st2sem.bad_inspection"
+    assert len(child["result"]["errors"]) == 4 and child["result"]["output"] is None
+    (error,) = view["result"]["errors"]
+    assert error["task_id"] == "child" and error["result"]["errors"] == child["result"]["errors"]
