@@ -75,6 +75,9 @@ def test_cascades_as_the_rules_say():
     assert lifecycle.OPERATIONS["resume"].down == {s.PAUSED, s.PAUSING}            # L4
     assert lifecycle.OPERATIONS["resume"].up == {s.PAUSED, s.PAUSING}              # L5
     assert lifecycle.OPERATIONS["cancel"].acts_on == lifecycle.ROOT                # L6
+    # A workflow's cancel acts on its tree's root; a plain action's on that action (st2).
+    assert lifecycle.acts_on("cancel", "orquesta") == lifecycle.ROOT
+    assert lifecycle.acts_on("cancel", "local-shell-cmd") == lifecycle.SELF
     assert lifecycle.OPERATIONS["cancel"].down == s.ACTIVE - {s.CANCELING} | {s.PAUSED}
     assert lifecycle.SETTLED == {s.PAUSED, s.RUNNING} | s.COMPLETED
 
