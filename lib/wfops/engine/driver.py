@@ -53,7 +53,7 @@ def start_workflow(engine, execution_id: str, root: str, action, params: dict, s
         from wfops.engine.journal import JournaledConductor  # Orquesta: imported when needed
 
         jc = JournaledConductor.new(spec, params, workflow_context)
-        live = LiveWorkflow(wf_id, execution_id, root, jc, 0, 0, {}, parent, hold_until)
+        live = LiveWorkflow(wf_id, execution_id, root, jc, 0, 0, {}, parent, hold_until=hold_until)
         engine.memory.add_workflow(live)
         if jc.status in s.COMPLETED:
             # Its input or vars could not be rendered: Orquesta failed it as it was made
