@@ -46,7 +46,30 @@ def engine_alive(store, engine_id: str | None) -> bool:
             return False
         except PermissionError:
             pass
+        started = process_started_at(engine["pid"])
+        if started is not None:
+            # The process that registered is alive however late its heartbeat (a loaded
+            # machine can starve it for longer than DEAD_AFTER_SECONDS, and adopting from a
+            # live engine would run its actions twice); a pid reused by a later process is
+            # not that engine. btime has a resolution of one second.
+            return started <= engine["started"] + 1.0
     return time.time() - engine["heartbeat"] < DEAD_AFTER_SECONDS
+
+
+def process_started_at(pid: int) -> float | None:
+    """When process ``pid`` started (seconds since the epoch), from Linux's /proc: None
+    where that cannot be read, infinity for a zombie (it has ended, so it is no engine
+    that registered). O(1)."""
+    try:
+        with open("/proc/%d/stat" % pid, encoding="ascii", errors="replace") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        with open("/proc/stat", encoding="ascii") as handle:
+            boot = next(float(line.split()[1]) for line in handle if line.startswith("btime "))
+        if fields[0] in ("Z", "X"):
+            return float("inf")
+        return boot + float(fields[19]) / os.sysconf("SC_CLK_TCK")  # field 22: starttime
+    except (OSError, StopIteration, ValueError, IndexError):
+        return None
 
 
 def restore_conductor(store, wf: dict) -> "JournaledConductor":
