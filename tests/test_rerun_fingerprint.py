@@ -61,7 +61,7 @@ def test_a_fingerprint_is_refused_for_a_rerun_from_the_beginning(wfops, workdir)
     d, log = workdir
     first, _ = wfops.json("run", "wfops_examples.sequential", "log=%s" % log, "dir=%s" % d)
     done = wfops.run("execution", "re-run", first["id"], "--fingerprint", "abc")
-    assert done.returncode == 1 and "--fingerprint applies to a re-run from tasks" in done.stderr
+    assert done.returncode == 1 and "--plan applies to a re-run from tasks" in done.stderr
     assert len(wfops.json("execution", "list")[0]) == 1
 
 

@@ -241,14 +241,18 @@ class _RegistryOnDemand:
 
 
 def task_label(record: dict | None) -> str | None:
-    """``task`` or ``task[item]`` of a task's action execution (record or view), or None
-    for an execution that is not a workflow task."""
+    """A task's action execution (record or view) named as ``--tasks`` names it, with
+    its item apart: ``task``, ``task[route]`` on a route other than 0, then ``item N``
+    for an item of a with-items task (``task2[1] item 3``); None for an execution that
+    is not a workflow task."""
     orquesta = (record.get("context") or {}).get("orquesta") if record else None
     if not orquesta:
         return None
     task = orquesta.get("task_name")
+    if orquesta.get("task_route"):
+        task = "%s[%s]" % (task, orquesta["task_route"])
     if orquesta.get("item_id") is not None:
-        task = "%s[%s]" % (task, orquesta["item_id"])
+        task = "%s item %s" % (task, orquesta["item_id"])
     return task
 
 

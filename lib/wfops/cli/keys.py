@@ -34,17 +34,17 @@ def add_parser(sub) -> None:
     lst.add_argument("-s", "--scope", default="all", help="system, user or all (default: all)")
     lst.add_argument("-u", "--user", dest="key_user", help="the user whose user-scoped keys to list")
     lst.add_argument("-n", "--last", type=int, default=50, help="at most N keys (-1: all; default 50)")
-    lst.add_argument("-j", "--json", action="store_true")
+    output.add_json(lst)
 
     get = key.add_parser("get", help="show one key")
-    get.add_argument("name")
+    get.add_argument("name", help="the key")
     get.add_argument("-d", "--decrypt", action="store_true", help="show a secret in plain text")
     get.add_argument("-s", "--scope", default="system", help="system or user (default: system)")
     get.add_argument("-u", "--user", dest="key_user", help="the user a user-scoped key belongs to")
-    get.add_argument("-j", "--json", action="store_true")
+    output.add_json(get)
 
     put = key.add_parser("set", help="create or replace a key")
-    put.add_argument("name")
+    put.add_argument("name", help="the key")
     put.add_argument("value", nargs="?", help="the value (asked for when left out on a terminal)")
     encryption = put.add_mutually_exclusive_group()
     encryption.add_argument("-e", "--encrypt", dest="secret", action="store_true",
@@ -54,19 +54,19 @@ def add_parser(sub) -> None:
     put.add_argument("-l", "--ttl", help="seconds until the key expires")
     put.add_argument("-s", "--scope", default="system", help="system or user (default: system)")
     put.add_argument("-u", "--user", dest="key_user", help="the user a user-scoped key belongs to")
-    put.add_argument("-j", "--json", action="store_true")
+    output.add_json(put)
 
     delete = key.add_parser("delete", help="remove a key")
-    delete.add_argument("name")
+    delete.add_argument("name", help="the key")
     delete.add_argument("-s", "--scope", default="system", help="system or user (default: system)")
     delete.add_argument("-u", "--user", dest="key_user", help="the user a user-scoped key belongs to")
-    delete.add_argument("-j", "--json", action="store_true")
+    output.add_json(delete)
 
     load = key.add_parser("load", help="set the keys of a JSON or YAML file")
-    load.add_argument("file")
+    load.add_argument("file", help="a JSON or YAML file of keys")
     load.add_argument("-c", "--convert", action="store_true",
                       help="store non-string values as their JSON text")
-    load.add_argument("-j", "--json", action="store_true")
+    output.add_json(load)
 
 
 def run(args, url: str) -> int:

@@ -31,6 +31,11 @@ def _key_values(items: list[str], parser: argparse.ArgumentParser) -> dict[str, 
     return values
 
 
+PLAN_FORMATS = ["text", "json", "dot", "svg"]
+FORMAT_HELP = ("how --dry-run prints the plan: text, json, dot (Graphviz source of every task the plan "
+               "runs, with a legend) or svg (drawn by Graphviz's dot, which must be installed)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="wfops",
@@ -45,39 +50,39 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run an action or workflow and wait for it")
-    run.add_argument("ref")
-    run.add_argument("parameters", nargs="*", metavar="key=value")
+    run.add_argument("ref", help="the action or workflow to run (pack.name)")
+    run.add_argument("parameters", nargs="*", metavar="key=value", help="its parameters")
     run.add_argument("--async", dest="run_async", action="store_true", help="print the id and return at once")
     run.add_argument("--tail", action="store_true", help="print each task as it starts and ends, and its "
                      "output, as it happens")
-    run.add_argument("-j", "--json", action="store_true")
+    output.add_json(run)
 
     execution = sub.add_parser("execution", help="executions").add_subparsers(dest="execution_command", required=True)
     get = execution.add_parser("get", help="show an execution")
-    get.add_argument("id")
-    get.add_argument("--show-tasks", action="store_true")
-    get.add_argument("-j", "--json", action="store_true")
+    get.add_argument("id", help="the execution")
+    get.add_argument("--show-tasks", action="store_true", help="show the task executions in full (with --json)")
+    output.add_json(get)
 
     lst = execution.add_parser("list", help="list executions")
-    lst.add_argument("-n", "--last", type=int, default=50)
-    lst.add_argument("--status")
-    lst.add_argument("--action")
-    lst.add_argument("-j", "--json", action="store_true")
+    lst.add_argument("-n", "--last", type=int, default=50, help="at most N executions, newest first (default 50)")
+    lst.add_argument("--status", help="only executions with this status")
+    lst.add_argument("--action", help="only executions of this action (pack.name)")
+    output.add_json(lst)
 
     for name, text in (("pause", "pause workflow executions"), ("resume", "resume paused workflow executions"),
                        ("cancel", "cancel executions")):
         op = execution.add_parser(name, help=text)
-        op.add_argument("ids", nargs="+", metavar="ID")
-        op.add_argument("--comment")
-        op.add_argument("-j", "--json", action="store_true")
+        op.add_argument("ids", nargs="+", metavar="ID", help="the executions")
+        op.add_argument("--comment", help="why, recorded in the audit trail")
+        output.add_json(op)
 
     rerun = execution.add_parser("re-run", help="re-run an execution")
-    rerun.add_argument("id")
-    rerun.add_argument("parameters", nargs="*", metavar="key=value")
+    rerun.add_argument("id", help="the execution to re-run")
+    rerun.add_argument("parameters", nargs="*", metavar="key=value", help="parameters to change (merged into the original ones)")
     rerun.add_argument("--no-merge", action="store_true", help="use only the given parameters")
-    rerun.add_argument("--async", dest="run_async", action="store_true")
-    rerun.add_argument("--comment")
-    rerun.add_argument("-j", "--json", action="store_true")
+    rerun.add_argument("--async", dest="run_async", action="store_true", help="print the new id and return at once")
+    rerun.add_argument("--comment", help="why, recorded in the audit trail")
+    output.add_json(rerun)
     rerun.add_argument("--tasks", nargs="+", default=[], metavar="T",
                        help="re-run from these tasks (name or name[route])")
     rerun.add_argument("--no-reset", nargs="+", default=[], metavar="T",
@@ -85,38 +90,38 @@ def build_parser() -> argparse.ArgumentParser:
     rerun.add_argument("--failed", action="store_true", help="re-run every task whose latest execution abended")
     rerun.add_argument("--force", action="store_true", help="submit even if a join cannot run")
     rerun.add_argument("--dry-run", action="store_true", help="print the plan and change nothing")
-    rerun.add_argument("--format", choices=["text", "json", "dot"], default="text",
-                       help="how --dry-run prints the plan")
-    rerun_options.add_fingerprint(rerun)
+    rerun.add_argument("--format", choices=PLAN_FORMATS, default="text", help=FORMAT_HELP)
+    rerun_options.add_plan(rerun)
     rerun_options.add_extras(rerun)
 
     skip = execution.add_parser(
         "skip", help="skip a failed task: record it succeeded (skipped) with a result and go on; on a "
         "failed workflow as a re-run, on a paused one in place, which then resumes")
-    skip.add_argument("id")
-    skip.add_argument("task")
+    skip.add_argument("id", help="the workflow execution")
+    skip.add_argument("task", help="the failed task to skip (name or name[route])")
     skip.add_argument("--result", dest="skip_result", metavar="JSON", help="the task's result (default null)")
-    skip.add_argument("--publish", dest="skip_publish", nargs="+", default=[], metavar="KEY=VALUE")
-    skip.add_argument("--force", action="store_true")
-    skip.add_argument("--dry-run", action="store_true")
-    skip.add_argument("--format", choices=["text", "json", "dot"], default="text")
-    rerun_options.add_fingerprint(skip)
-    skip.add_argument("--comment")
-    skip.add_argument("--async", dest="run_async", action="store_true")
-    skip.add_argument("-j", "--json", action="store_true")
+    skip.add_argument("--publish", dest="skip_publish", nargs="+", default=[], metavar="KEY=VALUE",
+                      help="values the skipped task publishes, over what its transitions compute")
+    skip.add_argument("--force", action="store_true", help="submit even if a join cannot run")
+    skip.add_argument("--dry-run", action="store_true", help="print the plan and change nothing")
+    skip.add_argument("--format", choices=PLAN_FORMATS, default="text", help=FORMAT_HELP)
+    rerun_options.add_plan(skip)
+    skip.add_argument("--comment", help="why, recorded in the audit trail")
+    skip.add_argument("--async", dest="run_async", action="store_true", help="print the id and return at once")
+    output.add_json(skip)
 
     tail.add_parser(execution)
 
     context = execution.add_parser("context", help="show what a task saw and did")
-    context.add_argument("id")
-    context.add_argument("task")
-    context.add_argument("--route", type=int)
-    context.add_argument("--item", type=int)
-    context.add_argument("-j", "--json", action="store_true")
+    context.add_argument("id", help="the workflow execution")
+    context.add_argument("task", help="the task")
+    context.add_argument("--route", type=int, help="the route of a task that ran on several")
+    context.add_argument("--item", type=int, help="one item of a with-items task")
+    output.add_json(context)
 
     audit = execution.add_parser("audit", help="list the operations recorded on an execution")
-    audit.add_argument("id")
-    audit.add_argument("-j", "--json", action="store_true")
+    audit.add_argument("id", help="the execution")
+    output.add_json(audit)
 
     packs.add_parsers(sub)
 
@@ -141,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     # key=value parameters may come after options (`re-run ID --no-merge k=v`), as in st2.
     args, extra = parser.parse_known_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     if extra:
         if hasattr(args, "parameters") and all("=" in e and not e.startswith("-") for e in extra):
             args.parameters = list(args.parameters) + extra
@@ -298,7 +304,7 @@ def cmd_execution_rerun(backend, args, parser) -> int:
     if args.tasks or args.failed or args.no_reset or any(extras.values()):
         return _rerun_from_tasks(backend, args, original, overrides, extras)
     if args.fingerprint:
-        raise errors.WfopsError("--fingerprint applies to a re-run from tasks (a plan of the workflow's "
+        raise errors.WfopsError("--plan applies to a re-run from tasks (a plan of the workflow's "
                                 "state); a re-run from the beginning does not depend on that state.")
     if args.dry_run:
         given = {k: v for k, v in (original.get("parameters") or {}).items()
@@ -328,6 +334,8 @@ def _print_plan(backend, original: dict, plan, args) -> None:
         print(output.dump_json(plan.to_dict()))
     elif args.format == "dot":
         print(backend.render_dot(original, plan))
+    elif args.format == "svg":
+        sys.stdout.write(output.svg_of(backend.render_dot(original, plan)))
     else:
         print(planner.render_text(plan))
         extras = getattr(plan, "extras", None)
@@ -335,6 +343,8 @@ def _print_plan(backend, original: dict, plan, args) -> None:
             from wfops.planner.extras import render_extras_text
 
             print(render_extras_text(extras))
+        print("Apply this plan (refused if the workflow changes first): %s"
+              % rerun_options.apply_command(args.argv, plan.fingerprint))
 
 
 def cmd_execution_skip(backend, args, parser) -> int:
@@ -384,9 +394,7 @@ def cmd_execution_audit(backend, args, parser) -> int:
     if args.json:
         print(output.dump_json(entries))
     else:
-        rows = [[e["timestamp"], e["user"], e["operation"], json.dumps(e["request"]), e.get("comment") or ""]
-                for e in entries]
-        print(output.table(rows, ["timestamp", "user", "operation", "request", "comment"]))
+        print(output.render_audit(entries))
     return 0
 
 

@@ -7,6 +7,11 @@ import json
 from typing import Any
 
 
+def add_json(parser) -> None:
+    """The ``-j/--json`` option every command that prints takes."""
+    parser.add_argument("-j", "--json", action="store_true", help="print JSON instead of text")
+
+
 def _elapsed(view: dict) -> str:
     try:
         start = datetime.datetime.strptime(view["start_timestamp"], "%Y-%m-%dT%H:%M:%S.%fZ")
@@ -28,27 +33,57 @@ def _block(value: Any, indent: str = "  ") -> str:
     return "\n".join(indent + line for line in text.splitlines())
 
 
-def table(rows: list[list[str]], headers: list[str]) -> str:
-    widths = [len(h) for h in headers]
-    for row in rows:
-        for i, cell in enumerate(row):
-            widths[i] = max(widths[i], len(cell))
-    line = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
-    out = [line, "| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths)) + " |", line]
-    for row in rows:
-        out.append("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths)) + " |")
+def _wrapped(cell: str, width: int | None) -> list[str]:
+    """``cell`` as the lines of a table cell at most ``width`` wide (None: one line)."""
+    import textwrap
+
+    if width is None or len(cell) <= width:
+        return [cell]
+    return textwrap.wrap(cell, width, break_long_words=True, break_on_hyphens=False) or [""]
+
+
+def table(rows: list[list[str]], headers: list[str], *, widths: dict[str, int] | None = None) -> str:
+    """An st2-style table; a column named in ``widths`` wraps its cells at that width.
+    O(size of the cells)."""
+    limits = [(widths or {}).get(h) for h in headers]
+    cells = [[_wrapped(c, limits[i]) for i, c in enumerate(row)] for row in rows]
+    sizes = [len(h) for h in headers]
+    for row in cells:
+        for i, lines in enumerate(row):
+            sizes[i] = max([sizes[i]] + [len(line) for line in lines])
+    line = "+" + "+".join("-" * (w + 2) for w in sizes) + "+"
+    out = [line, "| " + " | ".join(h.ljust(w) for h, w in zip(headers, sizes)) + " |", line]
+    for row in cells:
+        for n in range(max(len(lines) for lines in row)):
+            out.append("| " + " | ".join((lines[n] if n < len(lines) else "").ljust(w)
+                                         for lines, w in zip(row, sizes)) + " |")
     out.append(line)
     return "\n".join(out)
 
 
+TASK_HEADERS = ["id", "status", "task", "item", "action", "start_timestamp"]
+
+
 def task_rows(children: list[dict]) -> list[list[str]]:
+    """The rows of a task table (:data:`TASK_HEADERS`). ``task`` is named as ``--tasks``
+    takes it: ``name`` when the task ran on one route only, ``name[route]`` when it ran on
+    several (or on a route other than 0); ``item`` is the with-items index, apart. A task
+    whose result was supplied by a skip is ``succeeded (skipped)``. O(len(children))."""
+    routes: dict[str, set] = {}
+    for child in children:
+        orquesta = child.get("context", {}).get("orquesta", {})
+        routes.setdefault(orquesta.get("task_name", ""), set()).add(orquesta.get("task_route") or 0)
     rows = []
     for child in children:
         orquesta = child.get("context", {}).get("orquesta", {})
         task = orquesta.get("task_name", "")
-        if orquesta.get("item_id") is not None:
-            task = "%s[%s]" % (task, orquesta["item_id"])
-        rows.append([child["id"], child["status"], task, child["action"]["ref"], child["start_timestamp"]])
+        route = orquesta.get("task_route") or 0
+        if routes[task] != {0}:
+            task = "%s[%d]" % (task, route)
+        item = orquesta.get("item_id")
+        status = child["status"] + (" (skipped)" if child.get("context", {}).get("skipped") else "")
+        rows.append([child["id"], status, task, "" if item is None else str(item), child["action"]["ref"],
+                     child["start_timestamp"]])
     return rows
 
 
@@ -69,7 +104,10 @@ def render_execution(view: dict, *, show_tasks: bool = False, audit: list[dict] 
     children = view.get("children") or []
     if children and isinstance(children[0], dict):
         lines.append("+ tasks:" if not show_tasks else "tasks:")
-        lines.append(table(task_rows(children), ["id", "status", "task", "action", "start_timestamp"]))
+        rows, headers = task_rows(children), list(TASK_HEADERS)
+        if not any(row[3] for row in rows):  # no with-items task: no item column
+            rows, headers = [row[:3] + row[4:] for row in rows], headers[:3] + headers[4:]
+        lines.append(table(rows, headers))
     if audit:
         lines.append("operations:")
         for entry in audit:
@@ -78,6 +116,36 @@ def render_execution(view: dict, *, show_tasks: bool = False, audit: list[dict] 
                 line += ": %s" % entry["comment"]
             lines.append(line)
     return "\n".join(lines)
+
+
+AUDIT_HEADERS = ["timestamp", "user", "operation", "request", "comment"]
+# The request column wraps at this width; a fingerprint shows its first characters.
+_REQUEST_WIDTH = 60
+_FINGERPRINT_SHOWN = 12
+
+
+def request_summary(request: dict) -> str:
+    """An audit entry's request in one line to wrap: ``key=value`` for each part given
+    (compact JSON values, empty parts left out, a fingerprint cut to its first
+    characters; ``execution audit --json`` has it in full). O(size of the request)."""
+    parts = []
+    for key, value in sorted((request or {}).items()):
+        if value in (None, [], {}, "", False):
+            continue
+        if key == "fingerprint" and isinstance(value, str) and len(value) > _FINGERPRINT_SHOWN:
+            value = value[:_FINGERPRINT_SHOWN] + "..."
+        text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, separators=(",", ":"),
+                                                               default=str)
+        parts.append("%s=%s" % (key, text))
+    return " ".join(parts)
+
+
+def render_audit(entries: list[dict]) -> str:
+    """The audit table of ``wfops execution audit``; the request column is summarised
+    (:func:`request_summary`) and wrapped so that long requests keep the table narrow."""
+    rows = [[e["timestamp"], e["user"], e["operation"], request_summary(e["request"]), e.get("comment") or ""]
+            for e in entries]
+    return table(rows, AUDIT_HEADERS, widths={"request": _REQUEST_WIDTH, "comment": 40})
 
 
 def render_list(views: list[dict]) -> str:
@@ -128,3 +196,22 @@ def workflow_errors(view: dict) -> list[str]:
         kind = "[%s] " % entry["type"] if entry.get("type") else ""
         lines.append("%s%s%s" % (kind, "%s: " % where if where else "", entry.get("message", "")))
     return lines
+
+
+def svg_of(dot_source: str) -> str:
+    """``dot_source`` drawn as SVG by Graphviz's ``dot`` command; a clear refusal when
+    Graphviz is not installed or cannot draw it. One ``dot`` process."""
+    import shutil
+    import subprocess
+
+    from wfops import errors
+
+    dot = shutil.which("dot")
+    if dot is None:
+        raise errors.WfopsError("--format svg needs Graphviz's `dot` command, which is not installed (on "
+                                "Debian or Ubuntu: apt-get install graphviz). --format dot prints the "
+                                "graph's source, for Graphviz elsewhere.")
+    done = subprocess.run([dot, "-Tsvg"], input=dot_source, capture_output=True, text=True, timeout=120)
+    if done.returncode != 0:
+        raise errors.WfopsError("Graphviz could not draw the plan: %s" % done.stderr.strip())
+    return done.stdout

@@ -18,16 +18,16 @@ def add_parsers(sub) -> None:
     """Add ``action list|get`` and ``pack list`` to the top-level subparsers ``sub``."""
     action = sub.add_parser("action", help="actions").add_subparsers(dest="action_command", required=True)
     alist = action.add_parser("list", help="list the actions of the loaded packs")
-    alist.add_argument("-p", "--pack")
-    alist.add_argument("-j", "--json", action="store_true")
+    alist.add_argument("-p", "--pack", help="only the actions of this pack")
+    output.add_json(alist)
     aget = action.add_parser("get", help="show an action")
-    aget.add_argument("ref")
-    aget.add_argument("-j", "--json", action="store_true")
+    aget.add_argument("ref", help="the action (pack.name)")
+    output.add_json(aget)
 
     pack = sub.add_parser("pack", help="packs").add_subparsers(dest="pack_command", required=True)
     plist = pack.add_parser("list", help="list the loaded packs and the files left out, with why")
     plist.add_argument("-p", "--pack", help="only this pack (and the problems of this pack)")
-    plist.add_argument("-j", "--json", action="store_true")
+    output.add_json(plist)
 
 
 def warn_problems(problems: list, stream: TextIO | None = None) -> None:

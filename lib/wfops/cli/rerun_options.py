@@ -1,5 +1,5 @@
 """The options of ``wfops execution re-run`` and ``skip`` that make a re-run request
-(the resume extras and ``--fingerprint``), and the request they make. Values are parsed
+(the resume extras and ``--plan``), and the request they make. Values are parsed
 here; whether they make a valid request is the planner's to say, for every front end
 alike (an item selection, a value nested too deeply, a task that never ran...)."""
 
@@ -11,10 +11,30 @@ import re
 from wfops import errors, nesting
 
 
-def add_fingerprint(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--fingerprint", metavar="FP",
-                        help="apply the plan a dry run showed (its Fingerprint line) only if the workflow "
-                        "is still in that state; refused when another operation changed it since")
+def add_plan(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--plan", "--fingerprint", dest="fingerprint", metavar="FINGERPRINT",
+                        help="apply the plan a dry run previewed (its Fingerprint line; the dry run prints "
+                        "the command) only if it is still that plan: refused when the workflow changed "
+                        "since. --fingerprint is another name for it")
+
+
+def apply_command(argv: list[str], fingerprint: str) -> str:
+    """The command line that applies the plan a dry run (``argv``, the words after
+    ``wfops``) previewed: the same request without ``--dry-run`` and ``--format``, with
+    ``--plan FINGERPRINT``. O(len(argv))."""
+    import shlex
+
+    words, skip_next = ["wfops"], False
+    for word in argv:
+        if skip_next:
+            skip_next = False
+        elif word == "--dry-run" or word.startswith(("--format=", "--plan=", "--fingerprint=")):
+            continue
+        elif word in ("--format", "--plan", "--fingerprint"):
+            skip_next = True
+        else:
+            words.append(word)
+    return " ".join(shlex.quote(w) for w in words + ["--plan", fingerprint])
 
 
 def add_extras(parser: argparse.ArgumentParser) -> None:

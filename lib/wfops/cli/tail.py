@@ -115,7 +115,7 @@ def add_parser(execution_commands) -> None:
     parser = execution_commands.add_parser(
         "tail", help="follow an execution: each task as it starts and ends, and its output, as it happens "
         "(from the start of the execution)")
-    parser.add_argument("id")
+    parser.add_argument("id", help="the execution to follow")
 
 
 def cmd_execution_tail(backend, args, parser) -> int:

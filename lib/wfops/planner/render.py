@@ -135,10 +135,14 @@ def _some(names: list[str]) -> str:
 
 
 def render_dot(plan: Plan, run_state: Mapping[str, Any]) -> str:
-    """Graphviz DOT of the run graph of ``run_state`` (the state ``plan`` was computed
-    from), each task execution marked ``rerun``, ``dropped``, ``downstream`` (replaced by
-    a fresh execution) or ``kept``; continuing executions get a bold outline. The mark is
-    also the node's ``class`` attribute. O(V + E)."""
+    """Graphviz DOT of every task the plan touches, on the run graph of ``run_state``
+    (the state ``plan`` was computed from), with a legend. Each task execution of the run
+    is marked ``rerun``, ``dropped``, ``downstream`` (replaced by a fresh execution) or
+    ``kept``; continuing executions get a bold outline. Each downstream task that never
+    ran is a dashed ``downstream`` node of its own. Each join downstream of the re-run
+    gets an edge from each inbound branch, labelled with what the branch brings
+    (satisfied, rerun, blocked and why; blocked in red). The mark is also the node's
+    ``class`` attribute. O(V + E + size of the plan)."""
     run = RunGraph(run_state)
     rerun = {r.sequence_index for r in plan.rerun}
     dropped = {d.sequence_index for d in plan.dropped}
@@ -166,8 +170,59 @@ def render_dot(plan: Plan, run_state: Mapping[str, Any]) -> str:
     for parent in range(len(run)):
         for child in run.children(parent):
             lines.append("  n%d -> n%d;" % (parent, child))
+    lines.extend(_fresh_and_joins(plan, run))
+    lines.extend(_LEGEND)
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _fresh_and_joins(plan: Plan, run: RunGraph) -> list[str]:
+    """DOT lines of the downstream tasks that never ran and of the joins' inbound
+    branches. O(size of the plan + number of executions of the tasks named)."""
+    lines = []
+    node_of: dict[str, str] = {}  # task -> its node: a fresh one, else its latest execution
+    for d in plan.downstream:
+        if not d.ran_before and d.task not in node_of:
+            node_of[d.task] = '"new:%s"' % _escape(d.task)
+            notes = [n for n, on in (("join", d.join), ("all items", d.items == ITEMS_ALL)) if on]
+            label = "%s\\nruns afresh%s" % (_escape(d.task), " (%s)" % ", ".join(notes) if notes else "")
+            lines.append('  %s [label="%s", class="%s", %s, style="rounded,filled,dashed"];'
+                         % (node_of[d.task], label, MARK_DOWNSTREAM, _STYLE[MARK_DOWNSTREAM]))
+    for j in plan.joins:
+        target = node_of.get(j.task) or _latest_node(run, j.task, j.route)
+        if target is None:
+            continue
+        for b in j.branches:
+            source = node_of.get(b.task) or _latest_node(run, b.task, None)
+            if source is None:
+                source = node_of[b.task] = '"never:%s"' % _escape(b.task)
+                lines.append('  %s [label="%s\\nnever ran", class="%s", %s];'
+                             % (source, _escape(b.task), MARK_KEPT, _STYLE[MARK_DROPPED]))
+            what = b.state if b.state != BLOCKED else "blocked (%s)" % b.reason
+            color = ', color="#dc2626", fontcolor="#dc2626"' if b.state == BLOCKED else ""
+            lines.append('  %s -> %s [style=dashed, label="%s"%s];' % (source, target, _escape(what), color))
+    return lines
+
+
+def _latest_node(run: RunGraph, task: str, route: int | None) -> str | None:
+    """The node of ``task``'s latest execution (on ``route``, or on any), or None."""
+    latest = [i for (t, r), i in run.latest_executions(task).items() if route is None or r == route]
+    return "n%d" % max(latest) if latest else None
+
+
+_LEGEND = [
+    "  subgraph cluster_legend {",
+    '    label="legend"; fontname="Helvetica"; style=dashed;',
+    '    legend_rerun [label="re-run", %s];' % _STYLE[MARK_RERUN],
+    '    legend_dropped [label="asked for, dropped", %s];' % _STYLE[MARK_DROPPED],
+    '    legend_downstream [label="runs afresh downstream", %s];' % _STYLE[MARK_DOWNSTREAM],
+    '    legend_kept [label="kept as it is", %s];' % _STYLE[MARK_KEPT],
+    '    legend_continuing [label="kept, continues", %s, color="#15803d", penwidth=3];' % _STYLE[MARK_KEPT],
+    '    legend_join [label="join", %s];' % _STYLE[MARK_DOWNSTREAM],
+    '    legend_branch [label="branch", %s];' % _STYLE[MARK_KEPT],
+    '    legend_branch -> legend_join [style=dashed, label="what the branch brings"];',
+    "  }",
+]
 
 
 def _escape(text: str) -> str:
