@@ -21,11 +21,15 @@ def add_plan(parser: argparse.ArgumentParser) -> None:
 def apply_command(argv: list[str], fingerprint: str) -> str:
     """The command line that applies the plan a dry run (``argv``, the words after
     ``wfops``) previewed: the same request without ``--dry-run`` and ``--format``, with
-    ``--plan FINGERPRINT``. O(len(argv))."""
+    ``--plan FINGERPRINT``. The options before the command (``--url``, ``--home``,
+    ``--user``) are left out, so that local and ``--url`` modes print the same. O(len(argv))."""
     import shlex
 
+    start = 0
+    while start < len(argv) and argv[start].startswith("-"):
+        start += 1 if "=" in argv[start] else 2
     words, skip_next = ["wfops"], False
-    for word in argv:
+    for word in argv[start:]:
         if skip_next:
             skip_next = False
         elif word == "--dry-run" or word.startswith(("--format=", "--plan=", "--fingerprint=")):
