@@ -186,3 +186,25 @@ def test_help_shows_the_help_texts(wfops):
     text = " ".join(done.stdout.split())
     assert "--plan FINGERPRINT, --fingerprint FINGERPRINT apply the plan a dry run previewed" in text
     assert "-j, --json print JSON instead of text" in text
+
+
+def test_skip_refusals_use_the_skip_commands_own_syntax(wfops, workdir):
+    first = run_example(wfops, workdir, "wfops_examples.context_demo")
+    ex = first["id"]
+    # task2's on-success transition publishes token from its result, which a skip lacks.
+    skipped = wfops.run("execution", "skip", ex, "task2")
+    rerun = wfops.run("execution", "re-run", ex, "--skip", "task2")
+    assert skipped.returncode == rerun.returncode == 1
+    assert "give --publish token=VALUE, or a --result JSON that provides it." in skipped.stderr
+    assert "give --publish task2 token=VALUE, or a --result task2 JSON that provides it." in rerun.stderr
+    # A task that succeeded: the skip command points to the re-run command it needs.
+    done = wfops.run("execution", "skip", ex, "task1")
+    assert done.stderr.strip() == (
+        'ERROR: Task "task1" already succeeded, so it cannot be skipped; to run it again, use '
+        "`wfops execution re-run %s --tasks task1`." % ex)
+    done = wfops.run("execution", "re-run", ex, "--skip", "task1")
+    assert done.stderr.strip().endswith("to run it again, use --tasks task1.")
+    for text in (skipped.stderr, rerun.stderr):
+        assert "`" not in text.replace("`wfops execution", ""), "every term is rendered"
+    assert "--skip" not in skipped.stderr and "--skip" not in done.stderr
+    assert len(wfops.json("execution", "list")[0]) == 1, "nothing was created"

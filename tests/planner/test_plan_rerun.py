@@ -228,7 +228,7 @@ def test_r6_unknown_item_statuses_give_a_warning():
 
 
 def test_r6_seed_parallel_items_reset_one_not_the_other():
-    # st2 execution re-run <id> --tasks task2 task3 --no-reset task3
+    # st2 execution re-run <id> `tasks task2` task3 `no_reset task3`
     run = run_workflow(PARALLEL_JOIN_ITEMS, item_fail={"task2": {1, 3}, "task3": {0}})
     p = plan(run, ["task2", "task3"], no_reset=["task3"])
     assert [(r.task, r.items, r.item_indices) for r in p.rerun] == [
@@ -248,8 +248,8 @@ def test_r7_with_items_tasks_downstream_are_reset_whatever_no_reset_says():
     assert [(d.task, d.items, d.join) for d in p.downstream] == [
         ("task2", "all", False), ("task3", "all", False), ("task4", None, True)]
     assert p.warnings == [
-        "--no-reset task2 has no effect where task2 runs downstream of a re-run task: it is reset there.",
-        "--no-reset task3 has no effect where task3 runs downstream of a re-run task: it is reset there.",
+        "`no_reset task2` has no effect where task2 runs downstream of a re-run task: it is reset there.",
+        "`no_reset task3` has no effect where task3 runs downstream of a re-run task: it is reset there.",
     ]
 
 
@@ -275,8 +275,8 @@ def test_r9_join_with_other_failed_branch_not_requested_is_refused():
     run = run_workflow(PARALLEL_JOIN, fail={"task2", "task3"})
     error = refused(run, ["task2"])
     assert str(error) == (
-        'Join "task4" waits for task3, which failed and is not in the request: add --tasks '
-        "task3 to re-run it (or --skip task3 to skip it)."
+        'Join "task4" waits for task3, which failed and is not in the request: add `tasks '
+        "task3` to re-run it (or `skip task3` to skip it)."
     )
 
 
@@ -291,8 +291,8 @@ def test_r9_force_turns_the_blocked_join_into_a_warning():
         ("task3", "blocked", "failed", ("task3",)),
     ]
     assert p.warnings == [
-        'Join "task4" waits for task3, which failed and is not in the request: add --tasks '
-        "task3 to re-run it (or --skip task3 to skip it). Submitted anyway (--force)."
+        'Join "task4" waits for task3, which failed and is not in the request: add `tasks '
+        "task3` to re-run it (or `skip task3` to skip it). Submitted anyway (`force`)."
     ]
 
 
@@ -308,7 +308,7 @@ def test_r9_branch_that_never_ran_names_the_failed_task_before_it():
     error = refused(run, ["task2"])
     assert str(error) == (
         'Join "task6" waits for task5, which never ran because task4 did not succeed: add '
-        "--tasks task4 to re-run it (or --skip task4 to skip it)."
+        "`tasks task4` to re-run it (or `skip task4` to skip it)."
     )
     p = plan(run, ["task2", "task4"])
     assert [(b.task, b.state) for b in p.joins[0].branches] == [("task3", "rerun"), ("task5", "rerun")]
@@ -330,7 +330,7 @@ def test_r9_count_join_blocked_lists_the_candidates():
     assert str(error) == (
         'Join "task5" needs 2 of its 3 inbound branches but only 1 can arrive (task3 failed '
         "and is not in the request; task4 failed and is not in the request): add task3 or "
-        "task4 with --tasks to re-run one of them."
+        "task4 with `tasks` to re-run one of them."
     )
 
 
@@ -338,7 +338,7 @@ def test_r11_failed_reruns_every_task_whose_latest_execution_abended():
     run = run_workflow(LONG_BRANCHES_JOIN, fail={"task2", "task4"})
     p = plan(run, failed=True)
     assert rerun_refs(p) == ["task2[0]", "task4[0]"]
-    assert {r.requested_as for r in p.rerun} == {"--failed"}
+    assert {r.requested_as for r in p.rerun} == {"`failed`"}
     assert p.joins[0].blocked is False
 
 
@@ -346,7 +346,7 @@ def test_r11_failed_with_nothing_failed_is_refused():
     run = run_workflow(SEQUENTIAL)
     assert str(refused(run, failed=True)) == (
         'No task of workflow execution "%s" failed, timed out or was abandoned; name the '
-        "tasks to re-run with --tasks." % EX
+        "tasks to re-run with `tasks`." % EX
     )
 
 
@@ -355,7 +355,7 @@ def test_r11_failed_combines_with_tasks_and_collapses():
     p = plan(run, ["task1"], failed=True)
     assert rerun_refs(p) == ["task1[0]"]
     assert [(d.requested_as, d.task, d.covered_by) for d in p.dropped] == [
-        ("--failed", "task3", "task1[0]")]
+        ("`failed`", "task3", "task1[0]")]
 
 
 def test_r11_no_tasks_is_a_rerun_from_the_beginning():
@@ -482,7 +482,7 @@ def test_r9_blocked_branch_that_took_another_way():
     run = run_workflow(definition, fail={"task2"})
     assert str(refused(run, ["task2"])) == (
         'Join "task4" waits for task3, which did not take its transition to task4: add '
-        "--tasks task3 to re-run it."
+        "`tasks task3` to re-run it."
     )
 
 

@@ -75,11 +75,11 @@ def test_a_paused_workflow_takes_only_skips():
         "resume it (wfops execution resume {0}) and re-run once it has completed, or cancel it "
         "(wfops execution cancel {0}) and re-run then.".format(EX)
     )
-    paused = " It is paused, and a paused workflow only takes skips (--skip T, with --result T and --publish T), after which it resumes. Instead, "
+    paused = " It is paused, and a paused workflow only takes skips (`skip T`, with `result T` and `publish T`), after which it resumes. Instead, "
     assert refused(run, tasks=["task2"]) == [NOT_COMPLETED + paused + instead]
     assert refused(run, failed=True) == [NOT_COMPLETED + paused + instead]
     assert refused(run, skips=["task2"], tasks=["task1"], publish={"task2": {"token": "x"}}) == [
-        NOT_COMPLETED + paused + "leave out --tasks, or " + instead]
+        NOT_COMPLETED + paused + "leave out `tasks`, or " + instead]
     with pytest.raises(PlanError) as caught:
         plan_rerun(run.spec, run.state, RerunRequest(["task2"]), EX)
     assert caught.value.problems == [NOT_COMPLETED + paused + instead]
@@ -102,7 +102,7 @@ def test_a_skip_of_a_running_or_pausing_workflow_is_refused():
 def test_skip_of_a_paused_task_that_did_not_fail_is_refused():
     run = paused_after_handled_failure()
     assert refused(run, skips=["task1"]) == [
-        'Task "task1" already succeeded, so it cannot be skipped; to run it again, use --tasks task1.']
+        'Task "task1" already succeeded, so it cannot be skipped; to run it again, use `tasks task1`.']
 
 
 # -- M1: no-reset with no item to re-run ---------------------------------------------------------
@@ -113,9 +113,9 @@ def test_no_reset_of_a_with_items_task_whose_items_all_succeeded_is_refused():
     with pytest.raises(PlanError) as caught:
         plan_rerun(run.spec, run.state, RerunRequest(["task1"], no_reset=["task1"]), EX)
     assert caught.value.problems == [
-        "No item of task1 failed, timed out or was abandoned, so --no-reset task1 leaves nothing of "
-        "it to re-run. Drop --no-reset task1 to re-run all its items, choose items with --items "
-        "task1 I,J, or re-run the tasks after it instead."]
+        "No item of task1 failed, timed out or was abandoned, so `no_reset task1` leaves nothing of "
+        "it to re-run. Drop `no_reset task1` to re-run all its items, choose items with `items "
+        "task1 I,J`, or re-run the tasks after it instead."]
 
 
 def test_items_chosen_with_items_are_not_that_case():
@@ -159,7 +159,7 @@ def test_items_of_a_task_apply_to_the_routes_it_reruns_only():
     assert [(d.task, d.route, d.reason, d.covered_by) for d in p.dropped] == [("t2", 2, "downstream", "t1[0]")]
     assert [(x.task, x.route, x.indices) for x in p.item_selections] == [("t2", 1, [0])]
     assert p.warnings == [
-        "--items t2 does not apply to t2[2]: t2[2] runs afresh after t1[0], which the request re-runs."]
+        "`items t2` does not apply to t2[2]: t2[2] runs afresh after t1[0], which the request re-runs."]
 
 
 def test_a_skip_applies_to_the_routes_the_plan_reruns_only():
@@ -170,14 +170,14 @@ def test_a_skip_applies_to_the_routes_the_plan_reruns_only():
     p = extras(run, tasks=["t1"], skips=["t2"])
     assert [(k.task, k.route) for k in p.skips] == [("t2", 1)]
     assert p.warnings == [
-        "--skip t2 does not apply to t2[2]: t2[2] runs afresh after t1[0], which the request re-runs."]
+        "`skip t2` does not apply to t2[2]: t2[2] runs afresh after t1[0], which the request re-runs."]
 
 
 def test_extras_on_a_task_that_only_runs_afresh_are_refused():
     run = run_workflow(SEQUENTIAL_ITEMS)
     assert refused(run, tasks=["task1"], items={"task2": [0]}) == [
-        'Task "task2" runs afresh after task1[0], which the request re-runs, so --items task2 cannot '
-        "apply to it: leave task1 out of the request, or leave out --items task2 (task2 then runs "
+        'Task "task2" runs afresh after task1[0], which the request re-runs, so `items task2` cannot '
+        "apply to it: leave task1 out of the request, or leave out `items task2` (task2 then runs "
         "afresh, all of it)."]
 
 
@@ -191,7 +191,7 @@ def test_a_join_branch_after_the_skipped_failure_does_not_count():
     assert refused(run, skips=["t0"]) == [
         'Join "t2" waits for t1, which ran after the failure of a task that the request skips, so '
         "it no longer counts: a skipped task takes only its on-success transitions, so nothing runs "
-        "it again; re-run the failed task before it with --tasks instead of skipping it, or add --force."]
+        "it again; re-run the failed task before it with `tasks` instead of skipping it, or add `force`."]
     p = extras(run, skips=["t0"], force=True)
     assert p.stale_branches == [("t1", 0)]
     assert [b.state for b in p.joins[0].branches] == ["rerun", "blocked"]

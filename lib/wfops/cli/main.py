@@ -172,13 +172,15 @@ def main(argv: list[str] | None = None) -> int:
     except errors.WfopsError as e:
         print("ERROR: %s" % e, file=sys.stderr)
         return 1
+    if not hasattr(args, "execution_command"):
+        args.execution_command = None
     try:
         sub_command = next((getattr(args, name) for name in ("execution_command", "action_command", "pack_command")
                             if getattr(args, name, None)), None)
         handler = _HANDLERS[(args.command, sub_command)]
         return handler(backend, args, parser)
     except errors.WfopsError as e:
-        print("ERROR: %s" % e, file=sys.stderr)
+        print("ERROR: %s" % rerun_options.render_terms(e.message, args), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         if url:
@@ -337,12 +339,12 @@ def _print_plan(backend, original: dict, plan, args) -> None:
     elif args.format == "svg":
         sys.stdout.write(output.svg_of(backend.render_dot(original, plan)))
     else:
-        print(planner.render_text(plan))
+        print(rerun_options.render_terms(planner.render_text(plan), args))
         extras = getattr(plan, "extras", None)
         if extras:
             from wfops.planner.extras import render_extras_text
 
-            print(render_extras_text(extras))
+            print(rerun_options.render_terms(render_extras_text(extras), args))
         print("Apply this plan (refused if the workflow changes first): %s"
               % rerun_options.apply_command(args.argv, plan.fingerprint))
 

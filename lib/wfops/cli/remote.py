@@ -349,17 +349,13 @@ class RemoteBackend:
         """The re_run request of a re-run from tasks. Refuses, with the local wording, what
         the API would take otherwise than the local planner."""
         from wfops.engine import reruns
+        from wfops.planner.extras import unskipped_problems
         from wfops.planner.plan import PlanError
 
         if original["runner_type"] != "orquesta" or not original["context"].get("workflow_execution"):
             reruns.workflow_of(None, original)  # raises the local refusal
         skips = list(payload.get("skip") or [])
-        problems = []
-        for option, name in (("--result", "result"), ("--publish", "publish")):
-            for task in payload.get(name) or {}:
-                if task not in skips:
-                    problems.append('%s %s applies only to a skipped task: add --skip %s.' % (option, task, task))
-        errors.collect(problems, PlanError)
+        errors.collect(unskipped_problems(skips, payload.get("result"), payload.get("publish")), PlanError)
 
         body: dict[str, Any] = {
             "tasks": list(payload.get("tasks") or []),

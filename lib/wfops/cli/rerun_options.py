@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import re
 
-from wfops import errors, nesting
+from wfops import errors, nesting, request_terms
 
 
 def add_plan(parser: argparse.ArgumentParser) -> None:
@@ -53,6 +53,27 @@ def add_extras(parser: argparse.ArgumentParser) -> None:
                         help="the result a skipped task T is given (default null)")
     parser.add_argument("--publish", nargs="+", action="append", default=[], metavar="T KEY=VALUE",
                         help="values a skipped task T publishes, over what its transitions compute")
+
+
+def render_terms(text: str, args) -> str:
+    """``text`` (a refusal, a plan) with the request's terms (:mod:`wfops.request_terms`)
+    named as the command ``args`` parsed takes them: ``re-run``'s options (``--tasks T``),
+    or the ``skip`` command's own syntax (``--result JSON``, ``--publish KEY=VALUE``, and
+    the ``re-run`` command for what ``skip`` does not take). O(len(text))."""
+    if getattr(args, "execution_command", None) != "skip":
+        return request_terms.render(text, request_terms.command_line)
+    execution_id = args.id
+
+    def skip_words(part, task, rest):
+        if part in ("result", "publish"):
+            return request_terms.option_words("--" + part, None, rest)
+        if part == "force":
+            return "--force"
+        if part == "skip":
+            return "`wfops execution skip %s %s`" % (execution_id, task or "TASK")
+        return "`wfops execution re-run %s %s`" % (execution_id, request_terms.command_line(part, task, rest))
+
+    return request_terms.render(text, skip_words)
 
 
 def _value(text: str):

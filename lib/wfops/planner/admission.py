@@ -1,7 +1,7 @@
 """Which workflow statuses take which requests.
 
 R1: a re-run from tasks needs a completed workflow execution. The one exception is a
-request made only of skips (``--skip`` with its ``--result`` and ``--publish``) on a
+request made only of skips (``skip`` with its ``result`` and ``publish``) on a
 *paused* workflow (E4, issue 5: "works on a failed workflow and on a paused one"): the
 skips are recorded in place, on the paused execution, which then resumes. Anything else
 on a workflow that has not completed is refused, saying what to do instead.
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from wfops import statuses
 from wfops.planner.requests import RerunRequest
+from wfops.request_terms import term
 
 NOT_COMPLETED = 'Unable to rerun workflow execution "%s" because it is not in a completed state.'
 
@@ -40,19 +41,19 @@ def admit(status: str | None, request: RerunRequest, execution_id: str) -> tuple
 
 
 def other_parts(request: RerunRequest) -> list[str]:
-    """The options of ``request`` besides skips, as the command line names them."""
+    """The parts of ``request`` besides skips, as message terms."""
     skipped = set(request.skips or ())
     parts = []
     if any(_name(t) not in skipped for t in request.tasks):
-        parts.append("--tasks")
+        parts.append(term("tasks"))
     if request.failed:
-        parts.append("--failed")
+        parts.append(term("failed"))
     if request.items:
-        parts.append("--items")
+        parts.append(term("items"))
     if request.context:
-        parts.append("--context")
+        parts.append(term("context"))
     if any(_name(t) not in set(request.items or ()) for t in request.no_reset):
-        parts.append("--no-reset")
+        parts.append(term("no_reset"))
     if request.parameters:
         parts.append("parameters")
     return parts
@@ -68,9 +69,10 @@ def _paused(execution_id: str, leave_out: list[str]) -> str:
     if leave_out:
         instead.insert(0, "leave out %s" % " and ".join(leave_out))
     return (
-        "%s It is paused, and a paused workflow only takes skips (--skip T, with --result T "
-        "and --publish T), after which it resumes. Instead, %s."
-        % (NOT_COMPLETED % execution_id, ", or ".join(instead))
+        "%s It is paused, and a paused workflow only takes skips (%s, with %s and %s), after which "
+        "it resumes. Instead, %s."
+        % (NOT_COMPLETED % execution_id, term("skip", "T"), term("result", "T"), term("publish", "T"),
+           ", or ".join(instead))
     )
 
 

@@ -22,6 +22,7 @@ from wfops.planner.plan import DOWNSTREAM, SUPERSEDED, Plan, PlanError
 from wfops.planner.planning import plan_rerun
 from wfops.planner.requests import RerunRequest
 from wfops.planner.run_graph import RunGraph
+from wfops.request_terms import term
 
 
 @dataclass
@@ -100,7 +101,7 @@ def _transitions_on_success(task_spec) -> list[Any]:
 
 def _publish_problems(spec, run_state: Mapping[str, Any], skip: SkipTask, index: int) -> list[str]:
     """E5: each variable the skipped task's on-success transitions publish must be
-    computable from the supplied result, or be given with --publish."""
+    computable from the supplied result, or be given to ``publish``."""
     from orquesta.expressions import base as expr_base
     from orquesta.utils import context as ctx_util
 
@@ -124,9 +125,9 @@ def _publish_problems(spec, run_state: Mapping[str, Any], skip: SkipTask, index:
                 except Exception:
                     problems.append(
                         'Task "%s" publishes "%s" with %s, which cannot be computed from the '
-                        "supplied result (%s): give --publish %s %s=VALUE, or a --result %s JSON "
-                        "that provides it." % (skip.task, name, expression, short_json(skip.result),
-                                               skip.task, name, skip.task)
+                        "supplied result (%s): give %s, or a %s that provides it."
+                        % (skip.task, name, expression, short_json(skip.result),
+                           term("publish", skip.task, "%s=VALUE" % name), term("result", skip.task, "JSON"))
                     )
                     continue
                 rolling[name] = value
@@ -195,7 +196,7 @@ def plan_with_extras(spec, run_state: Mapping[str, Any], request: RerunRequest,
             what = "skip" if task in skips else "re-run items of"
             problems.append(
                 'Task "%s" never ran, so there is nothing to %s; re-run the task that leads to it '
-                "with --tasks instead." % (task, what)
+                "with %s instead." % (task, what, term("tasks"))
             )
             continue
         options = _options_naming(task, items, contexts, skips)
@@ -215,7 +216,7 @@ def plan_with_extras(spec, run_state: Mapping[str, Any], request: RerunRequest,
                 if status == s.SUCCEEDED:
                     problems.append(
                         'Task "%s" already succeeded, so it cannot be skipped; to run it again, '
-                        "use --tasks %s." % (task, task)
+                        "use %s." % (task, term("tasks", task))
                     )
                     continue
                 if status not in s.ABENDED:
@@ -227,7 +228,7 @@ def plan_with_extras(spec, run_state: Mapping[str, Any], request: RerunRequest,
             if task in items and task not in malformed:
                 prior = statuses_by_index.get(index)
                 if prior is None:
-                    problems.append('Task "%s" is not a with-items task; --items does not apply.' % task)
+                    problems.append('Task "%s" is not a with-items task; %s does not apply.' % (task, term("items")))
                     continue
                 count = len(prior)
                 bad = [i for i in items[task] if not 0 <= i < count]
@@ -276,29 +277,34 @@ def _option_problems(request: RerunRequest, items, contexts, skips, results, pub
     for task in skips:
         if task in tasks_named:
             problems.append(
-                'Task "%s" is given both to --tasks and to --skip: re-run it (--tasks) or skip it '
-                "(--skip), not both." % task
+                'Task "%s" is given both to %s and to %s: re-run it (%s) or skip it (%s), not both.'
+                % (task, term("tasks"), term("skip"), term("tasks"), term("skip"))
             )
-    for option, names in (("--result", results), ("--publish", publish)):
-        for task in names:
-            if task not in skips:
-                problems.append('%s %s applies only to a skipped task: add --skip %s.' % (option, task, task))
+    problems += unskipped_problems(skips, results, publish)
     for task in contexts:
         if task in skips:
-            problems.append('--context %s: a skipped task does not run, so its context cannot change.' % task)
+            problems.append("%s: a skipped task does not run, so its context cannot change." % term("context", task))
         elif task not in tasks_named and task not in items:
             problems.append(
-                '--context %s names a task that is not in the request: add --tasks %s to re-run it '
-                "with the changed context." % (task, task)
+                "%s names a task that is not in the request: add %s to re-run it with the changed "
+                "context." % (term("context", task), term("tasks", task))
             )
     return problems
 
 
+def unskipped_problems(skips, results, publish) -> list[str]:
+    """A result or published values given to a task that is not skipped, one problem
+    each. O(len(results) + len(publish))."""
+    return ["%s applies only to a skipped task: add %s." % (term(part, task), term("skip", task))
+            for part, names in (("result", results or {}), ("publish", publish or {}))
+            for task in names if task not in set(skips)]
+
+
 def _options_naming(task: str, items, contexts, skips) -> str:
-    """``"--items t2"``, ``"--skip t2 and --context t2"``...: the extras naming ``task``."""
-    named = [option for option, names in (("--items", items), ("--context", contexts), ("--skip", skips))
+    """```items t2```, ```skip t2`` and ``context t2```...: the extras naming ``task``."""
+    named = [part for part, names in (("items", items), ("context", contexts), ("skip", skips))
              if task in names]
-    return " and ".join("%s %s" % (option, task) for option in named)
+    return " and ".join(term(part, task) for part in named)
 
 
 def _why_not_rerun(task: str, route: int, plan: Plan) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from wfops import statuses
 from wfops.planner.plan import BLOCKED, REPLACED, RERUN, SATISFIED, JoinBranch, JoinCheck, Plan
+from wfops.request_terms import term
 
 
 def fill_joins(planner, replaced: set[int], plan: Plan, problems: list[str], force: bool) -> None:
@@ -53,7 +54,7 @@ def fill_joins(planner, replaced: set[int], plan: Plan, problems: list[str], for
             if check.blocked:
                 for message in blocked_join_messages(check, len(inbound)):
                     if force:
-                        plan.warnings.append(message + " Submitted anyway (--force).")
+                        plan.warnings.append(message + " Submitted anyway (%s)." % term("force"))
                     else:
                         problems.append(message)
     plan.stale_branches.extend(stale)
@@ -92,10 +93,10 @@ def blocked_join_messages(check: JoinCheck, inbound: int) -> list[str]:
     reasons = "; ".join("%s %s" % (b.task, _why(b, check.task)) for b in blocked)
     include = sorted({t for b in blocked for t in b.include})
     how = (
-        "add %s with --tasks to re-run %s"
-        % (" or ".join(include), "it" if len(include) == 1 else "one of them")
+        "add %s with %s to re-run %s"
+        % (" or ".join(include), term("tasks"), "it" if len(include) == 1 else "one of them")
         if include
-        else "re-run a task upstream of them with --tasks"
+        else "re-run a task upstream of them with %s" % term("tasks")
     )
     arriving = len(check.branches) - len(blocked)
     return [
@@ -126,15 +127,16 @@ def _how(branch: JoinBranch) -> str:
     if branch.reason == REPLACED:
         return (
             "a skipped task takes only its on-success transitions, so nothing runs it again; "
-            "re-run the failed task before it with --tasks instead of skipping it, or add --force"
+            "re-run the failed task before it with %s instead of skipping it, or add %s"
+            % (term("tasks"), term("force"))
         )
     if not branch.include:
-        return "re-run a task upstream of it with --tasks"
+        return "re-run a task upstream of it with %s" % term("tasks")
     tasks = " ".join(branch.include)
     it = "it" if len(branch.include) == 1 else "them"
     if branch.reason == "not_taken":
-        return "add --tasks %s to re-run %s" % (tasks, it)
-    return "add --tasks %s to re-run %s (or --skip %s to skip %s)" % (tasks, it, tasks, it)
+        return "add %s to re-run %s" % (term("tasks", tasks), it)
+    return "add %s to re-run %s (or %s to skip %s)" % (term("tasks", tasks), it, term("skip", tasks), it)
 
 
 def _and(names: list[str]) -> str:

@@ -30,12 +30,13 @@ from wfops.planner.plan import (
 from wfops.planner.requests import RerunRequest, TaskRef
 from wfops.planner.run_graph import RunGraph
 from wfops.planner.spec_graph import SpecGraph, SpecLike
+from wfops.request_terms import term
 
 PARAMETERS_WITH_TASKS = (
     "Parameters override is not supported when re-running task(s) for a workflow."
 )
 NO_RESET_NOT_SUBSET = "List of tasks to reset does not match the tasks to rerun."
-FAILED_FLAG = "--failed"
+FAILED_FLAG = term("failed")  # what a task that --failed found was requested as
 
 
 def plan_rerun(
@@ -236,7 +237,7 @@ class _Planner:
         if not found and not claims:
             problems.append(
                 'No task of workflow execution "%s" failed, timed out or was abandoned; '
-                "name the tasks to re-run with --tasks." % self.execution_id
+                "name the tasks to re-run with %s." % (self.execution_id, term("tasks"))
             )
         return found
 
@@ -303,9 +304,9 @@ class _Planner:
         task, route = self.run.task(index), self.run.route(index)
         ref = task if set(self.run.routes(task)) == {0} else "%s[%d]" % (task, route)
         return (
-            'No item of %s failed, timed out or was abandoned, so --no-reset %s leaves nothing '
-            "of it to re-run. Drop --no-reset %s to re-run all its items, choose items with "
-            "--items %s I,J, or re-run the tasks after it instead." % (ref, task, task, task)
+            "No item of %s failed, timed out or was abandoned, so %s leaves nothing of it to re-run. "
+            "Drop %s to re-run all its items, choose items with %s, or re-run the tasks after it "
+            "instead." % (ref, term("no_reset", task), term("no_reset", task), term("items", task, "I,J"))
         )
 
     def fill_staged(self, dead: set[int], plan: Plan) -> None:
@@ -391,14 +392,14 @@ class _Planner:
         for ref in no_reset:
             if ref.name in downstream and self.spec.has_items(ref.name):
                 plan.warnings.append(
-                    "--no-reset %s has no effect where %s runs downstream of a re-run task: "
-                    "it is reset there." % (ref, ref.name)
+                    "%s has no effect where %s runs downstream of a re-run task: "
+                    "it is reset there." % (term("no_reset", ref), ref.name)
                 )
             elif not self.spec.has_items(ref.name) and any(
                 ref.covers(TaskRef(r.task, r.route)) for r in plan.rerun
             ):
                 plan.warnings.append(
-                    "--no-reset %s has no effect: %s is not a with-items task." % (ref, ref.name)
+                    "%s has no effect: %s is not a with-items task." % (term("no_reset", ref), ref.name)
                 )
 
     # R9.
