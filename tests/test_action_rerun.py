@@ -131,7 +131,7 @@ def test_join_that_cannot_run_is_refused_unless_forced(wfops_server, config, wor
     assert 'Join "task4" waits for task3, which failed and is not in the request' in result["error"]
     ok, result = run_action("rerun", config, id=original, tasks=["task2"], force=True, dry_run=True)
     assert ok, result
-    assert any("Submitted anyway (--force)" in w for w in result["warnings"])
+    assert any("Submitted anyway (`force`)" in w for w in result["warnings"])
 
 
 def test_rerun_items_extra(wfops_server, config, workdir):

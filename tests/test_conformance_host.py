@@ -602,7 +602,7 @@ def _refusal_kind(problem: str) -> str:
         ("reset does not match", "no-reset not a subset (R5)"), ("No task of", "nothing failed (R11)"),
         ("already succeeded", "skip of a succeeded task (E6)"), ("only a failed task", "skip of a non-failed task"),
         ("cannot be computed", "skip without publish (E5)"), ("out of range", "item out of range"),
-        ("runs afresh after", "extra on a task run afresh"), ("both to --tasks", "skip and tasks"),
+        ("runs afresh after", "extra on a task run afresh"), ("both to `tasks`", "skip and tasks"),
         ("not in the request", "context outside the request"), ("did not run on route", "bad route"),
         ("No item of", "no-reset without abended items (R6)"), ("It is paused", "more than skips on a paused workflow"),
         ("a skipped task does not run", "context of a skipped task"),
@@ -1103,8 +1103,8 @@ def test_m1_no_reset_of_with_items_task_without_abended_items_is_refused(pack_ro
     def check(outcome):
         assert isinstance(outcome, PlanError)
         assert outcome.problems == [
-            "No item of t0 failed, timed out or was abandoned, so --no-reset t0 leaves nothing of it "
-            "to re-run. Drop --no-reset t0 to re-run all its items, choose items with --items t0 I,J, "
+            "No item of t0 failed, timed out or was abandoned, so `no_reset t0` leaves nothing of it "
+            "to re-run. Drop `no_reset t0` to re-run all its items, choose items with `items t0 I,J`, "
             "or re-run the tasks after it instead."]
 
     assert _explicit(pack_root, shape, {"tasks": ["t0"], "no_reset": ["t0"]}, check_plan=check) == "refused"
@@ -1132,7 +1132,7 @@ def test_m3_item_selection_on_a_route_dropped_as_downstream(pack_root):
     def check(plan):
         assert [(x.task, x.route, x.indices) for x in plan.item_selections] == [("t2", 1, [0])]
         assert plan.warnings == [
-            "--items t2 does not apply to t2[2]: t2[2] runs afresh after t1[0], which the request re-runs."]
+            "`items t2` does not apply to t2[2]: t2[2] runs afresh after t1[0], which the request re-runs."]
 
     assert _explicit(pack_root, shape, {"tasks": ["t1"], "items": {"t2": [0]}}, check_plan=check) == "applied"
 

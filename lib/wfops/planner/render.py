@@ -154,6 +154,7 @@ def render_dot(plan: Plan, run_state: Mapping[str, Any]) -> str:
         "  rankdir=LR;",
         '  label="%s";' % _escape("re-run plan for %s" % plan.execution_id),
         '  node [shape=box, style="rounded,filled", fontname="Helvetica"];',
+        '  edge [fontname="Helvetica"];',
     ]
     for index in range(len(run)):
         if index in rerun:
