@@ -84,6 +84,25 @@ class RerunRequest(_Body):
     comment: str | None = None
 
 
+class KeyValuePairRequest(_Body):
+    """Create or replace a datastore key (StackStorm's KeyValuePairRequest). The key's name
+    is the path's; ``scope`` and ``user`` here win over the query's, as on StackStorm."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "endpoint", "value": "https://api.example"},
+                                                              {"name": "token", "value": "s3cret", "secret": True,
+                                                               "ttl": 3600}]})
+
+    name: str = Field(description="Key name.")
+    value: str = Field(description="The value (JSON text for structured data).")
+    secret: bool = Field(False, description="Encrypt the value before it is stored.")
+    encrypted: bool = Field(False, description="The value is already encrypted with this datastore's key "
+                                               "(as `st2 key list --json` exports secrets): stored as it is.")
+    scope: str | None = Field(None, description="system (default) or user (also st2kv.system, st2kv.user).")
+    ttl: int | None = Field(None, description="Seconds until the key expires (a whole number > 0).")
+    user: str | None = Field(None, description="The user a user-scoped key belongs to (default: who acts).")
+    description: str | None = None
+
+
 # -- answers (documentation) ------------------------------------------------------------
 
 
@@ -193,3 +212,19 @@ class Plan(_Document):
     dry_run: bool
     plan: dict[str, Any]
     dot: str | None = None
+
+
+class KeyValuePair(_Document):
+    """StackStorm's KeyValuePairAPI: a secret's value is its ciphertext (``encrypted``
+    true) unless ``decrypt`` was asked."""
+
+    id: str
+    uid: str
+    name: str
+    value: str
+    secret: bool = False
+    encrypted: bool = False
+    scope: str
+    user: str | None = Field(None, description="The owner of a user-scoped key.")
+    description: str | None = None
+    expire_timestamp: str | None = Field(None, description="When a key set with a TTL expires (UTC).")

@@ -39,10 +39,11 @@ from wfops.datastore.naming import (
     KeyNotFound,
     api_shape,
     check_name,
-    expire_at,
+    checked_key,
     expression_key,
     full_scope,
     key_reference,
+    read_scope,
 )
 from wfops.store.database import Store
 from wfops.timestamps import now_iso
@@ -100,19 +101,15 @@ class Datastore:
             )
         return key
 
-    @staticmethod
-    def _read_scope(scope: str | None, user: str | None) -> str:
-        resolved = full_scope(scope, allow_all=True)
-        return USER if user else (SYSTEM if resolved == ALL else resolved)
-
     def get(self, name: str, *, requester: str, scope: str | None = None, user: str | None = None,
             decrypt: bool = False) -> dict:
         """One key; KeyNotFound when it does not exist or has expired. O(log keys)."""
-        scope = self._read_scope(scope, user)
+        scope = read_scope(scope, user)
         reference = key_reference(scope, check_name(name), user or requester)
         row = self._row(scope, reference)
         if row is None:
-            raise KeyNotFound(_not_found(name, scope, user or requester))
+            raise KeyNotFound(not_found_message(name, scope, user or requester), scope=scope,
+                              reference=reference)
         return self._shape(row, decrypt)
 
     def list(self, *, requester: str, prefix: str | None = None, scope: str | None = None,
@@ -139,7 +136,8 @@ class Datastore:
         scope, reference = expression_key(key, user)
         row = self._row(scope, reference)
         if row is None:
-            raise KeyNotFound('The key "%s" does not exist in the StackStorm datastore.' % reference)
+            raise KeyNotFound('The key "%s" does not exist in the StackStorm datastore.' % reference,
+                              scope=scope, reference=reference)
         return self._shape(row, decrypt)["value"]
 
     # -- writing -------------------------------------------------------------------------
@@ -147,30 +145,8 @@ class Datastore:
     def _prepare(self, name: Any, value: Any, *, requester: str, scope: Any, user: Any, secret: Any,
                  encrypted: Any, ttl: Any, description: Any, now: float) -> dict:
         """The row that setting this key writes; DatastoreError listing every problem."""
-        problems = []
-        try:
-            name = check_name(name)
-        except DatastoreError as e:
-            problems.append(e.message)
-        if not isinstance(value, str):
-            problems.append('The value of key "%s" must be a string, not %s (store JSON text for '
-                            "structured data)." % (name, type(value).__name__))
-        for flag, text in ((secret, "secret"), (encrypted, "encrypted")):
-            if not isinstance(flag, bool):
-                problems.append('"%s" must be true or false, not %r.' % (text, flag))
-        if description is not None and not isinstance(description, str):
-            problems.append('"description" must be a string, not %r.' % (description,))
-        resolved = expires = None
-        try:
-            resolved = full_scope(scope, allow_all=True)
-            resolved = SYSTEM if resolved == ALL else resolved
-        except DatastoreError as e:
-            problems.append(e.message)
-        try:
-            expires = expire_at(ttl, now)
-        except DatastoreError as e:
-            problems.append(e.message)
-        errors.collect(problems, DatastoreError)
+        name, resolved, expires = checked_key(name, value, scope=scope, secret=secret, encrypted=encrypted,
+                                              ttl=ttl, description=description, now=now)
         stored = value
         if encrypted:
             crypto.decrypt(self._encrypted_key(name), value, name)  # refuses what does not verify
@@ -228,21 +204,14 @@ class Datastore:
         ``secret``, ``encrypted``, ``ttl``, ``description``) in one transaction, or none:
         DatastoreError lists every item's problems first. Values must be strings already
         (:func:`wfops.datastore.load_file.read_items` converts them when asked)."""
+        from wfops.datastore.load_file import item_label, shape_problems
+
         now = self.clock()
         rows, problems = [], []
-        known = {"name", "value", "scope", "user", "secret", "encrypted", "ttl", "description"}
         for position, item in enumerate(items, 1):
-            named = isinstance(item, dict) and item.get("name") is not None
-            label = "item %d%s" % (position, ' ("%s")' % item["name"] if named else "")
-            if not isinstance(item, dict):
-                problems.append("%s: an item must be a mapping with a name and a value." % label)
-                continue
-            missing = [f for f in ("name", "value") if f not in item]
-            unknown = sorted(set(item) - known)
-            if missing or unknown:
-                problems.append("%s: %s." % (label, "; ".join(
-                    (["missing %s" % ", ".join(missing)] if missing else [])
-                    + (["unknown field(s) %s" % ", ".join(unknown)] if unknown else []))))
+            found = shape_problems(position, item)
+            if found:
+                problems += found
                 continue
             try:
                 rows.append(self._prepare(
@@ -251,7 +220,7 @@ class Datastore:
                     encrypted=item.get("encrypted", False), ttl=item.get("ttl"),
                     description=item.get("description"), now=now))
             except DatastoreError as e:
-                problems += ["%s: %s" % (label, p) for p in (e.problems or [e.message])]
+                problems += ["%s: %s" % (item_label(position, item), p) for p in (e.problems or [e.message])]
         errors.collect(problems, DatastoreError,
                        header="Nothing was loaded; %d problem(s):" % len(problems) if problems else "")
         return self._write(rows, now)
@@ -259,19 +228,22 @@ class Datastore:
     def delete(self, name: str, *, requester: str, scope: str | None = None,
                user: str | None = None) -> dict:
         """Remove a key; answers it as it was. KeyNotFound when there is none."""
-        scope = self._read_scope(scope, user)
+        scope = read_scope(scope, user)
         reference = key_reference(scope, check_name(name), user or requester)
         now = self.clock()
         with self.store.transaction() as conn:
             row = self._row(scope, reference)
             if row is None:
-                raise KeyNotFound(_not_found(name, scope, user or requester))
+                raise KeyNotFound(not_found_message(name, scope, user or requester), scope=scope,
+                                  reference=reference)
             conn.execute("DELETE FROM key_value_pairs WHERE scope = ? AND name = ?", (scope, reference))
             conn.execute("DELETE FROM key_value_pairs WHERE expire_timestamp <= ?", (now,))
         return api_shape(row, row["value"], bool(row["secret"]))
 
 
-def _not_found(name: str, scope: str, user: str) -> str:
+def not_found_message(name: str, scope: str, user: str) -> str:
+    """wfops's words for a missing key ``name`` of full scope ``scope`` (owned by ``user``
+    in the user scope)."""
     owner = ' of user "%s"' % user if scope == USER else ""
     return ('Key "%s"%s is not found in scope %s (it may have expired); `wfops key list` shows '
             "the keys there are." % (name, owner, scope))

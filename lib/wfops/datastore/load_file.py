@@ -8,11 +8,34 @@ which stores it as its JSON text; an empty file loads nothing.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import yaml
 
 from wfops import errors
 from wfops.datastore.naming import DatastoreError
+
+FIELDS = ("name", "value", "scope", "user", "secret", "encrypted", "ttl", "description")
+
+
+def item_label(position: int, item: Any) -> str:
+    """How errors name the ``position``-th item (from 1): ``item 2 ("token")``."""
+    named = isinstance(item, dict) and item.get("name") is not None
+    return "item %d%s" % (position, ' ("%s")' % item["name"] if named else "")
+
+
+def shape_problems(position: int, item: Any) -> list[str]:
+    """What is wrong with the shape of a load item: not a mapping, a missing name or
+    value, fields StackStorm's keys do not have. Empty when it is well formed."""
+    label = item_label(position, item)
+    if not isinstance(item, dict):
+        return ["%s: an item must be a mapping with a name and a value." % label]
+    missing = [f for f in ("name", "value") if f not in item]
+    unknown = sorted(set(item) - set(FIELDS))
+    if not (missing or unknown):
+        return []
+    return ["%s: %s." % (label, "; ".join((["missing %s" % ", ".join(missing)] if missing else [])
+                                          + (["unknown field(s) %s" % ", ".join(unknown)] if unknown else [])))]
 
 
 def parse_items(text: str, source: str) -> list:

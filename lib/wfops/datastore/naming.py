@@ -27,7 +27,13 @@ class DatastoreError(errors.WfopsError):
 
 
 class KeyNotFound(errors.NotFound):
-    """No key of that name in that scope (or it has expired)."""
+    """No key of that name in that scope (or it has expired). ``scope`` and ``reference``
+    (the stored name, ``<user>:<name>`` in the user scope) say which key was looked for."""
+
+    def __init__(self, message: str, *, scope: str = "", reference: str = ""):
+        super().__init__(message)
+        self.scope = scope
+        self.reference = reference
 
 
 def full_scope(scope: str | None, *, default: str = SYSTEM, allow_all: bool = False) -> str:
@@ -45,6 +51,13 @@ def full_scope(scope: str | None, *, default: str = SYSTEM, allow_all: bool = Fa
             'Scope "%s" is not valid. Allowed scopes are %s (also written st2kv.system, '
             "st2kv.user)." % (scope, allowed)
         ) from None
+
+
+def read_scope(scope: str | None, user: str | None) -> str:
+    """The full scope that reading or removing one key looks in: the user scope when a
+    ``user`` is named, else ``scope`` (default and ``all``: the system scope)."""
+    resolved = full_scope(scope, allow_all=True)
+    return USER if user else (SYSTEM if resolved == ALL else resolved)
 
 
 def check_name(name: Any) -> str:
@@ -92,6 +105,38 @@ def expire_at(ttl: Any, now: float) -> float | None:
     if isinstance(ttl, bool) or not isinstance(ttl, int) or ttl <= 0:
         raise DatastoreError("TTL must be a whole number of seconds greater than 0 (got %r)." % (ttl,))
     return now + ttl
+
+
+def checked_key(name: Any, value: Any, *, scope: Any, secret: Any, encrypted: Any, ttl: Any,
+                description: Any, now: float) -> tuple[str, str, float | None]:
+    """(name, full scope, expiry) of a key set now with these fields; DatastoreError
+    listing every problem (name, value not a string, flags, description, scope, TTL).
+    Setting in scope ``all`` sets a system key."""
+    problems = []
+    try:
+        name = check_name(name)
+    except DatastoreError as e:
+        problems.append(e.message)
+    if not isinstance(value, str):
+        problems.append('The value of key "%s" must be a string, not %s (store JSON text for '
+                        "structured data)." % (name, type(value).__name__))
+    for flag, text in ((secret, "secret"), (encrypted, "encrypted")):
+        if not isinstance(flag, bool):
+            problems.append('"%s" must be true or false, not %r.' % (text, flag))
+    if description is not None and not isinstance(description, str):
+        problems.append('"description" must be a string, not %r.' % (description,))
+    resolved = expires = None
+    try:
+        resolved = full_scope(scope, allow_all=True)
+        resolved = SYSTEM if resolved == ALL else resolved
+    except DatastoreError as e:
+        problems.append(e.message)
+    try:
+        expires = expire_at(ttl, now)
+    except DatastoreError as e:
+        problems.append(e.message)
+    errors.collect(problems, DatastoreError)
+    return name, resolved, expires
 
 
 def iso_timestamp(epoch: float) -> str:

@@ -5,6 +5,7 @@ from the declarations).
 - :mod:`.content`: actions, runner types, packs, action aliases, sensor types, rules
 - :mod:`.executions`: reading executions (list, one, children, output, audit, task context)
 - :mod:`.operations`: running and operating (create, pause/resume, cancel, re-run)
+- :mod:`.keys`: the datastore (``/keys``)
 - :mod:`.stream`: StackStorm's event stream (``/stream/v1/stream``)
 """
 
