@@ -1,7 +1,8 @@
 """``wfops key list|get|set|delete|load``: the datastore, with ``st2 key ...`` syntax.
 
 The commands act on the local store under ``WFOPS_HOME`` (``--home``) and need neither the
-packs nor an engine. Output is st2's: tables, or StackStorm's KeyValuePair JSON with
+packs nor an engine; with ``--url`` (``WFOPS_URL``) they act on that server's datastore
+through its ``/api/v1/keys`` (:mod:`wfops.cli.remote_keys`). Output is st2's: tables, or StackStorm's KeyValuePair JSON with
 ``--json``.
 """
 
@@ -70,16 +71,15 @@ def add_parser(sub) -> None:
 
 
 def run(args, url: str) -> int:
-    """Carry out a ``wfops key`` command; the exit status."""
-    if url:
-        print("ERROR: `wfops key` acts on this machine's store and cannot target a server yet; "
-              "run it without --url (and with WFOPS_URL unset) where the store is.", file=sys.stderr)
-        return 1
-    from wfops.datastore.keystore import Datastore
+    """Carry out a ``wfops key`` command on the local store, or with ``url`` on that
+    server's datastore; the exit status."""
     from wfops.identity import current_user
-    from wfops.session import home_dir
 
-    datastore = Datastore.open(home_dir())
+    try:
+        datastore = _datastore(url)
+    except errors.WfopsError as e:
+        print("ERROR: %s" % e, file=sys.stderr)
+        return 1
     try:
         return _COMMANDS[args.key_command](datastore, args, args.user or current_user())
     except errors.WfopsError as e:
@@ -87,6 +87,17 @@ def run(args, url: str) -> int:
         return 1
     finally:
         datastore.close()
+
+
+def _datastore(url: str):
+    if url:
+        from wfops.cli.remote_keys import RemoteDatastore
+
+        return RemoteDatastore(url)
+    from wfops.datastore.keystore import Datastore
+    from wfops.session import home_dir
+
+    return Datastore.open(home_dir())
 
 
 def _print(items, columns: list[str], as_json: bool, *, single: bool = False) -> None:
