@@ -107,5 +107,5 @@ def test_bad_input_gets_one_clear_error(wfops, tmp_path):
     _refused(wfops.run("key", "load", str(broken)), "is not valid YAML")
     _refused(wfops.run("key", "set", "k"), "needs a value")
     _refused(wfops.run("key", "get", "k", "-s", "nowhere"), 'Scope "nowhere" is not valid.')
-    _refused(wfops.run("--url", "http://127.0.0.1:9", "key", "list"), "cannot target a server yet")
+    _refused(wfops.run("--url", "http://127.0.0.1:9", "key", "list"), "Cannot reach the wfops server at")
     assert wfops.json("key", "list")[0] == []

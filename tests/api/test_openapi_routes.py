@@ -15,6 +15,9 @@ REQUESTS = {
     ("put", "/api/v1/executions/{id}"): ({"status": "pausing"}, 400),        # the workflow failed
     ("delete", "/api/v1/executions/{id}"): (None, 400),                     # completed
     ("post", "/api/v1/executions/{id}/re_run"): ({"tasks": ["task2"], "dry_run": True}, 200),
+    ("delete", "/api/v1/keys/{name}"): (None, 404),                         # in order: none yet
+    ("get", "/api/v1/keys/{name}"): (None, 404),
+    ("put", "/api/v1/keys/{name}"): ({"name": "routes.k", "value": "v"}, 200),
 }
 REFS = {"actions": "wfops_examples.sequential", "packs": "wfops", "actionalias": "wfops.wfops_audit",
         "sensortypes": "wfops.WorkflowWatchSensor", "rules": "wfops.rerun_failed_once"}
@@ -32,7 +35,7 @@ def _declared(tmp_path) -> set[tuple[str, str]]:
 def _url(template: str, execution_id: str) -> str:
     resource = template.split("/")[3] if template.count("/") > 2 else ""
     return (template.replace("{id}", execution_id).replace("{ref_or_id}", REFS.get(resource, ""))
-            .replace("{name_or_id}", "orquesta").replace("{task}", "task1"))
+            .replace("{name_or_id}", "orquesta").replace("{task}", "task1").replace("{name}", "routes.k"))
 
 
 def test_every_declared_route_is_documented_and_answers(server, work, tmp_path):
