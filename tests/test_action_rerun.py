@@ -90,7 +90,7 @@ def test_refusals_change_nothing(wfops_server, config, workdir):
         (dict(id=original, tasks=["task2", "nope"]), 'Task "nope" is not defined in the workflow'),
         (dict(id=noop, delay=5000), '"core.noop" is not a workflow'),   # a delay holds workflow tasks
         (dict(id=original, tasks=["task-2"]), '"task-2" is not a task name or name[route].'),
-        (dict(id=original, result="1"), "result only applies to a skipped task"),
+        (dict(id=original, result="1"), "`result` applies only to a skipped task: name the task in `skip`."),
     ]
     for parameters, message in cases:
         ok, result = run_action("rerun", config, **parameters)

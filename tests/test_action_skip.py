@@ -57,8 +57,8 @@ def test_skip_a_task_that_succeeded_is_refused(wfops_server, config, workdir):
 def test_skip_dry_run_and_option_checks(wfops_server, config, workdir):
     original = failed_run(wfops_server, workdir, "wfops_examples.context_demo")
     ok, result = run_action("skip", config, id=original, task="task2,task3", publish={"token": "x"})
-    assert (ok, result) == (False, {"error": 'With several skipped tasks, publish must be keyed by task: '
-                                             '{"task2": {"key": "value"}}.', "status": 400})
+    assert (ok, result) == (False, {"error": "With several skipped tasks, `publish` must be an object keyed by "
+                                             "the skipped task names (task2, task3).", "status": 400})
     before = executions_of(wfops_server, "wfops_examples.context_demo")
     ok, result = run_action("skip", config, id=original, task="task2", publish={"token": "x"}, dry_run=True)
     assert ok, result

@@ -54,6 +54,7 @@ from hypothesis import strategies as st
 from wfops import statuses as s
 from wfops.engine import commands, loop, reruns
 from wfops.planner import PlanError
+from wfops.rerun_request import RerunRequest
 from wfops.session import Session
 
 PACK = "conformance"
@@ -352,7 +353,7 @@ def settle(host: Host, execution_id: str, timeout: float = RUN_TIMEOUT) -> dict:
 def run_first(host: Host) -> tuple[dict, dict]:
     """Launch the workflow with the first-run markers; return its record and run state."""
     host.set_markers(host.shape.fail)
-    execution_id = host.session.launch(REF, {"dir": host.work})
+    execution_id = host.session.engine.launch(REF, {"dir": host.work})
     settle(host, execution_id)
     record = host.store.get_execution(execution_id)
     assert record["status"] in s.COMPLETED, "the first run did not settle: %s" % record["status"]
@@ -625,7 +626,7 @@ def conform(host: Host, record: dict, state: dict, payload: dict, *, timeout: fl
     original_children = [(c["id"], c["status"]) for c in store.child_executions(execution_id)]
 
     try:
-        plan = reruns.plan_for(store, store.get_execution(execution_id), payload)
+        plan = reruns.plan_for(store, store.get_execution(execution_id), RerunRequest.from_payload(payload))
     except PlanError as refused:
         note("Refused: %s" % (refused.problems or [refused.message]))
         for problem in refused.problems or [refused.message]:
@@ -1001,7 +1002,7 @@ def run_until_paused(host: Host, pause_after: int) -> tuple[dict, dict] | None:
     when it completed first). One worker: what ran before the pause is deterministic."""
     store, engine = host.store, host.engine
     host.set_markers(host.shape.fail)
-    execution_id = host.session.launch(REF, {"dir": host.work})
+    execution_id = host.session.engine.launch(REF, {"dir": host.work})
 
     def pause_now() -> bool:
         if store.get_execution(execution_id)["status"] not in s.WAITING:
@@ -1086,7 +1087,7 @@ def _explicit(pack_root, shape: Shape, payload: dict, timeout: float = RUN_TIMEO
         try:
             if check_plan is not None:
                 try:
-                    check_plan(reruns.plan_for(host.store, record, payload))
+                    check_plan(reruns.plan_for(host.store, record, RerunRequest.from_payload(payload)))
                 except PlanError as refused:
                     check_plan(refused)
             return conform(host, record, state, payload, timeout=timeout)

@@ -117,7 +117,7 @@ class Tree:
         self.gate(*gates)
         if fail:
             (self.dir / "fail.step1").touch()
-        self.parent = self.session.launch("hosttest.gated_parent", {"log": str(self.log), "dir": str(self.dir)})
+        self.parent = self.session.engine.launch("hosttest.gated_parent", {"log": str(self.log), "dir": str(self.dir)})
         self.run_until(lambda: self.lines()[:1] == ["step1"] or self.status(self.parent) in s.COMPLETED)
         self.child = [r for r in self.store.child_executions(self.parent) if r["runner_type"] == "orquesta"][0]["id"]
 
@@ -242,7 +242,7 @@ def test_a_plain_action(tmp_path, monkeypatch, operation):
     gate.touch()
     session = Session(home=str(tmp_path / "home"), user="table")
     try:
-        execution_id = session.launch("core.local", {"cmd": "while [ -e %s ]; do sleep 0.05; done" % gate})
+        execution_id = session.engine.launch("core.local", {"cmd": "while [ -e %s ]; do sleep 0.05; done" % gate})
         loop.run(session.engine, until=lambda: session.engine.jobs.count > 0, adopt=False, timeout=10)
         if operation == "cancel":
             answer = commands.execute(session.engine, operation, execution_id, {"user": "table"})

@@ -11,6 +11,7 @@ from conftest import log_lines
 
 from wfops import errors
 from wfops.engine import commands, loop, reruns
+from wfops.rerun_request import RerunRequest
 from wfops.session import Session
 
 STALE = ('The state of workflow execution "%s" changed since the plan was computed (another '
@@ -75,10 +76,10 @@ def test_the_owning_engine_itself_refuses_a_plan_of_another_state(tmp_path):
     session = Session(home=str(tmp_path / "home"), user="tester")
     try:
         engine, store = session.engine, session.store
-        ex = session.launch("wfops_examples.sequential", {"log": str(log), "dir": str(d)})
+        ex = session.engine.launch("wfops_examples.sequential", {"log": str(log), "dir": str(d)})
         assert loop.run_until_settled(engine, ex)["status"] == "failed"
         wf_id = store.get_execution(ex)["context"]["workflow_execution"]
-        stale = reruns.plan_for(store, store.get_execution(ex), {"tasks": ["task2"]}).fingerprint
+        stale = reruns.plan_for(store, store.get_execution(ex), RerunRequest(tasks=["task2"])).fingerprint
         request = {"tasks": ["task2"], "fingerprint": stale, "user": "tester"}
         other = commands.execute(engine, "rerun", ex, dict(request))
         assert loop.run_until_settled(engine, other["id"])["status"] == "failed"

@@ -94,6 +94,21 @@ def test_a_task_that_never_ran_is_refused(wfops, workdir):
     assert wfops.json("execution", "list")[0][0]["id"] == first["id"], "nothing was created"
 
 
+def test_rerun_from_tasks_with_async_runs_in_a_detached_engine(wfops, workdir):
+    """Nothing runs the failed workflow: the request goes to a detached engine, which
+    adopts the completed tree for it, applies it and runs the re-run to its end."""
+    from conftest import wait_for
+
+    d, log = workdir
+    first = _run(wfops, workdir, "wfops_examples.sequential", fail=["task2"])
+    before = log_lines(log)
+    answer, done = wfops.json("execution", "re-run", first["id"], "--tasks", "task2", "--async")
+    assert done.returncode == 0, done.stderr
+    assert answer["id"] != first["id"]
+    wait_for(lambda: wfops.get(answer["id"])["status"] == "succeeded", timeout=60)
+    assert _new_lines(log, before) == ["task2", "task3"]
+
+
 def test_every_problem_of_a_request_at_once(wfops, workdir):
     d, log = workdir
     first = _run(wfops, workdir, "wfops_examples.sequential", fail=["task2"])

@@ -29,12 +29,14 @@ class ApiError(Exception):
     """The API refused a request (``status`` >= 400) or could not be reached (``status``
     0). ``message`` is the server's faultstring when it sent one."""
 
-    def __init__(self, status: int, message: str, method: str = "", path: str = ""):
+    def __init__(self, status: int, message: str, method: str = "", path: str = "",
+                 error_class: Optional[str] = None):
         super().__init__(message)
         self.status = status
         self.message = message
         self.method = method
         self.path = path
+        self.error_class = error_class  # a wfops server's error class (its Wfops-Error header)
 
     def __str__(self) -> str:
         return self.message
@@ -86,6 +88,8 @@ class ApiClient:
                 status, text = response.status, response.read()
         except urllib.error.HTTPError as e:
             status, text = e.code, e.read()
+            if status >= 400:
+                raise ApiError(status, _fault(status, text), method, path, e.headers.get("Wfops-Error")) from None
         except (urllib.error.URLError, socket.timeout, ConnectionError, ssl.SSLError) as e:
             reason = getattr(e, "reason", e)
             if isinstance(reason, ssl.SSLError):

@@ -16,7 +16,8 @@ from __future__ import annotations
 import re
 from typing import Callable, Optional
 
-PARTS = ("tasks", "no_reset", "failed", "force", "items", "context", "skip", "result", "publish")
+PARTS = ("tasks", "no_reset", "failed", "force", "items", "context", "skip", "result", "publish", "fingerprint",
+         "delay")
 
 _TERM = re.compile(r"`(%s)((?: [^`]*)?)`" % "|".join(PARTS))
 
@@ -53,5 +54,7 @@ def option_words(option: str, task: Optional[str], rest: Optional[str]) -> str:
 
 def command_line(part: str, task: Optional[str], rest: Optional[str]) -> str:
     """The ``wfops execution re-run`` vocabulary: ``--`` and the part's name with
-    dashes, then its words (``--no-reset t0``, ``--items t0 I,J``)."""
-    return option_words("--" + part.replace("_", "-"), task, rest)
+    dashes, then its words (``--no-reset t0``, ``--items t0 I,J``); the fingerprint of a
+    previewed plan is given with ``--plan``."""
+    option = "--plan" if part == "fingerprint" else "--" + part.replace("_", "-")
+    return option_words(option, task, rest)

@@ -16,6 +16,7 @@ from typing import Any, Dict, List, Mapping, Optional
 from wfops import planner
 from wfops.errors import WfopsError
 from wfops.planner.extras import plan_with_extras
+from wfops.rerun_request import RerunRequest
 from wfops_st2 import audit as audit_entries
 from wfops_st2 import conducting, corrections
 from wfops_st2.records import NotFound, Records
@@ -51,16 +52,9 @@ def _load(records: Records, execution_id: str):
     return execution, wf_id
 
 
-def _request(request: Mapping[str, Any]) -> planner.RerunRequest:
-    results = request.get("results")
-    if results is None and "result" in request and request.get("skip"):
-        results = {t: request["result"] for t in request.get("skip") or []}
-    return planner.RerunRequest(
-        tasks=list(request.get("tasks") or []), no_reset=list(request.get("no_reset") or []),
-        failed=bool(request.get("failed")), force=bool(request.get("force")),
-        parameters=request.get("parameters") or None, items=request.get("items") or None,
-        context=request.get("context") or None, skips=list(request.get("skip") or request.get("skips") or []),
-        results=results, publish=request.get("publish") or None)
+def _request(request: Mapping[str, Any]) -> RerunRequest:
+    """The request the pack's backend sent (:meth:`RerunRequest.to_payload`)."""
+    return RerunRequest.from_payload(dict(request))
 
 
 def plan(records: Records, execution_id: str, request: Mapping[str, Any]):

@@ -420,9 +420,9 @@ def test_rerun_extras_reach_the_planner_or_are_refused_without_change(server, wo
     if status == 200:
         request = value["plan"]["request"]
         if "skip" in extra:
-            assert request["skips"] == ["task2"]
+            assert request["skip"] == ["task2"]
             expected = extra["result"] if isinstance(extra["result"], dict) else {"task2": extra["result"]}
-            assert request["results"] == expected
+            assert request["result"] == expected
             if "publish" in extra:
                 assert request["publish"] == {"task2": {"msg2": "skipped"}}
         else:
@@ -434,7 +434,7 @@ def test_rerun_extras_reach_the_planner_or_are_refused_without_change(server, wo
 
 
 @pytest.mark.parametrize("extra,message", [
-    ({"result": 1}, '"result" applies to skipped tasks'),
+    ({"result": 1}, "`result` applies only to a skipped task: name the task in `skip`."),
     ({"skip": ["task1", "task2"], "publish": {"k": "v"}}, "must be an object keyed by the skipped task names"),
     ({"skip": ["task2"], "publish": [1]}, "\"publish\": [1] is not of type 'object'"),
 ])

@@ -440,11 +440,11 @@ def test_spec_may_be_given_as_yaml_or_dict():
 def test_request_extras_travel_with_the_plan_and_are_not_validated():
     run = run_workflow(SEQUENTIAL_ITEMS, item_fail={"task3": {1}})
     request = RerunRequest(
-        ["task3"], items={"task3": [0]}, context={"task3": {"x": 1}}, skips=["task9"],
-        results={"task9": None}, publish={"task9": {"k": "v"}})
+        ["task3"], items={"task3": [0]}, context={"task3": {"x": 1}}, skip=["task9"],
+        result={"task9": None}, publish={"task9": {"k": "v"}})
     p = plan_rerun(run.spec, run.state, request, EX)
     assert rerun_refs(p) == ["task3[0]"]
-    assert p.request["items"] == {"task3": [0]} and p.request["skips"] == ["task9"]
+    assert p.request["items"] == {"task3": [0]} and p.request["skip"] == ["task9"]
     assert RerunRequest.from_dict(p.request) == request
 
 

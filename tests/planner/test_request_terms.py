@@ -24,8 +24,8 @@ def _problems(spec, state, **request) -> list[str]:
 
 def test_planner_messages_name_request_fields_not_options():
     run = run_workflow(SEQUENTIAL, fail={"task2"})
-    problems = _problems(run.spec, run.state, tasks=["task1"], skips=["task1", "task3"],
-                         results={"task2": 1}, publish={"task3": {"a": 1}}, context={"task2": {"k": 1}})
+    problems = _problems(run.spec, run.state, tasks=["task1"], skip=["task1", "task3"],
+                         result={"task2": 1}, publish={"task3": {"a": 1}}, context={"task2": {"k": 1}})
     items = run_workflow(WITH_ITEMS)
     problems += _problems(items.spec, items.state, tasks=["task1"], no_reset=["task1"])
     assert problems and not [p for p in problems if "--" in p]

@@ -49,7 +49,7 @@ def paused_after_handled_failure():
 
 def test_skip_on_a_paused_workflow_is_planned_in_place():
     run = paused_after_handled_failure()
-    p = extras(run, skips=["task2"], publish={"task2": {"token": "manual"}})
+    p = extras(run, skip=["task2"], publish={"task2": {"token": "manual"}})
     assert p.in_place and p.mode == "from_tasks" and p.workflow_status == "paused"
     assert [r.ref for r in p.rerun] == ["task2[0]"]
     assert p.requests == [], "Orquesta is handed nothing: it only re-runs completed workflows"
@@ -64,7 +64,7 @@ def test_skip_drops_the_failure_handling_that_has_not_started():
     run = run_workflow(HANDLED_FAILURE, hang={"task2"})
     pause(run, finish={"task2": statuses.FAILED})
     assert run.conductor.get_workflow_status() == statuses.PAUSED
-    p = extras(run, skips=["task2"], results={"task2": {"ok": "given"}})
+    p = extras(run, skip=["task2"], result={"task2": {"ok": "given"}})
     assert p.unstage == [("notify", 0)]
     assert p.skips[0].computed == {"token": "given"}
 
@@ -78,7 +78,7 @@ def test_a_paused_workflow_takes_only_skips():
     paused = " It is paused, and a paused workflow only takes skips (`skip T`, with `result T` and `publish T`), after which it resumes. Instead, "
     assert refused(run, tasks=["task2"]) == [NOT_COMPLETED + paused + instead]
     assert refused(run, failed=True) == [NOT_COMPLETED + paused + instead]
-    assert refused(run, skips=["task2"], tasks=["task1"], publish={"task2": {"token": "x"}}) == [
+    assert refused(run, skip=["task2"], tasks=["task1"], publish={"task2": {"token": "x"}}) == [
         NOT_COMPLETED + paused + "leave out `tasks`, or " + instead]
     with pytest.raises(PlanError) as caught:
         plan_rerun(run.spec, run.state, RerunRequest(["task2"]), EX)
@@ -87,7 +87,7 @@ def test_a_paused_workflow_takes_only_skips():
 
 def test_a_skip_of_a_running_or_pausing_workflow_is_refused():
     running = run_workflow(SEQUENTIAL, hang={"task2"})
-    assert refused(running, skips=["task2"]) == [
+    assert refused(running, skip=["task2"]) == [
         'Unable to skip tasks of workflow execution "%s" because it is running: only a completed '
         "(failed) or paused workflow takes skips. Pause it (wfops execution pause %s) and skip once "
         "it is paused, or skip once it has completed." % (EX, EX),
@@ -95,13 +95,13 @@ def test_a_skip_of_a_running_or_pausing_workflow_is_refused():
     # Re-running tasks of a running workflow keeps st2's message alone.
     assert refused(running, tasks=["task1"]) == [NOT_COMPLETED]
     running.conductor.request_workflow_status(statuses.PAUSING)
-    problem = refused(running, skips=["task2"])[0]
+    problem = refused(running, skip=["task2"])[0]
     assert problem.endswith("because it is pausing: wait until it is paused (its running tasks finish first), then skip.")
 
 
 def test_skip_of_a_paused_task_that_did_not_fail_is_refused():
     run = paused_after_handled_failure()
-    assert refused(run, skips=["task1"]) == [
+    assert refused(run, skip=["task1"]) == [
         'Task "task1" already succeeded, so it cannot be skipped; to run it again, use `tasks task1`.']
 
 
@@ -167,7 +167,7 @@ def test_a_skip_applies_to_the_routes_the_plan_reruns_only():
     for route in (1, 2):
         run.conductor.update_task_state("t2", route, events.ActionExecutionEvent(statuses.FAILED, result={}))
     assert [(t, r, s) for t, r, s in run.executions()][2:] == [("t2", 1, "failed"), ("t2", 2, "failed")]
-    p = extras(run, tasks=["t1"], skips=["t2"])
+    p = extras(run, tasks=["t1"], skip=["t2"])
     assert [(k.task, k.route) for k in p.skips] == [("t2", 1)]
     assert p.warnings == [
         "`skip t2` does not apply to t2[2]: t2[2] runs afresh after t1[0], which the request re-runs."]
@@ -188,11 +188,11 @@ def test_a_join_branch_after_the_skipped_failure_does_not_count():
     # t0 failed; its failure ran t1, which reached the join t2. Skipping t0 takes only t0's
     # success transition: t1's run belonged to the failure and no longer counts.
     run = run_workflow(JOIN_AFTER_FAILURE, fail={"t0"})
-    assert refused(run, skips=["t0"]) == [
+    assert refused(run, skip=["t0"]) == [
         'Join "t2" waits for t1, which ran after the failure of a task that the request skips, so '
         "it no longer counts: a skipped task takes only its on-success transitions, so nothing runs "
         "it again; re-run the failed task before it with `tasks` instead of skipping it, or add `force`."]
-    p = extras(run, skips=["t0"], force=True)
+    p = extras(run, skip=["t0"], force=True)
     assert p.stale_branches == [("t1", 0)]
     assert [b.state for b in p.joins[0].branches] == ["rerun", "blocked"]
 

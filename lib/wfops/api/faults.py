@@ -36,6 +36,9 @@ INTERNAL_ERROR = "Internal Server Error"
 
 MAX_INT = 2**31 - 1
 
+# The class of a wfops error the API answers with (wfops.errors.from_response reads it).
+ERROR_CLASS_HEADER = "Wfops-Error"
+
 
 class ApiError(HTTPException):
     """A refusal with st2's status code and faultstring."""
@@ -184,7 +187,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(errors.WfopsError)
     async def _refused(request: Request, exc: errors.WfopsError):
-        return fault(exc.http_status, exc.message)
+        # st2's body; the error's class beside it, for wfops's own clients.
+        return fault(exc.http_status, exc.message, {ERROR_CLASS_HEADER: type(exc).__name__})
 
     @app.exception_handler(EngineUnavailable)
     async def _unavailable(request: Request, exc: EngineUnavailable):

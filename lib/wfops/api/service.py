@@ -1,10 +1,9 @@
 """What the API's routes share: the session, the engine thread, and st2's conventions for
 ids, pages, projections and who acts.
 
-Reads go to the store from the calling (request) thread. Everything that drives the engine
-runs on the engine thread (:class:`wfops.api.engine_thread.EngineThread`); an operation on
-a tree that another live ``wfops`` process owns is sent to it through the ``commands``
-table, as ``Session.operate`` does.
+Reads go to the store from the calling (request) thread. The routes act through the
+operations (:class:`wfops.operations.Operations`), whose work on the engine runs on the
+engine thread (:class:`wfops.api.engine_thread.EngineThread`).
 """
 
 from __future__ import annotations
@@ -12,16 +11,14 @@ from __future__ import annotations
 import datetime
 import re
 import threading
-import time
-from dataclasses import dataclass
 from typing import Annotated, Any, Callable
 
 from fastapi import Depends, Request
 
-from wfops import lifecycle
 from wfops.api import resources
 from wfops.api.edge import KEY_USER
 from wfops.api.faults import MAX_INT, NOT_FOUND_ID, ApiError
+from wfops.operations import Operations
 
 OPERATION_TIMEOUT_SECONDS = 120.0
 
@@ -31,19 +28,14 @@ INCLUDE_AND_EXCLUDE = (
 )
 
 
-@dataclass
-class _Remote:
-    """The operation must be carried out by the live engine that owns ``root``."""
-
-    root: str
-
-
 class ApiService:
     def __init__(self, session, engine_thread):
         self.session = session
         self.store = session.store
         self.registry = session.registry
         self.engine_thread = engine_thread
+        # Every operation of the API's routes; this process serves its executions.
+        self.ops = Operations(session, serving=True, on_engine=self.on_engine)
         self.stopping = threading.Event()  # set when the server shuts down: streams end
 
     # -- executions ----------------------------------------------------------------------
@@ -75,34 +67,6 @@ class ApiService:
 
     def on_engine(self, fn: Callable[..., Any], *args: Any) -> Any:
         return self.engine_thread.call(fn, *args, timeout=OPERATION_TIMEOUT_SECONDS)
-
-    def operate(self, operation: str, record: dict, payload: dict) -> dict:
-        """Carry ``operation`` out where the execution's tree is owned: here (on the engine
-        thread; an orphaned tree is adopted first), or by the live process that owns it."""
-        session = self.session
-        engine_id = self.engine_thread.engine_id
-
-        def here():
-            from wfops.engine.ownership import engine_alive
-
-            current = session.store.get_execution(record["id"])
-            root = session._operated_root(operation, current)
-            owner = root["owner"]
-            if owner and owner != engine_id and engine_alive(session.store, owner):
-                return _Remote(root["id"])
-            return session.operate(operation, record["id"], payload, run_here=True)
-
-        answer = self.on_engine(here)
-        if not isinstance(answer, _Remote):
-            return answer
-        # Another live process owns the tree: send it the command and wait (not on the
-        # engine thread, which goes on running this server's executions meanwhile).
-        current = session.store.get_execution(record["id"])
-        root = session.store.get_execution(answer.root)
-        if operation in lifecycle.OPERATIONS:
-            session._precheck_lifecycle(operation, current, root)
-        seq = session.store.enqueue_command(answer.root, record["id"], operation, dict(payload), time.time())
-        return session._await(seq)
 
 
 # -- st2's query conventions --------------------------------------------------------------

@@ -66,27 +66,27 @@ class Backend(Protocol):
         out of ``statuses.WAITING`` (:mod:`wfops.cli.tail`)."""
 
     # -- operations ----------------------------------------------------------------------
-    def operate(self, operation: str, execution_id: str, payload: dict) -> dict:
+    def lifecycle(self, operation: str, execution_id: str, *, comment: str | None) -> dict:
         """pause / resume / cancel: ``{"id", "status", "changed"}``; raises the refusal."""
 
-    def rerun_from_beginning(self, original: dict, overrides: dict, *, no_merge: bool,
-                             comment: str | None, detached: bool) -> str: ...
+    def plan(self, request):
+        """The plan of a re-run request (a dry run): a planner plan (from tasks) or a
+        :class:`wfops.operations.plans.BeginningPlan`; raises PlanError listing every problem."""
 
-    def plan(self, original: dict, payload: dict):
-        """The plan of a re-run from tasks (a dry run): an object with ``to_dict()`` that
-        :func:`wfops.planner.render_text` reads; raises PlanError listing every problem."""
+    def rerun(self, request, *, detached: bool) -> str:
+        """Carry a re-run request out; returns the id of the execution that runs it."""
 
-    def rerun_from_tasks(self, original: dict, payload: dict, *, detached: bool) -> str:
-        """Plan and submit a re-run from tasks; returns the new execution's id."""
-
-    def render_dot(self, original: dict, plan) -> str: ...
+    def render_dot(self, request, plan) -> str: ...
 
 
 class LocalBackend:
     """The local store, through a :class:`wfops.session.Session` (today's behaviour)."""
 
     def __init__(self, session):
+        from wfops.operations import Operations
+
         self.session = session
+        self.ops = Operations(session)
         self.user = session.user
         self._launched: set[str] = set()
 
@@ -100,7 +100,7 @@ class LocalBackend:
     # -- reading -------------------------------------------------------------------------
 
     def get_execution(self, execution_id: str) -> dict:
-        return self.session.get_execution(execution_id)
+        return self.ops.execution(execution_id)
 
     def execution_view(self, record: dict, *, tasks: bool) -> dict:
         from wfops.views import execution_view
@@ -108,7 +108,7 @@ class LocalBackend:
         return execution_view(self.store, _RegistryOnDemand(self.session), record, tasks=tasks)
 
     def operations(self, execution_id: str) -> list[dict]:
-        return self.store.operations(execution_id)
+        return self.ops.audit(execution_id)
 
     def list_executions(self, *, status: str | None, action: str | None, limit: int) -> list[dict]:
         from wfops.views import execution_view
@@ -120,9 +120,7 @@ class LocalBackend:
         return [execution_view(self.store, registry, r) for r in records]
 
     def task_context(self, record: dict, task: str, route: int | None, item: int | None) -> dict:
-        from wfops.task_context import task_context
-
-        return task_context(self.store, record, task, route=route, item=item)
+        return self.ops.task_context(record["id"], task, route=route, item=item)
 
     def get_action(self, ref: str):
         return self.session.registry.get(ref)
@@ -136,30 +134,19 @@ class LocalBackend:
 
     # -- running -------------------------------------------------------------------------
 
-    def _adopt_orphans_in_background(self) -> None:
-        from wfops.engine.ownership import engine_alive
-        from wfops.session import spawn_engine
-
-        session = self.session
-        roots = session.store.roots_of_active_executions(tuple(sorted(s.ACTIVE)))
-        if any(not engine_alive(session.store, r["owner"]) for r in roots):
-            spawn_engine(session.home, ["--until-idle"], user=session.user)
-
     def launch(self, ref: str, parameters: dict, *, detached: bool) -> str:
-        self._adopt_orphans_in_background()
-        return self._launch(ref, parameters, None, detached)
+        from wfops.operations import routing
 
-    def _launch(self, ref: str, parameters: dict, context: dict | None, detached: bool) -> str:
-        if detached:
-            return self.session.launch_detached(ref, parameters, context)
-        execution_id = self.session.launch(ref, parameters, context)
-        self._launched.add(execution_id)
+        routing.adopt_orphans_in_background(self.session)
+        execution_id = self.ops.launch(ref, parameters, detached=detached)["id"]
+        if not detached:
+            self._launched.add(execution_id)
         return execution_id
 
     def _runs_here(self, execution_id: str) -> bool:
         session = self.session
         return execution_id in self._launched or (
-            session._engine is not None and execution_id in session.engine.by_execution)
+            session.current_engine is not None and execution_id in session.engine.by_execution)
 
     def wait(self, execution_id: str, *, progress=None) -> dict:
         session = self.session
@@ -187,46 +174,22 @@ class LocalBackend:
 
     # -- operations ----------------------------------------------------------------------
 
-    def operate(self, operation: str, execution_id: str, payload: dict) -> dict:
-        return self.session.operate(operation, execution_id, payload)
+    def lifecycle(self, operation: str, execution_id: str, *, comment: str | None) -> dict:
+        return self.ops.lifecycle(operation, execution_id, comment=comment)
 
-    def rerun_from_beginning(self, original: dict, overrides: dict, *, no_merge: bool,
-                             comment: str | None, detached: bool) -> str:
-        from wfops.engine.audit import audit
+    def plan(self, request):
+        return self.ops.plan(request)
 
-        action = self.session.registry.get(original["action_ref"])
-        # Immutable parameters were filled in from the metadata; they are not the user's to pass.
-        given = {k: v for k, v in original["parameters"].items()
-                 if not (action.parameters.get(k) or {}).get("immutable")}
-        params = dict(overrides) if no_merge else {**given, **overrides}
-        context = {"re-run": {"ref": original["id"]}}
-        execution_id = self._launch(action.ref, params, context, detached)
-        audit(self.store, original["id"], self.user, "re-run",
-              {"id": original["id"], "parameters": overrides, "no_merge": no_merge},
-              plan={"mode": "from_beginning", "parameters": params},
-              outcome={"execution": execution_id}, comment=comment)
-        return execution_id
+    def rerun(self, request, *, detached: bool) -> str:
+        # Not detached: an unowned workflow is adopted here, and this process runs what
+        # the re-run starts (`wfops execution re-run` waits for it, as `wfops run` does).
+        outcome = self.ops.rerun(request, run_here=not detached, detached=detached)
+        if request.from_beginning and not detached:
+            self._launched.add(outcome.execution_id)
+        return outcome.execution_id
 
-    def plan(self, original: dict, payload: dict):
-        from wfops.engine import reruns
-
-        return reruns.plan_for(self.store, original, payload)
-
-    def rerun_from_tasks(self, original: dict, payload: dict, *, detached: bool) -> str:
-        if not payload.get("fingerprint"):
-            # Planned here first: every problem is reported before anything is sent or
-            # changed; the owner refuses the plan if the state changed meanwhile. A plan
-            # given by its fingerprint (a dry run's) is checked and planned by the owner.
-            plan = self.plan(original, payload)
-            payload = dict(payload, fingerprint=plan.fingerprint)
-        response = self.session.operate("rerun", original["id"], payload, run_here=not detached)
-        return response["id"]
-
-    def render_dot(self, original: dict, plan) -> str:
-        from wfops import planner
-        from wfops.engine import reruns
-
-        return planner.render_dot(plan, reruns.state_for(self.store, original))
+    def render_dot(self, request, plan) -> str:
+        return self.ops.render_dot(request, plan)
 
 
 class _RegistryOnDemand:

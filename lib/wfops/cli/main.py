@@ -281,7 +281,7 @@ def _lifecycle(operation: str):
         results = []
         for execution_id in args.ids:
             try:
-                response = backend.operate(operation, execution_id, {"comment": args.comment})
+                response = backend.lifecycle(operation, execution_id, comment=args.comment)
                 results.append(response)
                 if not args.json:
                     print('%s: execution "%s" is %s.' % (operation, response["id"], response["status"]))
@@ -300,44 +300,49 @@ def cmd_execution_rerun(backend, args, parser) -> int:
     from wfops.parameters import cast_cli_values
 
     original = backend.get_execution(args.id)
-    action = backend.get_action(original["action_ref"])
-    overrides = cast_cli_values(action, _key_values(args.parameters, parser))
-    extras = rerun_options.extras_payload(args)
-    if args.tasks or args.failed or args.no_reset or any(extras.values()):
-        return _rerun_from_tasks(backend, args, original, overrides, extras)
-    if args.fingerprint:
-        raise errors.WfopsError("--plan applies to a re-run from tasks (a plan of the workflow's "
-                                "state); a re-run from the beginning does not depend on that state.")
+    parameters = None
+    if args.parameters:
+        action = backend.get_action(original["action_ref"])
+        parameters = cast_cli_values(action, _key_values(args.parameters, parser))
+    return _rerun(backend, args, rerun_options.rerun_request(args, parameters))
+
+
+def cmd_execution_skip(backend, args, parser) -> int:
+    return _rerun(backend, args, rerun_options.rerun_request(args))
+
+
+def _rerun(backend, args, request) -> int:
     if args.dry_run:
-        given = {k: v for k, v in (original.get("parameters") or {}).items()
-                 if not ((getattr(action, "parameters", None) or {}).get(k) or {}).get("immutable")}
-        params = dict(overrides) if args.no_merge else {**given, **overrides}
-        plan = {"mode": "from_beginning", "execution_id": original["id"],
-                "action": original["action_ref"], "parameters": params}
-        if args.json or args.format == "json":
-            print(output.dump_json(plan))
-        else:
-            print('Re-run plan for execution "%s": from the beginning, a new execution of %s%s '
-                  "with parameters:" % (original["id"], original["action_ref"],
-                                        " (and a new workflow execution)" if original.get("runner_type") == "orquesta" else ""))
-            print(output.dump_json(params))
+        _print_plan(backend, request, backend.plan(request), args)
         return 0
-    execution_id = backend.rerun_from_beginning(original, overrides, no_merge=args.no_merge,
-                                                comment=args.comment, detached=args.run_async)
+    execution_id = backend.rerun(request, detached=args.run_async)
     if args.run_async:
         return _print_id(execution_id, args.json)
-    return _wait_and_print(backend, execution_id, args.json)
+    return _wait_and_print(backend, execution_id, args.json, progress=request.from_beginning)
 
 
-def _print_plan(backend, original: dict, plan, args) -> None:
+def _print_plan(backend, request, plan, args) -> None:
     from wfops import planner
 
-    if args.format == "json" or (args.json and args.format == "text"):
+    as_json = args.format == "json" or (args.json and args.format == "text")
+    if plan.mode == "from_beginning":
+        if as_json:
+            print(output.dump_json(plan.to_dict()))
+        elif args.format in ("dot", "svg"):
+            raise errors.WfopsError("--format %s draws the run graph of a re-run from tasks; a re-run from the "
+                                    "beginning has none. Name the tasks, or leave --format out." % args.format)
+        else:
+            print('Re-run plan for execution "%s": from the beginning, a new execution of %s%s with parameters:'
+                  % (plan.execution_id, plan.action,
+                     " (and a new workflow execution)" if plan.runner_type == "orquesta" else ""))
+            print(output.dump_json(plan.parameters))
+        return
+    if as_json:
         print(output.dump_json(plan.to_dict()))
     elif args.format == "dot":
-        print(backend.render_dot(original, plan))
+        print(backend.render_dot(request, plan))
     elif args.format == "svg":
-        sys.stdout.write(output.svg_of(backend.render_dot(original, plan)))
+        sys.stdout.write(output.svg_of(backend.render_dot(request, plan)))
     else:
         print(rerun_options.render_terms(planner.render_text(plan), args))
         extras = getattr(plan, "extras", None)
@@ -347,37 +352,6 @@ def _print_plan(backend, original: dict, plan, args) -> None:
             print(rerun_options.render_terms(render_extras_text(extras), args))
         print("Apply this plan (refused if the workflow changes first): %s"
               % rerun_options.apply_command(args.argv, plan.fingerprint))
-
-
-def cmd_execution_skip(backend, args, parser) -> int:
-    original = backend.get_execution(args.id)
-    extras = {"skip": [args.task], "items": None, "context": None, "result": None, "publish": None}
-    if args.skip_result is not None:
-        extras["result"] = {args.task: rerun_options.result_value(args.skip_result, "--result")}
-    if args.skip_publish:
-        extras["publish"] = rerun_options.task_assignments([[args.task] + args.skip_publish], "--publish")
-    args.tasks, args.no_reset, args.failed = [], [], False
-    return _rerun_from_tasks(backend, args, original, {}, extras)
-
-
-def _rerun_from_tasks(backend, args, original: dict, overrides: dict, extras: dict | None = None) -> int:
-    payload = {
-        **(extras or {}),
-        "tasks": args.tasks,
-        "no_reset": args.no_reset,
-        "failed": args.failed,
-        "force": args.force,
-        "parameters": overrides or None,
-        "comment": args.comment,
-        "fingerprint": args.fingerprint,
-    }
-    if args.dry_run:
-        _print_plan(backend, original, backend.plan(original, payload), args)
-        return 0
-    execution_id = backend.rerun_from_tasks(original, payload, detached=args.run_async)
-    if args.run_async:
-        return _print_id(execution_id, args.json)
-    return _wait_and_print(backend, execution_id, args.json, progress=False)
 
 
 def cmd_execution_context(backend, args, parser) -> int:

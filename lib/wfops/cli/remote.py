@@ -76,9 +76,7 @@ class ApiClient:
         try:
             return self.http.request(method, path, body=body, query=query)
         except ApiError as e:
-            if e.status == 0:
-                raise errors.WfopsError(e.message) from None
-            raise ServerError(e.status, e.message) from None
+            raise _refusal(e) from None
 
     def events(self, stream_url: str, query: dict):
         """The server's stream events (:meth:`wfops.api_client.ApiClient.events`)."""
@@ -87,9 +85,18 @@ class ApiClient:
         try:
             yield from self.http.events(stream_url, query)
         except ApiError as e:
-            if e.status == 0:
-                raise errors.WfopsError(e.message) from None
-            raise ServerError(e.status, e.message) from None
+            raise _refusal(e) from None
+
+
+def _refusal(e) -> errors.WfopsError:
+    """The error of a refused request: the server's own error class when it is a wfops
+    error other than a 404 (which the callers say in their own words), else a
+    :class:`ServerError`; an unreachable server, a WfopsError."""
+    if e.status == 0:
+        return errors.WfopsError(e.message)
+    if e.error_class and e.status != 404:
+        return errors.from_response({"type": e.error_class, "message": e.message, "http_status": e.status})
+    return ServerError(e.status, e.message)
 
 
 def _q(text: str) -> str:
@@ -198,7 +205,7 @@ class RemoteBackend:
     # -- reading -------------------------------------------------------------------------
 
     def _execution_doc(self, execution_id: str) -> dict:
-        not_found = errors.ExecutionNotFound('Execution "%s" cannot be found.' % execution_id)
+        not_found = errors.ExecutionNotFound(execution_id)
         if len(execution_id) >= 24:
             try:
                 return self._get("/executions/%s" % _q(execution_id))
@@ -310,10 +317,9 @@ class RemoteBackend:
 
     # -- operations ----------------------------------------------------------------------
 
-    def operate(self, operation: str, execution_id: str, payload: dict) -> dict:
+    def lifecycle(self, operation: str, execution_id: str, *, comment: str | None) -> dict:
         record = self.get_execution(execution_id)
         path = "/executions/%s" % _q(record["id"])
-        comment = payload.get("comment")
         if operation == "cancel":
             doc = self.client.request("DELETE", path, query={"comment": comment or None, "user": self.user})
         else:
@@ -336,58 +342,31 @@ class RemoteBackend:
                 break
         return answer
 
-    def rerun_from_beginning(self, original: dict, overrides: dict, *, no_merge: bool,
-                             comment: str | None, detached: bool) -> str:
-        body = {"parameters": overrides, "user": self.user}
-        if comment is not None:
-            body["comment"] = comment
-        doc = self.client.request("POST", "/executions/%s/re_run" % _q(original["id"]),
-                                  query={"no_merge": "true"} if no_merge else None, body=body)
-        return doc["id"]
+    def _post_rerun(self, request, **extra) -> dict:
+        """POST the re-run ``request`` (its payload is the API's body; ``no_merge`` its query)."""
+        original = self.get_execution(request.execution_id)
+        if request.from_tasks and original["runner_type"] != "orquesta":
+            # The API answers with StackStorm's wording; say it as the local host does.
+            raise errors.NotAWorkflow(original["id"], original["runner_type"])
+        if request.from_beginning:
+            errors.collect(request.problems(), errors.PlanError)  # as the local host refuses it
+        body = dict(request.to_api_body(), **extra, user=self.user)
+        return self.client.request("POST", "/executions/%s/re_run" % _q(original["id"]),
+                                   query={"no_merge": "true"} if request.no_merge else None, body=body)
 
-    def _rerun_body(self, original: dict, payload: dict) -> dict:
-        """The re_run request of a re-run from tasks. Refuses, with the local wording, what
-        the API would take otherwise than the local planner."""
-        from wfops.engine import reruns
-        from wfops.planner.extras import unskipped_problems
-        from wfops.planner.plan import PlanError
+    def plan(self, request):
+        if request.from_beginning:
+            from wfops.operations.plans import BeginningPlan
 
-        if original["runner_type"] != "orquesta" or not original["context"].get("workflow_execution"):
-            reruns.workflow_of(None, original)  # raises the local refusal
-        skips = list(payload.get("skip") or [])
-        errors.collect(unskipped_problems(skips, payload.get("result"), payload.get("publish")), PlanError)
-
-        body: dict[str, Any] = {
-            "tasks": list(payload.get("tasks") or []),
-            "no_reset": list(payload.get("no_reset") or []),  # wfops's alias of st2's "reset"
-            "failed": bool(payload.get("failed")),
-            "force": bool(payload.get("force")),
-            "user": self.user,
-        }
-        if payload.get("parameters"):
-            body["parameters"] = payload["parameters"]
-        for name in ("items", "context", "skip", "result", "publish"):
-            if payload.get(name):
-                body[name] = payload[name]
-        if payload.get("comment") is not None:
-            body["comment"] = payload["comment"]
-        if payload.get("fingerprint"):
-            body["fingerprint"] = payload["fingerprint"]
-        return body
-
-    def plan(self, original: dict, payload: dict):
-        body = self._rerun_body(original, payload)
+            return BeginningPlan.from_dict(self._post_rerun(request, dry_run=True)["plan"])
         # The drawing comes with the plan, so that --format dot shows the very plan computed.
-        body.update(dry_run=True, format="dot")
-        answer = self.client.request("POST", "/executions/%s/re_run" % _q(original["id"]), body=body)
+        answer = self._post_rerun(request, dry_run=True, format="dot")
         return plan_of(answer["plan"], dot=answer.get("dot"))
 
-    def rerun_from_tasks(self, original: dict, payload: dict, *, detached: bool) -> str:
-        body = self._rerun_body(original, payload)
-        doc = self.client.request("POST", "/executions/%s/re_run" % _q(original["id"]), body=body)
-        return doc["id"]
+    def rerun(self, request, *, detached: bool) -> str:
+        return self._post_rerun(request, dry_run=False)["id"]
 
-    def render_dot(self, original: dict, plan) -> str:
+    def render_dot(self, request, plan) -> str:
         if plan.dot is None:
             raise errors.WfopsError("The server at %s does not draw plans (an older wfops); use "
                                     "--format text or --format json." % self.client.url)

@@ -118,9 +118,20 @@ def task_assignments(groups: list[list[str]], option: str) -> dict[str, dict]:
     return out
 
 
-def extras_payload(args) -> dict:
-    """The extras of a parsed ``re-run`` command line, as the backends take them:
-    ``items``, ``context``, ``skip``, ``result``, ``publish``."""
+def rerun_request(args, parameters: dict | None = None):
+    """The :class:`wfops.rerun_request.RerunRequest` of a parsed ``re-run`` or
+    ``skip`` command line (``parameters``: the ``key=value`` ones, cast); every value
+    problem at once. Whether it is a valid request is for the operations to say."""
+    from wfops.rerun_request import RerunRequest
+
+    common = {"execution_id": args.id, "force": args.force, "fingerprint": args.fingerprint,
+              "dry_run": args.dry_run, "comment": args.comment, "user": None}
+    if args.execution_command == "skip":
+        result = None
+        if args.skip_result is not None:
+            result = {args.task: result_value(args.skip_result, "--result")}
+        publish = task_assignments([[args.task] + args.skip_publish], "--publish") if args.skip_publish else None
+        return RerunRequest(skip=[args.task], result=result, publish=publish, **common)
     items: dict[str, list] = {}
     for task, text in args.items:
         items.setdefault(task, []).extend(_item_indices(text))
@@ -132,10 +143,9 @@ def extras_payload(args) -> dict:
         except errors.WfopsError as e:
             problems.append(e.message)
     errors.collect(problems)
-    return {
-        "items": items or None,
-        "context": task_assignments(args.context, "--context") or None,
-        "skip": [t for group in args.skip for t in group],
-        "result": results or None,
-        "publish": task_assignments(args.publish, "--publish") or None,
-    }
+    return RerunRequest(
+        tasks=list(args.tasks), no_reset=list(args.no_reset), failed=args.failed,
+        parameters=parameters or None, no_merge=args.no_merge,
+        items=items or None, context=task_assignments(args.context, "--context") or None,
+        skip=[t for group in args.skip for t in group], result=results or None,
+        publish=task_assignments(args.publish, "--publish") or None, **common)

@@ -28,7 +28,7 @@ def apply_lifecycle(engine, operation: str, execution_id: str, user: str,
     store = engine.store
     record = store.get_execution(execution_id)
     if record is None:
-        raise errors.ExecutionNotFound('Execution "%s" cannot be found.' % execution_id)
+        raise errors.ExecutionNotFound(execution_id)
     target = record
     if lifecycle.acts_on(operation, record["runner_type"]) == lifecycle.ROOT and record["parent"] is not None:
         target = store.get_execution(record["root"])
@@ -76,11 +76,7 @@ def serve(engine, command: dict) -> None:
             response = execute(engine, command["operation"], command["execution"], command["payload"])
             store.finish_command(seq, "done", response)
     except errors.WfopsError as e:
-        store.finish_command(
-            seq, "error",
-            {"message": e.message, "problems": e.problems, "type": type(e).__name__,
-             "http_status": e.http_status},
-        )
+        store.finish_command(seq, "error", e.to_response())
     except Exception as e:  # never leave the requester waiting on a bug
         LOG.exception("command %s (%s) failed", seq, command["operation"])
         store.finish_command(

@@ -161,8 +161,11 @@ def adopt(engine, root_id: str, expected_owner: str | None) -> bool:
             if live.wf_id in engine.memory.live:
                 driver.settle(engine, live)
         tracked = {r["id"] for r in tree} & engine.memory.actions.keys()
-        if not tracked and store.get_execution_status(root_id) in s.COMPLETED:
-            store.release_root(root_id, engine.id)  # only records to close were left
+        if (not tracked and store.get_execution_status(root_id) in s.COMPLETED
+                and not store.pending_commands([root_id])):
+            # Only records to close were left. A tree adopted for a command (a re-run of a
+            # completed workflow sent by another process) is kept until it is served.
+            store.release_root(root_id, engine.id)
     return True
 
 

@@ -13,6 +13,7 @@ from wfops import statuses as s
 from wfops.engine import definitions
 from wfops.engine.audit import audit
 from wfops.engine.ownership import engine_alive, restore_conductor
+from wfops.rerun_request import RerunRequest
 
 
 def item_statuses(store, wf_id: str) -> dict[int, list[str]]:
@@ -43,13 +44,10 @@ def run_state(store, wf_id: str, conductor) -> dict:
 
 
 def workflow_of(store, execution: dict) -> dict:
+    """The workflow execution record of ``execution``; raises NotAWorkflow."""
     wf_id = execution["context"].get("workflow_execution")
     if execution["runner_type"] != "orquesta" or not wf_id:
-        raise errors.InvalidOperation(
-            'Execution "%s" is not a workflow execution (runner type "%s"); only workflows can '
-            "be re-run from tasks. Use `wfops execution re-run %s` without --tasks to run it again."
-            % (execution["id"], execution["runner_type"], execution["id"])
-        )
+        raise errors.NotAWorkflow(execution["id"], execution["runner_type"])
     return store.get_workflow_execution(wf_id)
 
 
@@ -59,88 +57,75 @@ def state_for(store, execution: dict) -> dict:
     return run_state(store, wf["id"], restore_conductor(store, wf).conductor)
 
 
-def _checked_state(store, wf: dict, execution: dict, payload: dict, conductor=None) -> dict:
+def _checked_state(store, wf: dict, execution: dict, request: RerunRequest, conductor=None) -> dict:
     """The run state of ``wf`` (from ``conductor``, else from the store); raises
-    ``Conflict`` when it is not the one ``payload["fingerprint"]`` (if any) was computed
+    ``Conflict`` when it is not the one ``request.fingerprint`` (if any) was computed
     from."""
     from wfops import planner
 
     jc = conductor or restore_conductor(store, wf)
     state = run_state(store, wf["id"], jc.conductor)
-    if payload.get("fingerprint"):
-        planner.check_fingerprint(payload["fingerprint"], state, execution["id"])
+    if request.fingerprint:
+        planner.check_fingerprint(request.fingerprint, state, execution["id"])
     return state
 
 
-def plan_for(store, execution: dict, payload: dict, conductor=None):
-    """Plan the re-run described by ``payload`` against the stored state (or the state of
-    ``conductor``, the owning engine's). A ``payload["fingerprint"]`` is checked first
-    (R13): a plan computed from another state is refused as a ``Conflict`` whatever else
-    the request asks."""
-    from wfops import planner
-
-    wf = workflow_of(store, execution)
-    state = _checked_state(store, wf, execution, payload, conductor)
-    spec = definitions.load_spec(wf["definition"], wf["action_ref"])
-    request = planner.RerunRequest(
-        tasks=list(payload.get("tasks") or []),
-        no_reset=list(payload.get("no_reset") or []),
-        failed=bool(payload.get("failed")),
-        force=bool(payload.get("force")),
-        parameters=payload.get("parameters") or None,
-        items=payload.get("items") or None,
-        context=payload.get("context") or None,
-        skips=list(payload.get("skip") or []),
-        results=payload.get("result") or None,
-        publish=payload.get("publish") or None,
-    )
+def plan_for(store, execution: dict, request: RerunRequest, conductor=None):
+    """Plan ``request`` against the stored state (or the state of ``conductor``, the
+    owning engine's). A ``request.fingerprint`` is checked first (R13): a plan computed
+    from another state is refused as a ``Conflict`` whatever else the request asks."""
     from wfops.planner.extras import plan_with_extras
 
+    wf = workflow_of(store, execution)
+    state = _checked_state(store, wf, execution, request, conductor)
+    spec = definitions.load_spec(wf["definition"], wf["action_ref"])
     return plan_with_extras(spec, state, request, execution_id=execution["id"])
 
 
 def apply_rerun(engine, execution_id: str, payload: dict) -> dict:
     """Re-run ``execution_id`` from tasks in ``engine`` (which owns the workflow), or, for
-    skips on a paused workflow, skip in place and resume it.
+    skips on a paused workflow, skip in place and resume it. ``payload`` is the
+    :class:`RerunRequest`'s :meth:`~RerunRequest.to_payload` (as the command table carries it).
 
     A refusal or a failure changes nothing: it happens in one engine transaction, which
     rolls the store back and puts the engine's memory back as the store has it."""
+    request = RerunRequest.from_payload(payload)
     store = engine.store
     original = store.get_execution(execution_id)
     if original is None:
-        raise errors.ExecutionNotFound('Execution "%s" cannot be found.' % execution_id)
+        raise errors.ExecutionNotFound(execution_id)
     wf = workflow_of(store, original)
     if wf["id"] not in engine.live:
         current = store.get_execution(wf["action_execution"])
         holder = store.get_execution(current["root"])["owner"]
         if holder not in (None, engine.id) and engine_alive(store, holder):
-            _checked_state(store, wf, original, payload)  # a stale plan is refused as such, first
+            _checked_state(store, wf, original, request)  # a stale plan is refused as such, first
             raise errors.Conflict(
                 'Workflow execution of "%s" is being run by another process (execution "%s"). '
                 "Wait until it completes, or cancel it, then plan the re-run again."
                 % (execution_id, current["id"])
             )
     live = engine.live.get(wf["id"]) or engine.load_workflow(wf["id"])
-    plan = plan_for(store, original, payload, conductor=live.jc)  # checks the fingerprint first
-    if payload.get("dry_run"):
+    plan = plan_for(store, original, request, conductor=live.jc)  # checks the fingerprint first
+    if request.dry_run:
         return {"id": execution_id, "plan": plan.to_dict(), "dry_run": True}
     if plan.in_place:
-        return _skip_in_place(engine, live, original, plan, payload)
-    return _rerun_from_tasks(engine, live, original, plan, payload)
+        return _skip_in_place(engine, live, original, plan, request)
+    return _rerun_from_tasks(engine, live, original, plan, request)
 
 
-def _rerun_from_tasks(engine, live, original: dict, plan, payload: dict) -> dict:
+def _rerun_from_tasks(engine, live, original: dict, plan, request: RerunRequest) -> dict:
     """A new execution attached to the workflow execution, which re-runs per the plan."""
     store = engine.store
     plan_data = plan.to_dict()
     new_id = ids.new_id()
     tasks = [r[0] if r[1] == 0 else "%s[%s]" % (r[0], r[1]) for r in plan.requests]
     # As st2 records it: the requested tasks less the no-reset ones.
-    no_reset = {t.split("[")[0] for t in payload.get("no_reset") or []}
+    no_reset = {t.split("[")[0] for t in request.no_reset}
     reset = [t for t in tasks if t.split("[")[0] not in no_reset]
     context = dict(original["context"])
     context.pop("orquesta", None)
-    context["user"] = payload.get("user") or engine.user
+    context["user"] = request.user or engine.user
     context["re-run"] = {"ref": original["id"], "tasks": tasks, "reset": reset}
     action = engine.registry.get(original["action_ref"])
     root = new_id if original["parent"] is None else original["root"]
@@ -162,25 +147,25 @@ def _rerun_from_tasks(engine, live, original: dict, plan, payload: dict) -> dict
         for skip in getattr(plan, "skips", []):
             _apply_skip(engine, live, skip, new_id)
         # st2's re-run delay (ms): the tasks the re-run starts wait that long.
-        live.hold_until = time.monotonic() + payload["delay"] / 1000.0 if payload.get("delay") else 0.0
-        operation = "skip" if getattr(plan, "skips", []) and not payload.get("tasks") else "re-run"
-        audit(store, original["id"], context["user"], operation, _request_as_given(payload),
-              plan=plan_data, outcome={"execution": new_id}, comment=payload.get("comment"))
-        audit(store, new_id, context["user"], "created-by-re-run", _request_as_given(payload),
-              plan=plan_data, outcome={"from": original["id"]}, comment=payload.get("comment"))
+        live.hold_until = time.monotonic() + request.delay / 1000.0 if request.delay else 0.0
+        operation = "skip" if getattr(plan, "skips", []) and not request.tasks else "re-run"
+        audit(store, original["id"], context["user"], operation, request.audit_record(),
+              plan=plan_data, outcome={"execution": new_id}, comment=request.comment)
+        audit(store, new_id, context["user"], "created-by-re-run", request.audit_record(),
+              plan=plan_data, outcome={"from": original["id"]}, comment=request.comment)
         engine.settle(live)
         _refuse_if_nothing_runs(live, original["id"])
     return {"id": new_id, "status": store.get_execution(new_id)["status"], "plan": plan_data}
 
 
-def _skip_in_place(engine, live, original: dict, plan, payload: dict) -> dict:
+def _skip_in_place(engine, live, original: dict, plan, request: RerunRequest) -> dict:
     """Skips on a paused workflow: each skipped task is staged afresh and recorded as
     succeeded and skipped on the paused execution itself, then the workflow resumes as
     ``wfops execution resume`` would (paused sub-workflows too, L4)."""
     store = engine.store
     plan_data = plan.to_dict()
     execution_id = live.execution_id
-    user = payload.get("user") or engine.user
+    user = request.user or engine.user
     with engine.transaction():
         engine.journal(live, {"op": "stage", "tasks": [[k.task, k.route] for k in plan.skips], **_fixes(plan)})
         # Resumed between the staging and the skips: before the staging, a workflow with
@@ -197,8 +182,8 @@ def _skip_in_place(engine, live, original: dict, plan, payload: dict) -> dict:
         outcome = {"execution": execution_id, "in_place": True, "status_before": s.PAUSED,
                    "status_after": engine.status_of(execution_id), "resumed": True}
         for target in dict.fromkeys([original["id"], execution_id]):
-            audit(store, target, user, "skip", _request_as_given(payload), plan=plan_data,
-                  outcome=outcome, comment=payload.get("comment"))
+            audit(store, target, user, "skip", request.audit_record(), plan=plan_data,
+                  outcome=outcome, comment=request.comment)
     return {"id": execution_id, "status": store.get_execution(execution_id)["status"], "plan": plan_data}
 
 
@@ -248,9 +233,3 @@ def _apply_skip(engine, live, skip, execution_id: str) -> None:
     record = engine.insert_execution(record_id, action, {}, context, parent=execution_id, root=live.root,
                                      task_execution=task_execution, status=s.SUCCEEDED)
     engine.store.update_execution(record_id, result=skip.result, end_timestamp=record["start_timestamp"])
-
-
-def _request_as_given(payload: dict) -> dict:
-    keep = ("tasks", "no_reset", "failed", "force", "parameters", "fingerprint", "items", "context",
-            "skip", "result", "publish", "delay")
-    return {k: payload[k] for k in keep if payload.get(k) not in (None, [], False)}

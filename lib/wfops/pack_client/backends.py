@@ -203,17 +203,11 @@ class WfopsBackend(Backend):
         return self._delete(execution_id, {"comment": comment} if comment else None)
 
     def rerun(self, options: RerunOptions) -> dict:
-        tasks, failed, fingerprint = options.tasks, options.failed, None
-        if options.no_reset and (failed or _route_only_no_reset(options)):
-            # The API takes reset = tasks - no_reset: no-reset names among the tasks that
-            # `failed` picks, or one route of a task requested on every route, cannot be
-            # said that way. Ask the server for the plan first, then name each task
-            # execution it re-runs (the fingerprint makes sure nothing changed between).
-            plan = self._post_rerun(options, options.tasks, failed=failed, dry_run=True)["plan"]
-            tasks = ["%s[%d]" % (e["task"], e.get("route") or 0) for e in plan.get("rerun") or []]
-            failed, fingerprint = False, plan.get("fingerprint")
-        answer = self._post_rerun(options, tasks, failed=failed, dry_run=options.dry_run,
-                                  fingerprint=fingerprint)
+        body = options.rerun_request().to_api_body()
+        try:
+            answer = self.api.request("POST", "/executions/%s/re_run" % quote_segment(options.id), body)
+        except ApiError as e:
+            raise _refusal(e) from None
         plan = answer.get("plan")
         result: dict[str, Any] = {
             "backend": self.name,
@@ -226,29 +220,6 @@ class WfopsBackend(Backend):
         if not options.dry_run:
             result["execution"] = summary.execution_summary(answer)
         return result
-
-    def _post_rerun(self, options: RerunOptions, tasks: list[str], failed: bool, dry_run: bool,
-                    fingerprint: str | None = None) -> dict:
-        body: dict[str, Any] = {
-            "parameters": options.parameters or {},
-            "tasks": tasks,
-            "reset": options.reset(tasks),
-            "delay": options.delay or None,
-        }
-        extras = {
-            "failed": failed, "items": options.items, "context": options.context,
-            "skip": options.skip, "publish": options.publish, "force": options.force,
-            "dry_run": dry_run, "comment": options.comment, "fingerprint": fingerprint,
-        }
-        body.update({k: v for k, v in extras.items() if v not in (None, False, [], {})})
-        if options.result_given:
-            body["result"] = options.result
-        if body["delay"] is None:
-            del body["delay"]
-        try:
-            return self.api.request("POST", "/executions/%s/re_run" % quote_segment(options.id), body)
-        except ApiError as e:
-            raise _refusal(e) from None
 
     def task_context(self, execution_id, task):
         try:
@@ -294,7 +265,8 @@ class StackStormBackend(Backend):
             "resumed, cancelled or re-ran it, with which request and plan). " + USE_WFOPS)
 
     def rerun(self, options: RerunOptions) -> dict:
-        extras = options.extras
+        request = options.rerun_request()
+        extras = request.extras
         if extras:
             raise Unsupported(
                 "StackStorm's API cannot do this re-run: its re_run takes only %s, so it has no %s. %s"
@@ -303,7 +275,7 @@ class StackStormBackend(Backend):
         if options.comment:
             warnings.append("StackStorm keeps no audit trail: the comment was not recorded.")
         original = self.execution(options.id)
-        if not options.from_tasks:
+        if request.from_beginning:
             return self._rerun_from_beginning(original, options, warnings)
         if summary.runner_type(original) != "orquesta":
             raise BackendError(TASKS_NOT_ORQUESTA)
@@ -338,7 +310,9 @@ class StackStormBackend(Backend):
         return result
 
     def _rerun_from_beginning(self, original: dict, options: RerunOptions, warnings: list[str]) -> dict:
-        parameters = {**(original.get("parameters") or {}), **options.parameters}
+        action = self.action(summary.action_ref(original)) or {}
+        parameters = options.rerun_request().parameters_from(original.get("parameters") or {},
+                                                             action.get("parameters"))
         plan = {"mode": "from_beginning", "execution_id": original["id"], "parameters": parameters}
         result: dict[str, Any] = {
             "backend": self.name, "request": options.request(), "dry_run": options.dry_run,
@@ -367,9 +341,7 @@ class StackStormBackend(Backend):
         children = {doc["id"]: self.children(doc["id"]) for doc in chain}
         definition = self._definition(original)
         state, notes = rebuild_run_state(chain, children, definition)
-        request = planner.RerunRequest(
-            tasks=list(options.tasks), no_reset=list(options.no_reset), failed=options.failed,
-            force=options.force, parameters=options.parameters or None)
+        request = options.rerun_request()
         try:
             plan = planner.plan_rerun(definition, state, request, execution_id=original["id"])
         except planner.PlanError as e:
@@ -464,12 +436,6 @@ class StackStormBackend(Backend):
                 "StackStorm's API resets a task's items on every route or on none, but this plan "
                 "resets %s on some routes only. %s" % (", ".join(mixed), USE_WFOPS))
         return tasks, reset
-
-
-def _route_only_no_reset(options: RerunOptions) -> bool:
-    """A no-reset name with a route, for a task requested by name (every route)."""
-    named = {t for t in options.tasks if "[" not in t}
-    return any("[" in t and t.split("[")[0] in named for t in options.no_reset)
 
 
 def detect(api: ApiClient) -> str:

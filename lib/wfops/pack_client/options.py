@@ -170,29 +170,31 @@ def normalize_context(value: Any, problems: list[str]) -> dict[str, dict[str, An
     return out or None
 
 
-def normalize_publish(value: Any, skips: list[str], problems: list[str]) -> dict | None:
-    """``{key: value}`` for a single skip, or ``{task: {key: value}}`` (E4); the text
-    ``"k=v,k2=v2"`` is accepted for a single skip."""
+def normalize_publish(value: Any, problems: list[str]) -> Any:
+    """What a skipped task publishes (E4): ``{key: value}`` for a single skip, or ``{task:
+    {key: value}}``; the text ``"k=v,k2=v2"`` is accepted for a single skip. Which of the
+    two it is, :func:`wfops.rerun_request.per_skip` says."""
     if isinstance(value, str) and value.strip() and not value.strip().startswith("{"):
         value = parse_assignments(value, "publish", problems)
-    publish = _mapping(value, "publish", problems)
-    if publish is None:
+    return _mapping(value, "publish", problems)
+
+
+def _per_skip(part: str, value: Any, skips: list[str], problems: list[str]) -> dict | None:
+    from wfops import errors
+    from wfops.rerun_request import per_skip
+
+    try:
+        return per_skip(part, value, skips)
+    except errors.WfopsError as e:
+        problems.append(e.message)
         return None
-    if not skips:
-        problems.append("publish only applies to skipped tasks: name the task to skip.")
-        return None
-    if all(k in skips and isinstance(v, dict) for k, v in publish.items()):
-        return publish
-    if len(skips) > 1:
-        problems.append("With several skipped tasks, publish must be keyed by task: "
-                        '{"task2": {"key": "value"}}.')
-        return None
-    return publish
 
 
 @dataclass
 class RerunOptions:
-    """One re-run request as the pack's actions take it."""
+    """A re-run request as the pack's actions are given it, each value read as st2 casts
+    it; :meth:`rerun_request` is the request every layer reads. ``result`` and
+    ``publish`` are keyed by skipped task once built."""
 
     id: str
     tasks: list[str] = field(default_factory=list)
@@ -241,14 +243,16 @@ class RerunOptions:
             context=normalize_context(context, problems),
             skip=skips,
             result=_UNSET if result is _UNSET or (result is None and not skips) else parse_value(result),
-            publish=normalize_publish(publish, skips, problems),
+            publish=normalize_publish(publish, problems),
             force=_bool(force),
             dry_run=_bool(dry_run),
             comment=str(comment) if comment not in (None, "") else None,
             delay=_delay(delay, problems),
         )
-        if options.result is not _UNSET and not skips:
-            problems.append("result only applies to a skipped task: name the task to skip.")
+        if options.result_given:
+            options.result = _per_skip("result", options.result, skips, problems)
+        if options.publish:
+            options.publish = _per_skip("publish", options.publish, skips, problems)
         # R5, checked here as st2client does: the API only sees reset = tasks - no_reset,
         # where a no-reset name outside tasks would silently vanish.
         requested = [_ref(t) for t in tasks_list]
@@ -265,25 +269,15 @@ class RerunOptions:
     def result_given(self) -> bool:
         return self.result is not _UNSET
 
-    @property
-    def extras(self) -> list[str]:
-        """The wfops extras this request uses (what StackStorm's API cannot carry)."""
-        used = []
-        if self.items:
-            used.append("items")
-        if self.context:
-            used.append("context")
-        if self.skip:
-            used.append("skip")
-        if self.result_given:
-            used.append("result")
-        if self.publish:
-            used.append("publish")
-        return used
+    def rerun_request(self, user: str | None = None):
+        """The :class:`wfops.rerun_request.RerunRequest` these options make."""
+        from wfops.rerun_request import RerunRequest
 
-    @property
-    def from_tasks(self) -> bool:
-        return bool(self.tasks or self.failed or self.items or self.context or self.skip)
+        return RerunRequest(
+            execution_id=self.id, tasks=list(self.tasks), no_reset=list(self.no_reset), failed=self.failed,
+            force=self.force, parameters=self.parameters or None, items=self.items, context=self.context,
+            skip=list(self.skip), result=self.result if self.result_given else None, publish=self.publish,
+            dry_run=self.dry_run, comment=self.comment, user=user, delay=self.delay)
 
     def reset(self, tasks: list[str] | None = None) -> list[str]:
         """StackStorm's ``reset``: the tasks less those a no-reset name covers (``task2``

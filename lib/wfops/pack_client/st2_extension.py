@@ -99,7 +99,7 @@ def backend_class():
     from wfops.pack_client.backends import BackendError, StackStormBackend, render_plan
     from wfops.pack_client.options import RerunOptions
     from wfops.pack_client.summary import execution_summary
-    from wfops.planner.requests import TaskRef
+    from wfops.rerun_request import TaskRef
 
     class StackStormWithExtension(StackStormBackend):
         """A real StackStorm; every operation goes through the wfops-st2 extension when
@@ -147,11 +147,11 @@ def backend_class():
             return self._operate("audit", execution_id)["entries"]
 
         def rerun(self, options: RerunOptions) -> dict:
-            if not options.from_tasks or not self.extension.present:
+            rerun = options.rerun_request()
+            if rerun.from_beginning or not self.extension.present:
                 return super().rerun(options)
-            request = {k: v for k, v in options.request().items() if k not in ("id", "comment", "delay")}
-            if options.dry_run:
-                request["dry_run"] = True
+            request = {k: v for k, v in rerun.to_payload().items()
+                       if k not in ("execution_id", "comment", "delay", "user")}
             answer = self._operate("rerun", options.id, request, options.comment)
             plan = answer.get("plan") or {}
             result = {

@@ -14,9 +14,9 @@ from wfops.planner.plan import (
 )
 from wfops.planner.planning import plan_rerun
 from wfops.planner.render import render_dot, render_text
-from wfops.planner.requests import RerunRequest, TaskRef
 from wfops.planner.run_graph import RunGraph
 from wfops.planner.spec_graph import SpecGraph
+from wfops.rerun_request import RerunRequest, TaskRef
 
 __all__ = [
     "ContinuingTask",

@@ -10,8 +10,8 @@ on a workflow that has not completed is refused, saying what to do instead.
 from __future__ import annotations
 
 from wfops import statuses
-from wfops.planner.requests import RerunRequest
 from wfops.request_terms import term
+from wfops.rerun_request import RerunRequest
 
 NOT_COMPLETED = 'Unable to rerun workflow execution "%s" because it is not in a completed state.'
 
@@ -29,20 +29,20 @@ def admit(status: str | None, request: RerunRequest, execution_id: str) -> tuple
         return False, []
     others = other_parts(request)
     if status == statuses.PAUSED:
-        if request.skips and not others:
+        if request.skip and not others:
             return True, []
-        return False, [_paused(execution_id, others if request.skips else [])]
+        return False, [_paused(execution_id, others if request.skip else [])]
     problems = []
-    if others or not request.skips:
+    if others or not request.skip:
         problems.append(NOT_COMPLETED % execution_id)
-    if request.skips:
+    if request.skip:
         problems.append(_cannot_skip(execution_id, status))
     return False, problems
 
 
 def other_parts(request: RerunRequest) -> list[str]:
     """The parts of ``request`` besides skips, as message terms."""
-    skipped = set(request.skips or ())
+    skipped = set(request.skip or ())
     parts = []
     if any(_name(t) not in skipped for t in request.tasks):
         parts.append(term("tasks"))

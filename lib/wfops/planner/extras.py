@@ -20,9 +20,9 @@ from wfops.item_selection import item_selection_problems, short_json
 from wfops.planner.fingerprint import item_statuses
 from wfops.planner.plan import DOWNSTREAM, SUPERSEDED, Plan, PlanError
 from wfops.planner.planning import plan_rerun
-from wfops.planner.requests import RerunRequest
 from wfops.planner.run_graph import RunGraph
 from wfops.request_terms import term
+from wfops.rerun_request import RerunRequest
 
 
 @dataclass
@@ -154,8 +154,8 @@ def plan_with_extras(spec, run_state: Mapping[str, Any], request: RerunRequest,
     errors.collect(_nesting_problems(request), PlanError)
     items = dict(request.items or {})
     contexts = {t: dict(v) for t, v in (request.context or {}).items()}
-    skips = list(dict.fromkeys(request.skips or []))
-    results = dict(request.results or {})
+    skips = list(dict.fromkeys(request.skip or []))
+    results = dict(request.result or {})
     publish = {t: dict(v) for t, v in (request.publish or {}).items()}
     extra_tasks = set(items) | set(contexts) | set(skips)
     if not extra_tasks and not results and not publish:
@@ -260,7 +260,7 @@ def _nesting_problems(request: RerunRequest) -> list[str]:
     for task, values in sorted((request.context or {}).items()):
         for key, value in (values or {}).items() if isinstance(values, dict) else ():
             check(value, 'The context value "%s" of task "%s"' % (key, task))
-    for task, value in sorted((request.results or {}).items()):
+    for task, value in sorted((request.result or {}).items()):
         check(value, 'The result given to skipped task "%s"' % task)
     for task, values in sorted((request.publish or {}).items()):
         for key, value in (values or {}).items() if isinstance(values, dict) else ():
@@ -280,7 +280,6 @@ def _option_problems(request: RerunRequest, items, contexts, skips, results, pub
                 'Task "%s" is given both to %s and to %s: re-run it (%s) or skip it (%s), not both.'
                 % (task, term("tasks"), term("skip"), term("tasks"), term("skip"))
             )
-    problems += unskipped_problems(skips, results, publish)
     for task in contexts:
         if task in skips:
             problems.append("%s: a skipped task does not run, so its context cannot change." % term("context", task))
@@ -290,14 +289,6 @@ def _option_problems(request: RerunRequest, items, contexts, skips, results, pub
                 "context." % (term("context", task), term("tasks", task))
             )
     return problems
-
-
-def unskipped_problems(skips, results, publish) -> list[str]:
-    """A result or published values given to a task that is not skipped, one problem
-    each. O(len(results) + len(publish))."""
-    return ["%s applies only to a skipped task: add %s." % (term(part, task), term("skip", task))
-            for part, names in (("result", results or {}), ("publish", publish or {}))
-            for task in names if task not in set(skips)]
 
 
 def _options_naming(task: str, items, contexts, skips) -> str:

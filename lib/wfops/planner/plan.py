@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from wfops.errors import WfopsError
+from wfops.errors import PlanError  # noqa: F401  (the planner's error, raised from here)
 
 FROM_TASKS = "from_tasks"
 FROM_BEGINNING = "from_beginning"
@@ -26,10 +26,6 @@ BLOCKED = "blocked"  # neither: the join cannot count on it
 
 # JoinBranch.reason, besides the execution's status, "not_taken" and "never_ran"
 REPLACED = "replaced"  # its execution follows a failure that the request skips
-
-
-class PlanError(WfopsError):
-    """The re-run request cannot be planned; ``problems`` lists every reason."""
 
 
 @dataclass

@@ -27,14 +27,11 @@ from wfops.planner.plan import (
     PlanError,
     RerunTask,
 )
-from wfops.planner.requests import RerunRequest, TaskRef
 from wfops.planner.run_graph import RunGraph
 from wfops.planner.spec_graph import SpecGraph, SpecLike
 from wfops.request_terms import term
+from wfops.rerun_request import RerunRequest, TaskRef
 
-PARAMETERS_WITH_TASKS = (
-    "Parameters override is not supported when re-running task(s) for a workflow."
-)
 NO_RESET_NOT_SUBSET = "List of tasks to reset does not match the tasks to rerun."
 FAILED_FLAG = term("failed")  # what a task that --failed found was requested as
 
@@ -65,8 +62,7 @@ def plan_rerun(
     """
     status = run_state.get("status")
     in_place, problems = admit(status, request, execution_id)
-    if request.parameters and not request.from_beginning:
-        problems.append(PARAMETERS_WITH_TASKS)
+    problems += request.problems()
 
     items = item_statuses(run_state)
     plan = Plan(
@@ -128,12 +124,12 @@ class _Planner:
 
         # Tasks whose items the extras choose (--items) or that are skipped: their
         # no-reset is the extras planner's doing, not a request to keep every item.
-        chosen = set(request.items or ()).union(request.skips or ())
+        chosen = set(request.items or ()).union(request.skip or ())
         self.fill_rerun(kept, claims, no_reset, chosen, plan, problems)
         replaced = run.descendants(kept, attempts=True)
         self.fill_staged(replaced.union(kept), plan)
         self.fill_continuing(set(kept), replaced, plan)
-        self.fill_downstream(plan, set(request.skips or ()))
+        self.fill_downstream(plan, set(request.skip or ()))
         self.check_no_reset_effect([r for r in no_reset if r.name not in chosen], plan)
         self.fill_joins(replaced, plan, problems, force=request.force)
 
