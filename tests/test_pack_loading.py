@@ -37,7 +37,7 @@ LEFT_OUT = {
                                            '"timeout".',
 }
 NOT_RUNNABLE = {"examples.windows_ipconfig", "examples.windows_env", "examples.windows_uptime",
-                "examples.echo_chain", "examples.ask_continue", "examples.announce"}
+                "examples.echo_chain", "examples.announce"}
 
 
 @pytest.fixture(scope="module")

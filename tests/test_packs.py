@@ -76,8 +76,12 @@ def test_core_echo_makes_the_runner_cmd_immutable(fixtures):
 
 def test_builtin_core_pack_actions(fixtures):
     assert [a.ref for a in fixtures.list("core")] == [
-        "core.echo", "core.http", "core.local", "core.noop", "core.remote"]
+        "core.ask", "core.echo", "core.http", "core.local", "core.noop", "core.remote"]
     assert fixtures.get("core.http").runner_type == "http-request"
+    assert fixtures.get("core.ask").runner_type == "inquirer"
+    assert fixtures.get("core.ask").parameters["ttl"] == {
+        "description": "Minutes before an unanswered inquiry times out.", "type": "integer",
+        "default": 1440, "required": True}
     assert fixtures.get("core.remote").parameters["hosts"]["required"] is True
     assert fixtures.get("core.local").parameters["timeout"]["default"] == 60
     assert fixtures.get("core.noop").parameters == {}

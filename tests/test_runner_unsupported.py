@@ -1,4 +1,4 @@
-"""Actions of runner types wfops cannot run (WinRM; for now action-chain, inquirer and
+"""Actions of runner types wfops cannot run (WinRM; for now action-chain and
 announcement) load and refuse to run with an error naming the runner type; a
 local-shell-cmd action with an entry point fails as on StackStorm."""
 
@@ -20,7 +20,6 @@ CASES = [
     ("examples.windows_env", "winrm-ps-cmd", "does not implement WinRM"),
     ("examples.windows_uptime", "winrm-ps-script", "does not implement WinRM"),
     ("examples.echo_chain", "action-chain", "does not support it yet"),
-    ("examples.ask_continue", "inquirer", "does not support it yet"),
     ("examples.announce", "announcement", "does not support it yet"),
 ]
 WINRM_PARAMS = {"host": "win1", "username": "u", "password": "p"}

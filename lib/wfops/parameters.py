@@ -52,6 +52,7 @@ _ParameterValidator = validators.extend(
     Draft4Validator,
     {"properties": Draft3Validator.VALIDATORS["properties"], "required": _required_list_only},
 )
+StackStormValidator = _ParameterValidator  # also checks inquiry responses (wfops.inquiries)
 
 
 def _problem(action: ActionSpec, name: str, text: str) -> str:

@@ -23,5 +23,6 @@ ABENDED = frozenset([FAILED, TIMEOUT, ABANDONED])
 COMPLETED = frozenset([SUCCEEDED, FAILED, TIMEOUT, ABANDONED, CANCELED])
 # Orquesta's "running" group: a workflow in one of these schedules its next tasks.
 RUNNING_GROUP = frozenset([REQUESTED, SCHEDULED, DELAYED, RUNNING, RESUMING, RETRYING])
-# What `wfops run` and `st2 run` wait through before printing the execution.
-WAITING = frozenset([REQUESTED, SCHEDULED, DELAYED, RUNNING, RESUMING, PAUSING, CANCELING, PENDING])
+# What `wfops run` and `st2 run` wait through before printing the execution (not pending:
+# an inquiry waits for a response; st2 run stops at it too).
+WAITING = frozenset([REQUESTED, SCHEDULED, DELAYED, RUNNING, RESUMING, PAUSING, CANCELING])

@@ -49,7 +49,9 @@ def start(engine, execution_id: str, action, params: dict, task: TaskAction | No
     def work() -> None:
         try:
             outcome = runner.run(action, params, ctx)
-            engine.outcomes.put(Outcome(execution_id, outcome.status, outcome.result))
+            # pending (an inquiry) is not an end: the execution waits for a response.
+            engine.outcomes.put(Outcome(execution_id, outcome.status, outcome.result,
+                                        final=outcome.status != s.PENDING))
         except Exception as e:  # a runner bug must not lose the execution
             engine.outcomes.put(
                 Outcome(execution_id, s.FAILED, {"error": str(e), "traceback": traceback.format_exc()})
@@ -111,8 +113,18 @@ def final_outcome(engine, outcome: Outcome) -> Outcome:
 def record_outcome(engine, outcome: Outcome):
     """Record a final outcome on its execution and stop tracking it; a top-level action's
     tree is released. Returns the task it ran (None: a top-level action; ``MISSING``: an
-    execution this engine did not track)."""
+    execution this engine did not track).
+
+    ``pending`` (an inquiry waiting for its response) is recorded with its result, and the
+    execution is no longer tracked: nothing runs until a response (``wfops.engine.inquiry``
+    tracks it again then)."""
     if not outcome.final:
+        if outcome.status == s.PENDING and not outcome.workflow:
+            task = engine.memory.untrack(outcome.execution_id)
+            if outcome.execution_id in engine.stops:
+                engine.store.after_commit(lambda: engine.stops.pop(outcome.execution_id, None))
+            set_execution_status(engine, outcome.execution_id, s.PENDING, outcome.result, with_result=True)
+            return task
         return engine.memory.actions.get(outcome.execution_id, MISSING)
     task = engine.memory.untrack(outcome.execution_id)
     if outcome.execution_id in engine.stops:

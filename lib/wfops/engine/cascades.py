@@ -22,6 +22,11 @@ def request_status(engine, execution_id: str, operation: str, user: str | None =
             record = engine.store.get_execution(execution_id)
             if not rule.plain_action_status or record is None:
                 return
+            if record["status"] == s.PENDING and record["runner_type"] == "inquirer":
+                from wfops.engine import inquiry
+
+                inquiry.end(engine, record, s.CANCELED, actions.canceled_result(user), user or engine.user)
+                return
             if not launching.cancel_requested(engine, execution_id, actions.canceled_result(user)) \
                     and record["runner_type"] != "orquesta":
                 actions.cancel(engine, execution_id, user)
@@ -35,6 +40,9 @@ def request_status(engine, execution_id: str, operation: str, user: str | None =
         if s.PAUSED in rule.down:  # it reaches paused sub-workflows: also the ended ones
             _end_stale_paused_tasks(engine, live)
         if rule.stops_delayed:
+            from wfops.engine import inquiry
+
+            inquiry.cancel_pending(engine, live.execution_id, user)
             for execution in engine.memory.actions_of(live.wf_id):
                 if engine.store.get_execution_status(execution) == s.DELAYED:
                     driver.deliver(engine, Outcome(execution, s.CANCELED, None))

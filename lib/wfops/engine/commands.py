@@ -54,6 +54,10 @@ def execute(engine, operation: str, execution_id: str, payload: dict) -> dict:
         return apply_lifecycle(
             engine, operation, execution_id, payload.get("user", "unknown"), payload.get("comment")
         )
+    if operation == "respond":
+        from wfops.engine import inquiry
+
+        return inquiry.respond(engine, execution_id, payload)
     if operation == "rerun":
         from wfops.engine import reruns
 

@@ -411,7 +411,8 @@ def deliver(engine, outcome: Outcome) -> None:
         if live is None:
             return
         status = outcome.status
-        if outcome.final and not outcome.workflow:
+        if (outcome.final or status == s.PENDING) and not outcome.workflow:
+            # An end, or an inquiry's pending (its task pending pauses the workflow).
             entry = event_entry(task, status, outcome.result)
             journal(engine, live, entry)
         else:

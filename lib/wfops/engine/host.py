@@ -81,6 +81,7 @@ class Engine:
         self.stops: dict[str, threading.Event] = {}
         self._last_heartbeat = 0.0
         self.commands_polled = 0.0  # when wfops.engine.loop last read the commands table
+        self.inquiries_checked = 0.0  # ... and last looked for inquiries whose ttl passed
         self._closed = False
         store.register_engine(self.id, self.pid, socket.gethostname(), time.time())
 

@@ -7,7 +7,7 @@
 
 One :func:`step`: deliver waiting outcomes (a batch per transaction), start delayed tasks
 whose time came, serve the commands other processes sent for the trees this engine owns,
-and beat the heart.
+time out its inquiries whose ttl passed (every second), and beat the heart.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import time
 from typing import Callable
 
 from wfops import statuses as s
-from wfops.engine import commands
+from wfops.engine import commands, inquiry
 
 ADOPT_EVERY_SECONDS = 0.25   # how often orphaned trees are looked for
 IDLE_AFTER_SECONDS = 1.0     # --until-idle: how long nothing must be left to do
@@ -41,6 +41,9 @@ def step(engine, timeout: float = STEP_TIMEOUT_SECONDS) -> None:
         # wait a few milliseconds.
         engine.commands_polled = now
         commands.serve_pending(engine)
+    if now - engine.inquiries_checked >= inquiry.CHECK_EVERY_SECONDS:
+        engine.inquiries_checked = now
+        inquiry.time_out_expired(engine)
     engine.heartbeat()
 
 

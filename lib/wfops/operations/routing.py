@@ -33,7 +33,7 @@ class _Elsewhere:
 
 def operate(session, operation: str, execution_id: str, payload: dict, *, run_here: bool = False,
             on_engine: Callable[[Callable[[], Any]], Any] | None = None) -> dict:
-    """Carry out ``operation`` (``pause``/``resume``/``cancel``/``rerun``) on
+    """Carry out ``operation`` (``pause``/``resume``/``cancel``/``rerun``/``respond``) on
     ``execution_id`` where its tree is owned and return the owner's answer; raises the
     owner's refusal.
 
@@ -66,6 +66,8 @@ def operate(session, operation: str, execution_id: str, payload: dict, *, run_he
     # running this process's executions meanwhile).
     if operation in lifecycle.OPERATIONS:
         precheck_lifecycle(operation, answer.record, store.get_execution(answer.root["id"]))
+    if operation == "respond":
+        precheck_respond(answer.record, payload)
     seq = store.enqueue_command(answer.root["id"], answer.record["id"], operation, dict(payload), time.time())
     if not engine_alive(store, store.get_execution(answer.root["id"])["owner"]):
         spawn_engine(session.home, ["--until-idle"], user=session.user)
@@ -90,6 +92,17 @@ def precheck_lifecycle(operation: str, record: dict, root: dict) -> None:
     decision = lifecycle.check(operation, record["id"], target["status"], record["runner_type"])
     if decision.action == lifecycle.REFUSE:
         raise errors.InvalidOperation(decision.message)
+
+
+def precheck_respond(record: dict, payload: dict) -> None:
+    """Refuse at once a response to an inquiry the owner would refuse (a ttl that passed is
+    left to the owner, which times the inquiry out)."""
+    from wfops import inquiries
+    from wfops.identity import current_user
+
+    problem = inquiries.respond_problem(record, payload.get("user") or current_user(), payload.get("response"))
+    if problem is not None:
+        raise problem
 
 
 def await_command(session, seq: int) -> dict:

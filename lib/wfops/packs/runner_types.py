@@ -129,7 +129,7 @@ _INQUIRY_SCHEMA = {
     "properties": {
         "continue": {
             "type": "boolean",
-            "description": "Should the workflow continue?",
+            "description": "Would you like to continue the workflow?",
             "required": True,
         }
     },

@@ -12,6 +12,7 @@ import threading
 from wfops import errors
 from wfops.packs.runner_types import (
     HTTP_REQUEST,
+    INQUIRER,
     LOCAL_SHELL_CMD,
     LOCAL_SHELL_SCRIPT,
     NOOP,
@@ -21,6 +22,7 @@ from wfops.packs.runner_types import (
     REMOTE_SHELL_SCRIPT,
 )
 from wfops.runners.base import ActionOutcome, RunContext, Runner
+from wfops.runners.inquirer import InquirerRunner
 from wfops.runners.local_shell import LocalShellCommandRunner, LocalShellScriptRunner
 from wfops.runners.noop import NoopRunner
 from wfops.runners.python_script import PythonScriptRunner
@@ -34,6 +36,7 @@ _RUNNERS: dict[str, Runner] = {
     LOCAL_SHELL_CMD: LocalShellCommandRunner(),
     LOCAL_SHELL_SCRIPT: LocalShellScriptRunner(),
     PYTHON_SCRIPT: PythonScriptRunner(),
+    INQUIRER: InquirerRunner(),
 }
 # Runners on heavy libraries (requests, paramiko) are imported when first used, so that a
 # process that never runs one does not pay for them: runner type -> (module, class).

@@ -11,7 +11,6 @@ from wfops.packs.action_spec import ActionSpec
 from wfops.packs.runner_types import (
     ACTION_CHAIN,
     ANNOUNCEMENT,
-    INQUIRER,
     WINRM_CMD,
     WINRM_PS_CMD,
     WINRM_PS_SCRIPT,
@@ -30,7 +29,6 @@ NOT_RUNNABLE: dict[str, str] = {
     WINRM_PS_CMD: _WINRM,
     WINRM_PS_SCRIPT: _WINRM,
     ACTION_CHAIN: _NOT_YET % "write the chain as an Orquesta workflow",
-    INQUIRER: _NOT_YET % "replace the inquiry with a pause (`wfops execution pause`/`resume`)",
     ANNOUNCEMENT: _NOT_YET % "leave the announcement out of the workflow",
 }
 

@@ -308,6 +308,10 @@ class Store(WorkflowRecords, OutputTables):
             ).fetchall()
         return [r[0] for r in rows]
 
+    def pending_inquiries(self) -> list[dict]:
+        """The inquiries waiting for a response, oldest first."""
+        return self._select("executions", "status = 'pending' AND runner_type = 'inquirer'", (), "ORDER BY seq")
+
     def tree_executions(self, root_id: str) -> list[dict]:
         return self._select("executions", "root = ?", (root_id,), "ORDER BY seq")
 
