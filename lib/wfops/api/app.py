@@ -17,13 +17,13 @@ from fastapi.openapi.utils import get_openapi
 
 import wfops
 from wfops.api import faults
-from wfops.api.routes import content, executions, keys, operations, stream
+from wfops.api.routes import content, executions, inquiries, keys, operations, stream
 from wfops.api.service import ApiService
 
 API_PREFIX = "/api/v1"
 DESCRIPTION = (
     "StackStorm-compatible REST API of the embedded wfops host (what the st2 CLI uses for "
-    "actions, executions, packs, aliases, sensors, rules and datastore keys, and st2stream's event stream at "
+    "actions, executions, packs, aliases, sensors, rules, datastore keys and inquiries, and st2stream's event stream at "
     "/stream/v1/stream), with wfops's re-run extras, audit and task context. Errors are "
     '{"faultstring": ...} with StackStorm\'s status codes. With API keys configured, send '
     "St2-Api-Key (or ?st2-api-key=)."
@@ -38,7 +38,7 @@ def _root_router() -> APIRouter:
     def root():
         return {"version": wfops.__version__, "docs_url": API_PREFIX + "/openapi.json", "server": "wfops"}
 
-    for routes in (content, executions, operations, keys):
+    for routes in (content, executions, operations, keys, inquiries):
         router.include_router(routes.router)
     return router
 

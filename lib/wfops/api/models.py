@@ -228,3 +228,33 @@ class KeyValuePair(_Document):
     user: str | None = Field(None, description="The owner of a user-scoped key.")
     description: str | None = None
     expire_timestamp: str | None = Field(None, description="When a key set with a TTL expires (UTC).")
+
+
+class InquiryResponseRequest(_Body):
+    """An answer to an inquiry (StackStorm's InquiryResponseResult): ``response`` is
+    checked against the inquiry's schema."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"id": "5f0c4a6e8d2b4c0a1e3f5a7b",
+                                                              "response": {"continue": True}}]})
+
+    id: str | None = Field(None, description="The inquiry's id (the path's is the one answered).")
+    response: dict[str, Any] = Field(description="The response data, valid for the inquiry's schema.")
+
+
+class Inquiry(_Document):
+    """StackStorm's Inquiry: a pending inquirer execution's definition."""
+
+    id: str
+    route: str | None = None
+    ttl: int | None = Field(None, description="Minutes before an unanswered inquiry times out.")
+    users: list[str] | None = Field(None, description="Users who may respond (all when empty).")
+    roles: list[str] | None = Field(None, description="Roles who may respond (kept, not checked: no RBAC).")
+    # ``schema`` shadows a BaseModel attribute: declared under another name, served as ``schema``.
+    schema_: dict[str, Any] | None = Field(None, alias="schema", description="JSON schema of the response.")
+
+
+class InquiryResponseResult(_Document):
+    """The answer to an accepted response."""
+
+    id: str
+    response: dict[str, Any]

@@ -6,6 +6,7 @@ from the declarations).
 - :mod:`.executions`: reading executions (list, one, children, output, audit, task context)
 - :mod:`.operations`: running and operating (create, pause/resume, cancel, re-run)
 - :mod:`.keys`: the datastore (``/keys``)
+- :mod:`.inquiries`: inquiries (``/inquiries``): list, one, respond
 - :mod:`.stream`: StackStorm's event stream (``/stream/v1/stream``)
 """
 
@@ -26,6 +27,7 @@ Offset = Annotated[int | None, Query(description="Entries to skip.")]
 _DESCRIPTIONS = {
     400: "Refused: the request is malformed or not allowed in this state.",
     401: "No valid API key (when keys are configured).",
+    403: "The user acting may not do this.",
     404: "No such resource.",
     409: "The state changed since the plan was computed.",
     413: "The request body is larger than the limit.",

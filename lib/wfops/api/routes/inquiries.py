@@ -1,0 +1,59 @@
+"""Routes: inquiries (StackStorm's ``/inquiries``), for ``st2 inquiry list|get|respond``
+and ``wfops inquiry ... --url``.
+
+An inquiry is an ``inquirer`` action execution waiting in ``pending`` (st2 keeps no other
+record of it); the rules are :mod:`wfops.inquiries`'. A listing has the pending ones,
+newest first (``limit``, default 20 as st2, ``-1`` for all; ``offset``; ``X-Total-Count``).
+One that is not an inquiry, timed out or answered answers 400 in st2's words, an unknown id
+404; a response is carried out by the engine that owns the inquiry's tree (the ``respond``
+operation): 403 for a user not among its ``users``, 400 for a response its schema refuses.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from wfops import inquiries
+from wfops.api.faults import NOT_FOUND_ID, ApiError
+from wfops.api.models import Inquiry, InquiryResponseRequest, InquiryResponseResult
+from wfops.api.routes import Limit, Offset, ok, refusals
+from wfops.api.service import ApiService, Service, limit_offset, page
+
+router = APIRouter()
+
+
+def _pending_inquiry(svc: ApiService, inquiry_id: str) -> dict:
+    record = svc.store.get_execution(inquiry_id)
+    if record is None:
+        raise ApiError(404, NOT_FOUND_ID % inquiry_id)
+    problem = inquiries.state_problem(record)
+    if problem is not None:
+        raise problem
+    return record
+
+
+@router.get("/inquiries", summary="List the inquiries waiting for a response.",
+            responses={200: {"model": list[Inquiry], "description": "Pending inquiries, newest first",
+                             "headers": {"X-Total-Count": {"schema": {"type": "integer"}}}},
+                       **refusals(400)})
+def list_inquiries(svc: Service, limit: Limit = None, offset: Offset = None):
+    limit, offset = limit_offset(limit, offset, default_limit=20)
+    found = [inquiries.inquiry_doc(r) for r in reversed(svc.store.pending_inquiries())]
+    headers = {"X-Total-Count": str(len(found))}
+    if limit is not None:
+        headers["X-Limit"] = str(limit)
+    return JSONResponse(page(found, limit, offset), headers=headers)
+
+
+@router.get("/inquiries/{inquiry_id}", summary="One inquiry waiting for a response.",
+            responses={**ok(Inquiry, "The inquiry"), **refusals(400, 404)})
+def get_inquiry(svc: Service, inquiry_id: str):
+    return inquiries.inquiry_doc(_pending_inquiry(svc, inquiry_id))
+
+
+@router.put("/inquiries/{inquiry_id}", summary="Respond to an inquiry.",
+            responses={**ok(InquiryResponseResult, "Response accepted"), **refusals(400, 403, 404)})
+def respond_to_inquiry(svc: Service, request: Request, inquiry_id: str, body: InquiryResponseRequest):
+    record = _pending_inquiry(svc, inquiry_id)
+    return svc.operate("respond", record, {"user": svc.user(request, None), "response": body.response})
