@@ -28,6 +28,7 @@ INQUIRER = "inquirer"
 # The fields of st2's InquiryResponseAPI, in its order, each read from the result.
 FIELDS = ("route", "ttl", "users", "roles", "schema")
 
+NOT_FOUND = 'Unable to identify resource with id "%s".'  # st2's, as the API answers it
 NOT_AN_INQUIRY = 'Action execution "%s" is not an inquiry.'
 TIMED_OUT = 'Inquiry "%s" timed out and cannot be responded to.'
 ALREADY_RESPONDED = 'Inquiry "%s" has already been responded to.'

@@ -18,7 +18,7 @@ import sys
 
 from wfops import errors
 from wfops import statuses as s
-from wfops.cli import keys, output, packs, rerun_options, tail
+from wfops.cli import inquiries, keys, output, packs, rerun_options, tail
 
 
 def _key_values(items: list[str], parser: argparse.ArgumentParser) -> dict[str, str]:
@@ -133,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=9101, help="port (default: 9101; 0: any free port)")
     keys.add_parser(sub)
+    inquiries.add_parser(sub)
     return parser
 
 
@@ -166,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["WFOPS_HOME"] = args.home
     if args.command == "key":  # the datastore needs neither the packs nor an engine
         return keys.run(args, url)
+    if args.command == "inquiry":
+        return inquiries.run(args, url)
 
     try:
         backend = _backend(url, args.user)

@@ -5,17 +5,20 @@ An inquiry is an ``inquirer`` action execution waiting in ``pending`` (st2 keeps
 record of it); the rules are :mod:`wfops.inquiries`'. A listing has the pending ones,
 newest first (``limit``, default 20 as st2, ``-1`` for all; ``offset``; ``X-Total-Count``).
 One that is not an inquiry, timed out or answered answers 400 in st2's words, an unknown id
-404; a response is carried out by the engine that owns the inquiry's tree (the ``respond``
+404; a response (by the API key's user, else the ``user`` the query names, else the
+server's) is carried out by the engine that owns the inquiry's tree (the ``respond``
 operation): 403 for a user not among its ``users``, 400 for a response its schema refuses.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from wfops import inquiries
-from wfops.api.faults import NOT_FOUND_ID, ApiError
+from wfops.api.faults import ApiError
 from wfops.api.models import Inquiry, InquiryResponseRequest, InquiryResponseResult
 from wfops.api.routes import Limit, Offset, ok, refusals
 from wfops.api.service import ApiService, Service, limit_offset, page
@@ -26,7 +29,7 @@ router = APIRouter()
 def _pending_inquiry(svc: ApiService, inquiry_id: str) -> dict:
     record = svc.store.get_execution(inquiry_id)
     if record is None:
-        raise ApiError(404, NOT_FOUND_ID % inquiry_id)
+        raise ApiError(404, inquiries.NOT_FOUND % inquiry_id)
     problem = inquiries.state_problem(record)
     if problem is not None:
         raise problem
@@ -54,6 +57,8 @@ def get_inquiry(svc: Service, inquiry_id: str):
 
 @router.put("/inquiries/{inquiry_id}", summary="Respond to an inquiry.",
             responses={**ok(InquiryResponseResult, "Response accepted"), **refusals(400, 403, 404)})
-def respond_to_inquiry(svc: Service, request: Request, inquiry_id: str, body: InquiryResponseRequest):
+def respond_to_inquiry(svc: Service, request: Request, inquiry_id: str, body: InquiryResponseRequest,
+                       user: Annotated[str | None, Query(description="Who responds (wfops; an API key's user "
+                                                                      "wins; default: the server's user).")] = None):
     record = _pending_inquiry(svc, inquiry_id)
-    return svc.operate("respond", record, {"user": svc.user(request, None), "response": body.response})
+    return svc.operate("respond", record, {"user": svc.user(request, user), "response": body.response})
