@@ -95,7 +95,9 @@ def validated_response(record: dict, response: Any) -> dict:
     problems = sorted(StackStormValidator(schema).iter_errors(filled), key=lambda e: list(e.path))
     if problems:
         first = problems[0]
-        where = "".join("[%r]" % p for p in first.path)
+        # Draft 3's per-property ``required`` reports at the missing property itself.
+        path = list(first.path)[:-1] if first.validator == "required" else list(first.path)
+        where = "".join("[%r]" % p for p in path)
         text = ("%s: %s" % (where, first.message)) if where else first.message
         if len(problems) > 1:
             text += " (and %d more problem%s)" % (len(problems) - 1, "s" if len(problems) > 2 else "")
