@@ -18,6 +18,8 @@ REQUESTS = {
     ("delete", "/api/v1/keys/{name}"): (None, 404),                         # in order: none yet
     ("get", "/api/v1/keys/{name}"): (None, 404),
     ("put", "/api/v1/keys/{name}"): ({"name": "routes.k", "value": "v"}, 200),
+    ("get", "/api/v1/inquiries/{inquiry_id}"): (None, 400),                 # a workflow, not an inquiry
+    ("put", "/api/v1/inquiries/{inquiry_id}"): ({"response": {"continue": True}}, 400),
 }
 REFS = {"actions": "wfops_examples.sequential", "packs": "wfops", "actionalias": "wfops.wfops_audit",
         "sensortypes": "wfops.WorkflowWatchSensor", "rules": "wfops.rerun_failed_once"}
@@ -34,7 +36,7 @@ def _declared(tmp_path) -> set[tuple[str, str]]:
 
 def _url(template: str, execution_id: str) -> str:
     resource = template.split("/")[3] if template.count("/") > 2 else ""
-    return (template.replace("{id}", execution_id).replace("{ref_or_id}", REFS.get(resource, ""))
+    return (template.replace("{id}", execution_id).replace("{inquiry_id}", execution_id).replace("{ref_or_id}", REFS.get(resource, ""))
             .replace("{name_or_id}", "orquesta").replace("{task}", "task1").replace("{name}", "routes.k"))
 
 
