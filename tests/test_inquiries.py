@@ -1,7 +1,8 @@
 """Inquiries on the local store: ``wfops run`` of a workflow with a ``core.ask`` stops at
 its pause; ``wfops inquiry respond`` has an engine process carry the response out (the
 workflow resumes, a later task sees the response); a pause while another branch runs
-(pausing, then paused); a sub-workflow's inquiry pauses and resumes the tree; an engine
+(pausing, then paused); a sub-workflow's inquiry pauses and resumes the tree (a resume
+without an answer leaves it paused); an engine
 killed while carrying a response out loses nothing and runs nothing twice. Side effects
 are counted in the log the shell tasks append to."""
 
@@ -96,6 +97,11 @@ def test_a_sub_workflow_inquiry_pauses_and_resumes_the_tree(tmp_path):
     assert [(t, s) for t, _, s in tasks_of(parent)] == [("child", "paused")]
     child = parent["children"][0]["id"]
     assert wfops.get(child, tasks=False)["status"] == "paused"
+    # Resumed without an answer, the tree only waits for the inquiry: it pauses again.
+    resumed = wfops.run("execution", "resume", wf)
+    assert resumed.returncode == 0 and 'is paused' in resumed.stdout, resumed.stdout + resumed.stderr
+    assert [wfops.get(e, tasks=False)["status"] for e in (wf, child)] == ["paused", "paused"]
+    assert lines(log) == ["before"]
     done = wfops.run("inquiry", "respond", pending_inquiry(wfops), "-r", '{"approved": false}')
     assert done.returncode == 0, done.stderr
     assert wfops.wait_status(wf, {"succeeded", "failed"})["status"] == "succeeded"

@@ -202,13 +202,18 @@ def wfops(srv, *args, key=PLAIN):
                           text=True, timeout=60, stdin=subprocess.DEVNULL)
 
 
-def test_an_unanswered_inquiry_times_out_after_its_ttl(srv, tmp_path):
-    wf, inquiry = paused_approval(srv, tmp_path, ttl=1)
-    # A minute passes: the record's start moves back (the engine reads it each second).
-    started = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=61)
+def backdate(srv, inquiry: str, seconds: float) -> None:
+    """Time passes for the inquiry: its record's start moves ``seconds`` back (the engine
+    reads it each second)."""
+    started = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=seconds)
     with sqlite3.connect(str(srv.home / "wfops.db")) as conn:
         conn.execute("UPDATE executions SET start_timestamp = ? WHERE id = ?",
                      (started.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), inquiry))
+
+
+def test_an_unanswered_inquiry_times_out_after_its_ttl(srv, tmp_path):
+    wf, inquiry = paused_approval(srv, tmp_path, ttl=1)
+    backdate(srv, inquiry, 61)  # a minute passes
     finished(srv, wf["id"], "succeeded")
     timed_out = srv.get("/executions/%s" % inquiry, headers=AUTH)
     assert timed_out["status"] == "timeout"
@@ -222,10 +227,7 @@ def test_an_unanswered_inquiry_times_out_after_its_ttl(srv, tmp_path):
 
 def test_an_inquiry_not_yet_at_its_ttl_waits(srv, tmp_path):
     wf, inquiry = paused_approval(srv, tmp_path, ttl=2)
-    started = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=100)
-    with sqlite3.connect(str(srv.home / "wfops.db")) as conn:
-        conn.execute("UPDATE executions SET start_timestamp = ? WHERE id = ?",
-                     (started.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), inquiry))
+    backdate(srv, inquiry, 100)  # not yet two minutes
     time.sleep(2.5)  # more than two of the engine's checks
     assert srv.get("/executions/%s" % inquiry, headers=AUTH)["status"] == "pending"
     ok(srv.st2("execution", "cancel", wf["id"], api_key=PLAIN))

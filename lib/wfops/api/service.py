@@ -117,6 +117,17 @@ def page(items: list, limit: int | None, offset: int) -> list:
     return items[offset:] if limit is None else items[offset:offset + limit]
 
 
+def paged_response(items: list, limit: int | None, offset: int):
+    """The page of ``items`` as st2 answers a listing: ``X-Total-Count`` (all of them) and,
+    with a limit, ``X-Limit``."""
+    from fastapi.responses import JSONResponse
+
+    headers = {"X-Total-Count": str(len(items))}
+    if limit is not None:
+        headers["X-Limit"] = str(limit)
+    return JSONResponse(page(items, limit, offset), headers=headers)
+
+
 def parse_timestamp(text: str | None):
     if not text:
         return None

@@ -47,6 +47,10 @@ def request_status(engine, execution_id: str, operation: str, user: str | None =
                 if engine.store.get_execution_status(execution) == s.DELAYED:
                     driver.deliver(engine, Outcome(execution, s.CANCELED, None))
         driver.settle(engine, live)
+        if operation == "resume":
+            from wfops.engine import inquiry
+
+            inquiry.hold_if_waiting(engine, live)
 
 
 def child_workflows(engine, live: LiveWorkflow) -> list[str]:

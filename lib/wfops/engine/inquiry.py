@@ -37,13 +37,25 @@ def end(engine, record: dict, status: str, result, user: str) -> None:
     resumed first when paused or pausing, then the outcome goes to its task. Inside a
     transaction. O(the workflow's live part)."""
     parent = record["parent"]
+    task = ownership.task_action_of(engine, record) if parent is not None else None
+    engine.memory.track(record["id"], task)  # tracked: the resume does not hold for it
     if parent is not None:
         current = engine.status_of(parent)
         if lifecycle.check("resume", parent, current, "orquesta").action == lifecycle.APPLY:
             engine.request_status(parent, "resume", user=user)
-    task = ownership.task_action_of(engine, record) if parent is not None else None
-    engine.memory.track(record["id"], task)
     driver.deliver(engine, Outcome(record["id"], status, result))
+
+
+def hold_if_waiting(engine, live) -> None:
+    """A workflow resumed while it only waits for inquiries (none of them being answered,
+    nothing else active) pauses again: it would otherwise stay ``resuming`` with nothing to
+    do until a response. Inside the resume's transaction. O(children of the workflow)."""
+    if live.jc.status != s.RESUMING or driver.has_active_actions(engine, live.wf_id):
+        return
+    if any(inquiries.is_inquiry(r) and r["status"] == s.PENDING and r["id"] not in engine.memory.actions
+           for r in engine.store.child_executions(live.execution_id)):
+        driver.journal(engine, live, {"op": "status", "status": s.PAUSED})
+        driver.settle(engine, live)
 
 
 def respond(engine, execution_id: str, payload: dict) -> dict:

@@ -15,13 +15,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
 
 from wfops import inquiries
 from wfops.api.faults import ApiError
 from wfops.api.models import Inquiry, InquiryResponseRequest, InquiryResponseResult
 from wfops.api.routes import Limit, Offset, ok, refusals
-from wfops.api.service import ApiService, Service, limit_offset, page
+from wfops.api.service import ApiService, Service, limit_offset, paged_response
 
 router = APIRouter()
 
@@ -43,10 +42,7 @@ def _pending_inquiry(svc: ApiService, inquiry_id: str) -> dict:
 def list_inquiries(svc: Service, limit: Limit = None, offset: Offset = None):
     limit, offset = limit_offset(limit, offset, default_limit=20)
     found = [inquiries.inquiry_doc(r) for r in reversed(svc.store.pending_inquiries())]
-    headers = {"X-Total-Count": str(len(found))}
-    if limit is not None:
-        headers["X-Limit"] = str(limit)
-    return JSONResponse(page(found, limit, offset), headers=headers)
+    return paged_response(found, limit, offset)
 
 
 @router.get("/inquiries/{inquiry_id}", summary="One inquiry waiting for a response.",

@@ -17,12 +17,11 @@ from contextlib import contextmanager
 from typing import Annotated, Iterator
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import JSONResponse
 
 from wfops.api.faults import ApiError
 from wfops.api.models import KeyValuePair, KeyValuePairRequest
 from wfops.api.routes import Limit, Offset, ok, refusals
-from wfops.api.service import ApiService, Service, limit_offset, page
+from wfops.api.service import ApiService, Service, limit_offset, paged_response
 
 router = APIRouter()
 
@@ -70,10 +69,7 @@ def list_keys(svc: Service, request: Request,
                                  user=user, decrypt=decrypt)
     if name:
         found = [item for item in found if item["name"] == name]
-    headers = {"X-Total-Count": str(len(found))}
-    if limit is not None:
-        headers["X-Limit"] = str(limit)
-    return JSONResponse(page(found, limit, offset), headers=headers)
+    return paged_response(found, limit, offset)
 
 
 @router.get("/keys/{name}", summary="One datastore key.",
