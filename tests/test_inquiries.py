@@ -162,3 +162,20 @@ def test_an_engine_killed_after_the_response_commits_keeps_it(tmp_path):
     again = wfops.run("inquiry", "respond", inquiry, "-r", '{"approved": false}')
     assert again.stderr == 'ERROR: Inquiry "%s" has already been responded to.\n' % inquiry
     assert json.loads(wfops.run("execution", "audit", inquiry, "--json").stdout)[0]["operation"] == "respond"
+
+
+def test_the_items_of_a_with_items_inquiry_are_answered_one_by_one(tmp_path):
+    wfops = Wfops(tmp_path / "home", packs_path=str(FIXTURE_PACKS))
+    log = tmp_path / "log"
+    wf = started(wfops, "st2sem.approval_items", "log=%s" % log)
+    listed, _ = wfops.json("inquiry", "list")
+    by_route = {i["route"]: i["id"] for i in listed}
+    assert sorted(by_route) == ["a", "b"]
+    done = wfops.run("inquiry", "respond", by_route["b"], "-r", '{"continue": false}')
+    assert done.returncode == 0, done.stderr
+    wait_for(lambda: [i["id"] for i in wfops.json("inquiry", "list")[0]] == [by_route["a"]])
+    assert wfops.wait_status(wf, {"paused"})["status"] == "paused" and lines(log) == []
+    done = wfops.run("inquiry", "respond", by_route["a"], "-r", '{"continue": true}')
+    assert done.returncode == 0, done.stderr
+    assert wfops.wait_status(wf, {"succeeded", "failed"})["status"] == "succeeded"
+    assert lines(log) == ["done [True, False]"]

@@ -39,6 +39,13 @@ def end(engine, record: dict, status: str, result, user: str) -> None:
     parent = record["parent"]
     task = ownership.task_action_of(engine, record) if parent is not None else None
     engine.memory.track(record["id"], task)  # tracked: the resume does not hold for it
+    if task is not None and task.item is not None:
+        # An item's pending pauses its with-items task; Orquesta takes an item's end only
+        # from a running task: the item runs again first (which sets its workflow running).
+        live = engine.memory.live.get(task.wf_id)
+        state = live.jc.conductor.get_task_state_entry(task.task, task.route) if live else None
+        if state is not None and state.get("status") in (s.PAUSED, s.PAUSING):
+            driver.journal(engine, live, driver.event_entry(task, s.RUNNING))
     if parent is not None:
         current = engine.status_of(parent)
         if lifecycle.check("resume", parent, current, "orquesta").action == lifecycle.APPLY:
