@@ -179,3 +179,19 @@ def test_the_items_of_a_with_items_inquiry_are_answered_one_by_one(tmp_path):
     assert done.returncode == 0, done.stderr
     assert wfops.wait_status(wf, {"succeeded", "failed"})["status"] == "succeeded"
     assert lines(log) == ["done [True, False]"]
+
+
+def test_cancelling_the_inquiry_cancels_it_and_its_workflow(tmp_path):
+    wfops = Wfops(tmp_path / "home", packs_path=str(FIXTURE_PACKS))
+    log = tmp_path / "log"
+    wf = started(wfops, "st2sem.approval", "log=%s" % log)
+    inquiry = pending_inquiry(wfops)
+    done = wfops.run("execution", "cancel", inquiry)
+    assert done.returncode == 0, done.stderr
+    assert wfops.wait_status(wf, {"canceled", "succeeded", "failed"})["status"] == "canceled"
+    record = wfops.get(inquiry, tasks=False)
+    assert (record["status"], record["result"]) == ("canceled", {"message": "Action canceled by user.",
+                                                                 "user": record["context"]["user"]})
+    assert lines(log) == ["before"]
+    listed, _ = wfops.json("inquiry", "list")
+    assert listed == []
