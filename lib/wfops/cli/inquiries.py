@@ -44,32 +44,24 @@ class LocalInquiries:
     """Inquiries of the local store."""
 
     def __init__(self, user: str):
+        from wfops.operations import Operations
         from wfops.session import Session
 
         self.session = Session(user=user)
+        self.ops = Operations(self.session)
 
     def close(self) -> None:
         self.session.close()
 
     def list(self, last: int) -> tuple[list[dict], int]:
-        found = [inquiries.inquiry_doc(r) for r in reversed(self.session.store.pending_inquiries())]
+        found = self.ops.inquiries()
         return (found if last < 0 else found[:last]), len(found)
 
-    def _pending(self, inquiry_id: str) -> dict:
-        record = self.session.store.get_execution(inquiry_id)
-        if record is None:
-            raise errors.NotFound(inquiries.NOT_FOUND % inquiry_id)
-        problem = inquiries.state_problem(record)
-        if problem is not None:
-            raise problem
-        return record
-
     def get(self, inquiry_id: str) -> dict:
-        return inquiries.inquiry_doc(self._pending(inquiry_id))
+        return inquiries.inquiry_doc(self.ops.inquiry(inquiry_id))
 
     def respond(self, inquiry_id: str, response: dict) -> dict:
-        self._pending(inquiry_id)
-        return self.session.operate("respond", inquiry_id, {"response": response})
+        return self.ops.respond(inquiry_id, response)
 
 
 class RemoteInquiries:

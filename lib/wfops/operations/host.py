@@ -98,6 +98,35 @@ class Operations:
                                {"comment": comment, "user": user or self.user},
                                run_here=self.serving, on_engine=self._on_engine)
 
+    # -- inquiries -------------------------------------------------------------------------
+
+    def inquiries(self) -> list[dict]:
+        """The inquiries waiting for a response, as st2's Inquiry documents, newest first."""
+        from wfops import inquiries
+
+        return [inquiries.inquiry_doc(r) for r in reversed(self.store.pending_inquiries())]
+
+    def inquiry(self, inquiry_id: str) -> dict:
+        """The execution of a pending inquiry; refused (st2's words) for an unknown id, an
+        execution that is not an inquiry, or one answered or timed out."""
+        from wfops import inquiries
+
+        record = self.store.get_execution(inquiry_id)
+        if record is None:
+            raise errors.NotFound(inquiries.NOT_FOUND % inquiry_id)
+        problem = inquiries.state_problem(record)
+        if problem is not None:
+            raise problem
+        return record
+
+    def respond(self, inquiry_id: str, response: dict, *, user: str | None = None) -> dict:
+        """Answer a pending inquiry (checked against its users and schema); its workflow
+        resumes. Carried out by the engine that owns the inquiry's tree."""
+        self.inquiry(inquiry_id)
+        return routing.operate(self.session, "respond", inquiry_id,
+                               {"user": user or self.user, "response": response},
+                               run_here=self.serving, on_engine=self._on_engine)
+
     # -- re-run --------------------------------------------------------------------------
 
     def _checked(self, request: RerunRequest) -> dict:

@@ -17,22 +17,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from wfops import inquiries
-from wfops.api.faults import ApiError
 from wfops.api.models import Inquiry, InquiryResponseRequest, InquiryResponseResult
 from wfops.api.routes import Limit, Offset, ok, refusals
-from wfops.api.service import ApiService, Service, limit_offset, paged_response
+from wfops.api.service import Service, limit_offset, paged_response
 
 router = APIRouter()
-
-
-def _pending_inquiry(svc: ApiService, inquiry_id: str) -> dict:
-    record = svc.store.get_execution(inquiry_id)
-    if record is None:
-        raise ApiError(404, inquiries.NOT_FOUND % inquiry_id)
-    problem = inquiries.state_problem(record)
-    if problem is not None:
-        raise problem
-    return record
 
 
 @router.get("/inquiries", summary="List the inquiries waiting for a response.",
@@ -41,14 +30,13 @@ def _pending_inquiry(svc: ApiService, inquiry_id: str) -> dict:
                        **refusals(400)})
 def list_inquiries(svc: Service, limit: Limit = None, offset: Offset = None):
     limit, offset = limit_offset(limit, offset, default_limit=20)
-    found = [inquiries.inquiry_doc(r) for r in reversed(svc.store.pending_inquiries())]
-    return paged_response(found, limit, offset)
+    return paged_response(svc.ops.inquiries(), limit, offset)
 
 
 @router.get("/inquiries/{inquiry_id}", summary="One inquiry waiting for a response.",
             responses={**ok(Inquiry, "The inquiry"), **refusals(400, 404)})
 def get_inquiry(svc: Service, inquiry_id: str):
-    return inquiries.inquiry_doc(_pending_inquiry(svc, inquiry_id))
+    return inquiries.inquiry_doc(svc.ops.inquiry(inquiry_id))
 
 
 @router.put("/inquiries/{inquiry_id}", summary="Respond to an inquiry.",
@@ -56,5 +44,4 @@ def get_inquiry(svc: Service, inquiry_id: str):
 def respond_to_inquiry(svc: Service, request: Request, inquiry_id: str, body: InquiryResponseRequest,
                        user: Annotated[str | None, Query(description="Who responds (wfops; an API key's user "
                                                                       "wins; default: the server's user).")] = None):
-    record = _pending_inquiry(svc, inquiry_id)
-    return svc.operate("respond", record, {"user": svc.user(request, user), "response": body.response})
+    return svc.ops.respond(inquiry_id, body.response, user=svc.user(request, user))
