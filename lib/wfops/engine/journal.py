@@ -27,9 +27,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from orquesta import conducting, events, machines, requests
+from orquesta import conducting, events, machines
 from orquesta import statuses as orquesta_statuses
 from orquesta.specs import native as native_specs
+
+from wfops import corrections
 
 
 def items_key(task_id: str, route: int) -> str:
@@ -161,127 +163,12 @@ class JournaledConductor:
             self.items[key] = list(results)
         return task_state
 
-    def _prepare(self, entry: dict) -> None:
-        """What the planner found Orquesta 1.2.0 gets wrong, undone before a re-run:
-        staged tasks of replaced executions (they would run with the old context) and the
-        old executions of join branches that run again (the join would count them)."""
-        state = self.conductor.workflow_state
-        for task_id, route in entry.get("unstage", []):
-            staged = state.get_staged_task(task_id, route)
-            if staged is not None:
-                state.staged.remove(staged)
-        for task_id, route in entry.get("hold", []):
-            staged = state.get_staged_task(task_id, route)
-            if staged is not None:
-                staged["ready"] = False
-        for task_id, route in entry.get("stale_branches", []):
-            state.tasks.pop("%s__r%s" % (task_id, route), None)
-
     def _rerun(self, entry: dict) -> None:
-        self._prepare(entry)
-        state = self.conductor.workflow_state
-        for task, route, reset in entry["requests"]:
-            task_spec = self.conductor.spec.tasks.get_task(task)
-            if task_spec.has_items() and state.get_staged_task(task, route) is None:
-                # Orquesta 1.2.0 drops the staged entry of a with-items task that succeeded
-                # and then cannot re-run it; stage it again with its items' statuses.
-                staged = self._stage_for_items(task, route)
-                count = len(self.items.get(items_key(task, route)) or [])
-                staged["items"] = [] if reset else [{"status": orquesta_statuses.SUCCEEDED}] * count
-        task_requests = [
-            requests.TaskRerunRequest(task, route, reset_items=reset)
-            for task, route, reset in entry["requests"]
-        ]
-        self.conductor.request_workflow_rerun(task_requests=task_requests)
+        corrections.rerun(self.conductor, entry, corrections.all_succeeded(
+            lambda task, route: len(self.items.get(items_key(task, route)) or [])))
 
-    def _stage(self, entry: dict) -> None:
-        """The in-place counterpart of ``rerun``, for skips on a paused workflow (Orquesta
-        re-runs only completed ones): the planner's fixes, then each failed execution of
-        ``tasks`` staged afresh with its inbound context, as a re-run request stages it.
-        The workflow keeps its status; the entries that follow resume it and skip them."""
-        self._prepare(entry)
-        conductor = self.conductor
-        indices = []
-        for task_id, route in entry["tasks"]:
-            indices.append(conductor._get_task_state_idx(task_id, route))
-            if conductor.spec.tasks.get_task(task_id).has_items():
-                self._stage_for_items(task_id, route)
-            conductor._request_task_rerun(task_id, route, reset_items=True)
-        conductor.workflow_state.reruns.append(indices)
-
-    def _stage_for_items(self, task_id: str, route: int) -> dict:
-        """The staged entry of a with-items task, re-created when Orquesta dropped it (it
-        does once such a task succeeded)."""
-        state = self.conductor.workflow_state
-        staged = state.get_staged_task(task_id, route)
-        if staged is None:
-            task_entry = self.conductor.get_task_state_entry(task_id, route)
-            staged = state.add_staged_task(
-                task_id, route, ctxs=list(task_entry["ctxs"]["in"]),
-                prev=dict(task_entry["prev"]), ready=True,
-            )
-        return staged
-
-    def _restage(self, entry: dict) -> None:
-        """Run exactly ``indices`` of a with-items task again; every other item keeps the
-        status it had (``statuses``)."""
-        staged = self._stage_for_items(entry["task"], entry["route"])
-        chosen = set(entry["indices"])
-        staged["items"] = [
-            {"status": orquesta_statuses.UNSET if i in chosen else status}
-            for i, status in enumerate(entry["statuses"])
-        ]
-        staged.pop("completed", None)
-        staged["ready"] = True
-        task_entry = self.conductor.get_task_state_entry(entry["task"], entry["route"])
-        if task_entry is not None:
-            task_entry.pop("term", None)
-
-    def _context(self, entry: dict) -> None:
-        """Merge ``values`` over the inbound context of a staged task (and of the task
-        state Orquesta already added for it): a new context entry, last in merge order."""
-        state = self.conductor.workflow_state
-        state.contexts.append(dict(entry["values"]))
-        index = len(state.contexts) - 1
-        staged = state.get_staged_task(entry["task"], entry["route"])
-        if staged is not None:
-            staged["ctxs"]["in"] = list(staged["ctxs"]["in"]) + [index]
-        task_entry = self.conductor.get_task_state_entry(entry["task"], entry["route"])
-        if task_entry is not None and task_entry.get("status") is None:
-            task_entry["ctxs"]["in"] = list(task_entry["ctxs"]["in"]) + [index]
-
-    def _skip(self, entry: dict):
-        """Complete a staged task as succeeded with ``result``, without running it. Its
-        transitions are evaluated against that result; ``publish`` values replace what
-        those transitions would publish."""
-        task_id, route = entry["task"], entry["route"]
-        overrides = entry.get("publish") or {}
-        transitions = list(self.conductor.spec.tasks.get_task(task_id).next or [])
-        # Orquesta reads a transition's publish as an attribute: the spec's list, or the
-        # parsed list set on the object for the inline "k=v" form. The override is set
-        # the same way for the time of the skip.
-        saved = [(transition, vars(transition).get("publish", _ABSENT)) for transition in transitions]
-        try:
-            if overrides:
-                for transition in transitions:
-                    transition.publish = _overridden(
-                        transition.publish, overrides, bool(transition.spec.get("do")))
-            staged = self.conductor.workflow_state.get_staged_task(task_id, route)
-            if staged is not None:
-                staged.pop("items", None)
-            self.conductor.update_task_state(task_id, route, events.ActionExecutionEvent(orquesta_statuses.RUNNING))
-            task_state = self.conductor.update_task_state(
-                task_id, route,
-                events.ActionExecutionEvent(orquesta_statuses.SUCCEEDED, result=entry.get("result")),
-            )
-        finally:
-            for transition, own in saved:
-                if own is _ABSENT:
-                    vars(transition).pop("publish", None)
-                else:
-                    transition.publish = own
-        task_state["skipped"] = True
-        return task_state
+    def _correct(self, entry: dict) -> Any:
+        return corrections.apply(self.conductor, entry)
 
     def _output(self, entry: dict) -> None:
         self.conductor.render_workflow_output()
@@ -297,30 +184,16 @@ class JournaledConductor:
         return self.conductor.workflow_state.sequence
 
 
-_ABSENT = object()
-
-
-def _overridden(publish, overrides: dict, continues: bool) -> list[dict]:
-    """A transition's publish list with ``overrides`` replacing the values of the names
-    it publishes; the other overridden names are added to a transition that leads on."""
-    publish = list(publish or [])
-    names = {name for item in publish for name in item}
-    result = [{name: overrides.get(name, value)} for item in publish for name, value in item.items()]
-    if continues:
-        result += [{name: value} for name, value in overrides.items() if name not in names]
-    return result
-
-
 _HANDLERS = {
     "status": JournaledConductor._status,
     "next": JournaledConductor._next,
     "task": JournaledConductor._task,
     "item": JournaledConductor._item,
     "rerun": JournaledConductor._rerun,
-    "stage": JournaledConductor._stage,
-    "restage": JournaledConductor._restage,
-    "context": JournaledConductor._context,
-    "skip": JournaledConductor._skip,
+    "stage": JournaledConductor._correct,
+    "restage": JournaledConductor._correct,
+    "context": JournaledConductor._correct,
+    "skip": JournaledConductor._correct,
     "drop": JournaledConductor._drop,
     "output": JournaledConductor._output,
 }

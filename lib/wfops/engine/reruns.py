@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from wfops import errors, ids, lifecycle
+from wfops import corrections, errors, ids, lifecycle
 from wfops import statuses as s
 from wfops.engine import definitions
 from wfops.engine.audit import audit
@@ -133,19 +133,11 @@ def _rerun_from_tasks(engine, live, original: dict, plan, request: RerunRequest)
         engine.insert_execution(new_id, action, original["parameters"], context, parent=original["parent"],
                                 root=root, owner=engine.id)
         engine.attach(live, new_id, root)
-        engine.journal(live, {
-            "op": "rerun",
-            "requests": [list(r) for r in plan.requests],
-            **_fixes(plan),
-        })
-        for selection in getattr(plan, "item_selections", []):
-            engine.journal(live, {"op": "restage", "task": selection.task, "route": selection.route,
-                                  "indices": list(selection.indices), "statuses": list(selection.statuses)})
-        for override in getattr(plan, "contexts", []):
-            engine.journal(live, {"op": "context", "task": override.task, "route": override.route,
-                                  "values": override.values})
-        for skip in getattr(plan, "skips", []):
-            _apply_skip(engine, live, skip, new_id)
+        for entry in corrections.rerun_entries(plan):
+            if entry["op"] == "skip":
+                _apply_skip(engine, live, entry, new_id)
+            else:
+                engine.journal(live, entry)
         # st2's re-run delay (ms): the tasks the re-run starts wait that long.
         live.hold_until = time.monotonic() + request.delay / 1000.0 if request.delay else 0.0
         operation = "skip" if getattr(plan, "skips", []) and not request.tasks else "re-run"
@@ -167,13 +159,14 @@ def _skip_in_place(engine, live, original: dict, plan, request: RerunRequest) ->
     execution_id = live.execution_id
     user = request.user or engine.user
     with engine.transaction():
-        engine.journal(live, {"op": "stage", "tasks": [[k.task, k.route] for k in plan.skips], **_fixes(plan)})
+        for entry in corrections.stage_entries(plan):
+            engine.journal(live, entry)
         # Resumed between the staging and the skips: before the staging, a workflow with
         # nothing left to run would complete at once on resume; after the skips, their
         # task events have taken it out of "paused" and Orquesta refuses the resume.
         engine.journal(live, {"op": "status", "status": s.RESUMING})
         for skip in plan.skips:
-            _apply_skip(engine, live, skip, execution_id)
+            _apply_skip(engine, live, corrections.skip_entry(skip), execution_id)
         for child in engine.child_workflows(live):
             if lifecycle.cascades_to("resume", engine.status_of(child)):
                 engine.request_status(child, "resume")
@@ -199,22 +192,14 @@ def _refuse_if_nothing_runs(live, execution_id: str) -> None:
         )
 
 
-def _fixes(plan) -> dict:
-    """The plan's corrections of Orquesta 1.2.0, as a journal entry carries them."""
-    return {
-        "unstage": [list(u) for u in plan.unstage],
-        "hold": [list(h) for h in plan.hold],
-        "stale_branches": [list(b) for b in plan.stale_branches],
-    }
-
-
-def _apply_skip(engine, live, skip, execution_id: str) -> None:
-    """Record a skipped task: succeeded with the supplied result, marked skipped, with a
-    child execution (no action runs) so that st2-style listings show it."""
-    engine.journal(live, {"op": "skip", "task": skip.task, "route": skip.route,
-                          "result": skip.result, "publish": dict(skip.publish or {})})
-    task_execution = engine.task_record_id(live, skip.task, skip.route)
-    spec = live.jc.conductor.spec.tasks.get_task(skip.task)
+def _apply_skip(engine, live, entry: dict, execution_id: str) -> None:
+    """Record a skipped task (a ``skip`` entry of ``wfops.corrections``): succeeded with
+    the supplied result, marked skipped, with a child execution (no action runs) so that
+    st2-style listings show it."""
+    engine.journal(live, entry)
+    task, route = entry["task"], entry["route"]
+    task_execution = engine.task_record_id(live, task, route)
+    spec = live.jc.conductor.spec.tasks.get_task(task)
     ref = getattr(spec, "action", None) or "core.noop"
     try:
         action = engine.registry.get(ref)
@@ -227,9 +212,9 @@ def _apply_skip(engine, live, skip, execution_id: str) -> None:
         "skipped": True,
         "orquesta": {
             "workflow_execution_id": live.wf_id, "task_execution_id": task_execution,
-            "task_id": task_execution, "task_name": skip.task, "task_route": skip.route, "item_id": None,
+            "task_id": task_execution, "task_name": task, "task_route": route, "item_id": None,
         },
     }
     record = engine.insert_execution(record_id, action, {}, context, parent=execution_id, root=live.root,
                                      task_execution=task_execution, status=s.SUCCEEDED)
-    engine.store.update_execution(record_id, result=skip.result, end_timestamp=record["start_timestamp"])
+    engine.store.update_execution(record_id, result=entry["result"], end_timestamp=record["start_timestamp"])
