@@ -30,3 +30,17 @@ def api_children(capture: dict, execution_id: str) -> list:
              if r["method"] == "GET" and r["path"] == "/v1/executions/%s/children" % execution_id]
     return found[-1]["json"] if found else []
 
+
+
+def memory_records(capture: dict):
+    """MemoryRecords holding what StackStorm stored once the capture's run had completed:
+    the launched execution, its task action executions, the workflow and task execution
+    records."""
+    from wfops_st2.records import MemoryRecords
+
+    db = capture["db_before"]
+    launch = step(capture, "launch")["id"]
+    docs = [r["json"] for r in capture["responses"]
+            if r["method"] == "GET" and r["path"] == "/v1/executions/%s" % launch]
+    return MemoryRecords(executions=[docs[0]] + api_children(capture, launch),
+                         workflows=db["workflow_executions"], task_executions=db["task_executions"])

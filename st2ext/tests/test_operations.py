@@ -8,7 +8,7 @@ from __future__ import annotations
 import copy
 
 import pytest
-from captures import api_children, load, step
+from captures import load, memory_records, step
 from wfops_st2 import audit, conducting, operations
 from wfops_st2.records import MemoryRecords
 
@@ -16,12 +16,7 @@ NOW = "2026-12-01T20:00:00Z"
 
 
 def _records(capture) -> MemoryRecords:
-    db = capture["db_before"]
-    launch = step(capture, "launch")["id"]
-    docs = [r["json"] for r in capture["responses"]
-            if r["method"] == "GET" and r["path"] == "/v1/executions/%s" % launch]
-    return MemoryRecords(executions=[docs[0]] + api_children(capture, launch),
-                         workflows=db["workflow_executions"], task_executions=db["task_executions"])
+    return memory_records(capture)
 
 
 def _next(records: MemoryRecords, wf_id: str):
@@ -115,7 +110,11 @@ def test_dry_run_and_refusals_change_nothing(name):
     for request, status, text in [
         ({"tasks": ["task9"]}, 400, 'Task "task9" is not defined'),
         ({"tasks": ["task2"], "fingerprint": "0" * 64}, 409, ""),
-        ({"skip": ["task2"], "publish": {"task2": {"msg2": "x"}}}, 501, "not built into the wfops-st2 extension yet"),
+        ({"skip": ["task2"]}, 400, 'Task "task2" publishes "msg2" with <% result().stdout %>, which cannot be '
+         "computed from the supplied result (null): give `publish task2 msg2=VALUE`, or a `result task2 JSON` "
+         "that provides it."),
+        ({"skip": ["task1"]}, 400, 'Task "task1" already succeeded, so it cannot be skipped; to run it again, '
+         "use `tasks task1`."),
         ({"tasks": ["task2"], "parameters": {"sleep": 1}}, 400,
          "Parameters override is not supported when re-running task(s) for a workflow."),
     ]:

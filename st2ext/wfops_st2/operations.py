@@ -13,21 +13,20 @@ from __future__ import annotations
 import copy
 from typing import Any, Dict, List, Mapping, Optional
 
-from wfops import planner
+from wfops import corrections, planner
 from wfops.errors import WfopsError
 from wfops.planner.extras import plan_with_extras
-from wfops.rerun_request import RerunRequest
+from wfops.rerun_request import RerunRequest, per_skip
 from wfops_st2 import audit as audit_entries
-from wfops_st2 import conducting, corrections
+from wfops_st2 import conducting, item_records
 from wfops_st2.records import NotFound, Records
 from wfops_st2.run_state import run_state
 from wfops_st2.task_context import ViewError, task_context_view
 
 COMPLETED = frozenset(["succeeded", "failed", "timeout", "abandoned", "canceled"])
+RESUMING = "resuming"
 NOT_FOUND_ID = 'Unable to identify resource with id "%s".'
 TASKS_NOT_ORQUESTA = "Task option is only supported for Orquesta workflows."
-SKIPS_LATER = ("Skipping a task (--skip) on StackStorm is not built into the wfops-st2 extension yet; "
-               "re-run the task instead, or use the wfops server (wfops serve).")
 
 
 class OperationError(Exception):
@@ -53,8 +52,18 @@ def _load(records: Records, execution_id: str):
 
 
 def _request(request: Mapping[str, Any]) -> RerunRequest:
-    """The request the pack's backend sent (:meth:`RerunRequest.to_payload`)."""
-    return RerunRequest.from_payload(dict(request))
+    """The request the pack's backend sent (:meth:`RerunRequest.to_payload`); a single
+    skip's ``result`` and ``publish`` given alone are keyed by its task, as the wfops
+    server's API keys them (:func:`wfops.rerun_request.per_skip`)."""
+    data = dict(request)
+    skips = list(data.get("skip") or [])
+    try:
+        for part in ("result", "publish"):
+            if data.get(part) not in (None, {}, []):
+                data[part] = per_skip(part, data[part], skips)
+    except WfopsError as e:
+        raise OperationError(e.message) from None
+    return RerunRequest.from_payload(data)
 
 
 def plan(records: Records, execution_id: str, request: Mapping[str, Any]):
@@ -83,8 +92,6 @@ def rerun(records: Records, execution_id: str, request: Mapping[str, Any], user:
     planned, execution, workflow, tasks, state = plan(records, execution_id, request)
     if request.get("dry_run"):
         return {"plan": planned.to_dict(), "execution": None}
-    if planned.skips:
-        raise OperationError(SKIPS_LATER, 501)
     if planned.in_place or workflow.get("status") not in COMPLETED:
         raise OperationError('Unable to rerun workflow execution "%s" because it is not in a completed state.'
                              % workflow["id"])
@@ -104,16 +111,17 @@ def _apply(records, planned, execution, workflow, tasks, state, request, user, n
     record = copy.deepcopy(workflow)
     items = state.get("items") or {}
     chosen = {(s.task, s.route): s for s in planned.item_selections}
-    # 1. before Orquesta: with-items tasks staged with their items; the planner's fixes.
-    for entry in planned.rerun:
-        if entry.items is not None:
-            statuses = items.get(entry.sequence_index) or []
-            if corrections._staged(record["state"], entry.task, entry.route) is None:
-                corrections.restage_items(record["state"], entry.task, entry.route, statuses)
-    corrections.prepare(record["state"], planned.unstage, planned.hold, planned.stale_branches)
-    # 2. Orquesta's re-run of the collapsed requests, route by route.
+    skipped = {(k.task, k.route) for k in planned.skips}
+    statuses_of = {(e.task, e.route): items.get(e.sequence_index) or [] for e in planned.rerun if e.items is not None}
+    # 1-3. The corrections of wfops.corrections, as the embedded host applies them, on
+    # StackStorm's Orquesta: the planner's fixes and with-items tasks restaged with their
+    # items' statuses, Orquesta's re-run of the collapsed requests route by route, then
+    # exact items (E3), changed inbound contexts (E2), skips (E4).
     try:
-        data = conducting.rerun(record, planned.requests)
+        data = corrections.corrected({k: record.get(k) for k in conducting.RECORD_FIELDS},
+                                     corrections.rerun_entries(planned),
+                                     lambda conductor, task, route, reset: item_records.staged_items(
+                                         statuses_of.get((task, route)) or []))
     except Exception as e:  # noqa: BLE001 - Orquesta's refusal, word for word
         raise OperationError("Orquesta refused the re-run: %s" % e) from None
     for key in ("spec", "graph", "state"):
@@ -121,44 +129,49 @@ def _apply(records, planned, execution, workflow, tasks, state, request, user, n
     # Orquesta dropped the re-run tasks' errors (StackStorm's request_rerun does not save
     # that either). A task whose abended items are not all re-run keeps its errors.
     partial = {s.task for s in planned.item_selections
-               if any(st in corrections.ABENDED for i, st in enumerate(s.statuses) if i not in s.indices)}
+               if any(st in item_records.ABENDED for i, st in enumerate(s.statuses) if i not in s.indices)}
     record["errors"] = list(data.get("errors") or []) + [
         e for e in record.get("errors") or [] if e.get("task_id") in partial]
-    # 3. after Orquesta: exact items (E3), changed inbound contexts (E2).
-    for selection in planned.item_selections:
-        corrections.select_items(record["state"], selection.task, selection.route, selection.indices,
-                                 selection.statuses)
-    for override in planned.contexts:
-        corrections.merge_context(record["state"], override.task, override.route, override.values)
-    record["status"] = record["state"].get("status")
-    corrections.clear_output(record)
+    # Published as resuming whatever the skips made of the conductor's status (running,
+    # or completed when nothing follows them): st2workflowengine takes a workflow
+    # execution from its resume queue only, then asks the conductor for the next tasks
+    # and brings the records to the conductor's status.
+    record["status"] = RESUMING
+    # The stale-output fix: Orquesta's re-run reset the output; StackStorm's request_rerun
+    # does not save that, and the conductor would then never render it again.
+    record["output"] = None
     # 4. the new execution, attached to the workflow execution.
+    operation = "skip" if planned.skips and not request.get("tasks") else "rerun"
     names = list(dict.fromkeys(t for t, _, _ in planned.requests))
     context = {
         "re-run": {"ref": execution["id"], "tasks": names,
                    "reset": list(dict.fromkeys(t for t, _, reset in planned.requests if reset))},
         "workflow_execution": workflow["id"],
-        "wfops": audit_entries.created_by(execution["id"], "rerun", _as_given(request), operation_execution),
+        "wfops": audit_entries.created_by(execution["id"], operation, _as_given(request), operation_execution),
     }
     new = records.create_rerun_execution(execution, context)
     try:
         record["action_execution"] = new["id"]
         record["context"] = dict(record.get("context") or {}, **records.workflow_context(new))
         records.save_workflow(record)
-        # 5. complete results (R6, E3): the record StackStorm's engine reuses.
         latest = _latest_records(state, tasks)
+        # 5. complete results (R6, E3): the record StackStorm's engine reuses.
         for entry in planned.rerun:
-            if entry.items is None:
+            if entry.items is None or (entry.task, entry.route) in skipped:
                 continue
             selection = chosen.get((entry.task, entry.route))
-            statuses = items.get(entry.sequence_index) or []
-            again = corrections.rerun_items(statuses, entry.items == "all",
-                                            selection.indices if selection else None)
+            statuses = statuses_of[(entry.task, entry.route)]
+            again = item_records.rerun_items(statuses, entry.items == "all",
+                                             selection.indices if selection else None)
             previous = latest.get((entry.task, entry.route))
             if previous is not None and len(again) < len(statuses):
-                records.insert_task_execution(corrections.complete_items_record(previous, again))
+                records.insert_task_execution(item_records.complete_items_record(previous, again))
+        # 6. the skipped tasks' task executions, succeeded with the supplied result.
+        for skip in planned.skips:
+            records.insert_task_execution(item_records.skipped_record(
+                latest.get((skip.task, skip.route)) or {}, workflow["id"], skip.task, skip.route, skip.result))
         records.append_audit(execution["id"], audit_entries.audit_entry(
-            "rerun", user, _as_given(request), now, plan=planned.to_dict(),
+            operation, user, _as_given(request), now, plan=planned.to_dict(),
             outcome={"execution": new["id"]}, comment=comment, operation_execution=operation_execution))
     except Exception as e:
         records.save_workflow(original)

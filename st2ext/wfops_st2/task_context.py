@@ -6,13 +6,15 @@ Where each part is kept on StackStorm: the inbound context is ``TaskExecutionDB.
 (Orquesta's bookkeeping under ``__`` keys left out); what a task published is the context
 entry Orquesta added for each outbound transition (``state.contexts[ctxs.out[...]]`` of
 its sequence entry); what led to it is the sequence entry's ``prev``; the rendered input
-is the ``parameters`` of its action executions (``context.orquesta.task_execution_id``).
+is the ``parameters`` of its action executions (``context.orquesta.task_execution_id``);
+the result of a skipped task is the one supplied (``item_records.skipped_record``).
 """
 
 from __future__ import annotations
 
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
+from wfops_st2.item_records import SKIPPED_RESULT
 from wfops_st2.run_state import records_by_entry
 
 
@@ -96,6 +98,8 @@ def task_context_view(execution: Mapping, workflow: Mapping, records: Sequence[M
         view["action_execution"] = latest.get("id") if latest else None
         view["result"] = record.get("result") if record.get("result") is not None else (
             latest.get("result") if latest else None)
+        if entry.get("skipped") and SKIPPED_RESULT in (record.get("context") or {}):
+            view["result"] = record["context"][SKIPPED_RESULT]
     return view
 
 
