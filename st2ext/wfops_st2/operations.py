@@ -4,8 +4,9 @@
 a re-run from tasks and why each is done the way it is.
 
 Built: :func:`rerun` (tasks, no-reset, failed, force, item selection, changed context,
-dry run, fingerprints) and :func:`task_context`, :func:`audit`. Refused with the reason
-for now: skips (E4/E5) and requests on a paused workflow (in-place skips).
+skips, dry run, fingerprints; the conductor corrected by ``wfops.corrections``, as the
+embedded host corrects its own) and :func:`task_context`, :func:`audit`,
+:func:`lifecycle`. Refused with the reason for now: skips in place on a paused workflow.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ COMPLETED = frozenset(["succeeded", "failed", "timeout", "abandoned", "canceled"
 RESUMING = "resuming"
 NOT_FOUND_ID = 'Unable to identify resource with id "%s".'
 TASKS_NOT_ORQUESTA = "Task option is only supported for Orquesta workflows."
+SKIP_IN_PLACE = ('Skipping tasks of workflow execution "%s" while it is %s (in place) is not built into the '
+                 "wfops-st2 extension yet: resume it (wfops.resume) and skip the task once the workflow has "
+                 "completed, or run the workflow on the wfops server, where a paused workflow takes skips.")
 
 
 class OperationError(Exception):
@@ -92,7 +96,9 @@ def rerun(records: Records, execution_id: str, request: Mapping[str, Any], user:
     planned, execution, workflow, tasks, state = plan(records, execution_id, request)
     if request.get("dry_run"):
         return {"plan": planned.to_dict(), "execution": None}
-    if planned.in_place or workflow.get("status") not in COMPLETED:
+    if planned.in_place:
+        raise OperationError(SKIP_IN_PLACE % (execution_id, workflow.get("status")), 501)
+    if workflow.get("status") not in COMPLETED:
         raise OperationError('Unable to rerun workflow execution "%s" because it is not in a completed state.'
                              % workflow["id"])
     wf_id = workflow["id"]
