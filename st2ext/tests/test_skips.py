@@ -185,7 +185,7 @@ def test_a_single_skips_publish_and_result_as_the_pack_sends_them():
     with pytest.raises(operations.OperationError) as refused:
         operations.rerun(records, launch, {"skip": ["task2", "task3"], "publish": {"x": 1}}, "bob", NOW)
     assert refused.value.message == (
-        'With several skipped tasks, "publish" must be an object keyed by the skipped task names (task2, task3).')
+        'With several skipped tasks, `publish` must be an object keyed by the skipped task names (task2, task3).')
     assert _snapshot(records) == before
 
 
