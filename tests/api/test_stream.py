@@ -80,3 +80,66 @@ def test_workflow_children_carry_what_st2_execution_tail_reads(server, tmp_path)
     assert seen == [("task1", "running"), ("task1", "succeeded"), ("task2", "running"), ("task2", "succeeded")]
     running = next(d for d in children if d["status"] == "running")
     assert running["result"] is None and running["end_timestamp"] is None   # as it was then
+
+
+def _output_stream(server, execution_id: str, **query) -> list[tuple[str, str]]:
+    """(event, data text) of /stream/v1/executions/ID/output until the server ends it."""
+    import urllib.request
+
+    url = "http://127.0.0.1:%d/stream/v1/executions/%s/output" % (server.port, execution_id)
+    if query:
+        url += "?" + urllib.parse.urlencode(query)
+    events, name = [], None
+    with urllib.request.urlopen(url, timeout=60) as response:
+        assert response.headers["Content-Type"].startswith("text/event-stream")
+        for line in response:
+            text = line.decode("utf-8").rstrip("\n")
+            if text.startswith("event: "):
+                name = text[len("event: "):]
+            elif text.startswith("data: "):
+                events.append((name, text[len("data: "):]))
+    return events
+
+
+def test_an_executions_output_stream_follows_it_and_ends_with_eof(server, tmp_path):
+    import json
+
+    gate = tmp_path / "gate"
+    gate.touch()
+    execution = server.launch("core.local", {"cmd": "echo first; while [ -e %s ]; do sleep 0.05; done; "
+                                                    "echo second; echo oops >&2" % gate})
+    pool = concurrent.futures.ThreadPoolExecutor(1)
+    future = pool.submit(_output_stream, server, execution["id"])
+    time.sleep(1.0)
+    assert not future.done(), "the stream ended while the action still ran"
+    gate.unlink()
+    events = future.result(timeout=60)
+    pool.shutdown()
+    assert events[-1] == ("EOF", "''")
+    outputs = [json.loads(d) for n, d in events[:-1]]
+    assert {n for n, _ in events[:-1]} == {"st2.execution.output__create"}
+    assert "".join(o["data"] for o in outputs if o["output_type"] == "stdout") == "first\nsecond\n"
+    assert [o["data"] for o in outputs if o["output_type"] == "stderr"] == ["oops\n"]
+    assert {o["execution_id"] for o in outputs} == {execution["id"]}
+    # Completed: what was written, then the end at once; output_type filters.
+    again = _output_stream(server, execution["id"], output_type="stderr")
+    assert [json.loads(d)["data"] for n, d in again[:-1]] == ["oops\n"] and again[-1][0] == "EOF"
+
+
+def test_the_output_stream_of_an_unknown_execution_is_404(server):
+    import urllib.error
+    import urllib.request
+
+    try:
+        urllib.request.urlopen("http://127.0.0.1:%d/stream/v1/executions/nosuch/output" % server.port, timeout=30)
+    except urllib.error.HTTPError as e:
+        assert e.code == 404
+        assert json_body(e) == {"faultstring": 'Unable to identify resource with id "nosuch".'}
+    else:
+        raise AssertionError("an unknown execution's output stream answered")
+
+
+def json_body(error) -> dict:
+    import json
+
+    return json.loads(error.read().decode("utf-8"))

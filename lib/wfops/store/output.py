@@ -23,6 +23,13 @@ class OutputTables:
             where, args = where + " AND output_type = ?", args + (output_type,)
         return self._select("execution_output", where, args, "ORDER BY seq")
 
+    def output_after(self, execution_id: str, after_seq: int, output_type: str | None = None) -> list[dict]:
+        """The output records of one execution written after ``after_seq``, in order."""
+        where, args = "execution_id = ? AND seq > ?", (execution_id, after_seq)
+        if output_type:
+            where, args = where + " AND output_type = ?", args + (output_type,)
+        return self._select("execution_output", where, args, "ORDER BY seq")
+
     def get_output_record(self, seq: int) -> dict | None:
         return self._select_one("execution_output", "seq = ?", (seq,))
 
