@@ -153,6 +153,29 @@ class RunnerType(_Document):
     enabled: bool = True
 
 
+class LoadedPackEntry(_Document):
+    """wfops: a pack that was loaded, and from where."""
+
+    ref: str
+    path: str
+    bundled: bool = Field(description="One of the packs wfops always adds (not from WFOPS_PACKS_PATH).")
+
+
+class PackProblemEntry(_Document):
+    """wfops: a metadata file (or pack directory) left out, and why."""
+
+    file: str
+    pack: str | None = None
+    reason: str
+
+
+class PackReport(_Document):
+    """wfops: the packs loaded and every file left out, as ``wfops pack list`` shows them."""
+
+    packs: list[LoadedPackEntry]
+    problems: list[PackProblemEntry]
+
+
 class Pack(_Document):
     """StackStorm's PackAPI."""
 

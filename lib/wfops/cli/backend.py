@@ -50,7 +50,7 @@ class Backend(Protocol):
 
     def pack_report(self):
         """``(loaded packs, problems)``: :class:`wfops.packs.registry.LoadedPack` and
-        :class:`wfops.packs.problems.PackProblem` lists; None when the backend cannot tell."""
+        :class:`wfops.packs.problems.PackProblem` lists."""
 
     # -- running -------------------------------------------------------------------------
     def launch(self, ref: str, parameters: dict, *, detached: bool) -> str:

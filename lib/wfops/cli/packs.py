@@ -8,7 +8,6 @@ import argparse
 import sys
 from typing import TextIO
 
-from wfops import errors
 from wfops.cli import output
 
 UNRUNNABLE_MARK = " (cannot run here)"
@@ -57,9 +56,8 @@ def cmd_action_list(backend, args, parser: argparse.ArgumentParser) -> int:
         rows = [[a.ref, a.pack, a.runner_type + ("" if _runnable(a.runner_type) else UNRUNNABLE_MARK),
                  a.description[:60]] for a in actions]
         print(output.table(rows, ["ref", "pack", "runner", "description"]))
-    report = backend.pack_report()
-    if report is not None:
-        warn_problems(report[1] if args.pack is None else [p for p in report[1] if p.pack == args.pack])
+    problems = backend.pack_report()[1]
+    warn_problems(problems if args.pack is None else [p for p in problems if p.pack == args.pack])
     return 0
 
 
@@ -79,11 +77,7 @@ def cmd_action_get(backend, args, parser: argparse.ArgumentParser) -> int:
 def cmd_pack_list(backend, args, parser: argparse.ArgumentParser) -> int:
     """The loaded packs (ref, actions, how many cannot run here, origin, directory) and every
     file left out with its reason; exit 0 even when files were left out."""
-    report = backend.pack_report()
-    if report is None:
-        raise errors.WfopsError("The server's API does not report its packs yet: run `wfops pack list` on "
-                                "the machine the server runs on, with its WFOPS_PACKS_PATH.")
-    packs, problems = report
+    packs, problems = backend.pack_report()
     if args.pack is not None:
         packs = [p for p in packs if p.ref == args.pack]
         problems = [p for p in problems if p.pack == args.pack]

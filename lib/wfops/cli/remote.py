@@ -268,9 +268,12 @@ class RemoteBackend:
         return [action_spec_of(d) for d in self._get("/actions", pack=pack or None)]
 
     def pack_report(self):
-        # The API does not report packs and the files left out yet (a future endpoint:
-        # the registry's problems() as {file, pack, reason} records).
-        return None
+        from wfops.packs.problems import PackProblem
+        from wfops.packs.registry import LoadedPack
+
+        report = self._get("/pack_report")
+        return ([LoadedPack(p["ref"], p["path"], bool(p["bundled"])) for p in report["packs"]],
+                [PackProblem(p["file"], p.get("pack"), p["reason"]) for p in report["problems"]])
 
     # -- running -------------------------------------------------------------------------
 

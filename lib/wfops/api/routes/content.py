@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from wfops.api import content_docs, resources
 from wfops.api.faults import NOT_FOUND_NAME, NOT_FOUND_REF, ApiError
-from wfops.api.models import Action, ActionAlias, Pack, Rule, RunnerType, SensorType
+from wfops.api.models import Action, ActionAlias, Pack, PackReport, Rule, RunnerType, SensorType
 from wfops.api.routes import Exclude, Include, Limit, Offset, ok, refusals
 from wfops.api.service import ApiService, Service, limit_offset, page, projection
 
@@ -83,6 +83,14 @@ def _content(svc: ApiService):
     from wfops.packs.content import load_content
 
     return load_content(svc.registry)
+
+
+@router.get("/pack_report", summary="wfops: the packs loaded and every metadata file left out, with why.",
+            responses={**ok(PackReport, "The packs and the problems"), **refusals()})
+def pack_report(svc: Service):
+    registry = svc.registry
+    return {"packs": [{"ref": p.ref, "path": p.path, "bundled": p.bundled} for p in registry.loaded_packs()],
+            "problems": [p.to_dict() for p in registry.problems()]}
 
 
 @router.get("/packs", summary="List the loaded packs.", responses={**ok(list[Pack], "Packs"), **refusals(400)})
