@@ -17,7 +17,7 @@ import time
 from typing import Callable
 
 from wfops import statuses as s
-from wfops.engine import commands, inquiry
+from wfops.engine import collector, commands, inquiry
 
 ADOPT_EVERY_SECONDS = 0.25   # how often orphaned trees are looked for
 IDLE_AFTER_SECONDS = 1.0     # --until-idle: how long nothing must be left to do
@@ -57,6 +57,7 @@ def run(engine, *, until: Callable[[], bool] | None = None, until_idle: bool = F
     seconds passed (then False). ``adopt``: take over orphaned trees every
     ADOPT_EVERY_SECONDS. ``between``: called before each step (the server's jobs).
     ``on_error``: called with an exception of a step instead of raising it."""
+    collector.tune()
     deadline = None if timeout is None else time.monotonic() + timeout
     last_scan = 0.0
     idle_since: float | None = None
