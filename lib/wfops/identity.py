@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-import getpass
+import os
 
 
 def current_user() -> str:
-    """The login name of this process's user, or ``"unknown"`` when it cannot be told."""
+    """The login name of this process's user (the first of ``LOGNAME``, ``USER``,
+    ``LNAME``, ``USERNAME`` set, else the password database's name for the user id, as
+    ``getpass.getuser``, whose import costs more than this), or ``"unknown"`` when it
+    cannot be told."""
+    for variable in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+        name = os.environ.get(variable)
+        if name:
+            return name
     try:
-        return getpass.getuser()
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_name
     except Exception:
         return "unknown"

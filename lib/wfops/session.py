@@ -9,8 +9,6 @@ import os
 import time
 from typing import TYPE_CHECKING
 
-import platformdirs
-
 from wfops import errors, ids
 from wfops.identity import current_user
 from wfops.store.database import Store
@@ -20,7 +18,12 @@ if TYPE_CHECKING:
     from wfops.packs.registry import ActionRegistry
 
 def home_dir() -> str:
-    return os.environ.get("WFOPS_HOME") or platformdirs.user_data_dir("wfops")
+    home = os.environ.get("WFOPS_HOME")
+    if home:
+        return home
+    import platformdirs  # only without WFOPS_HOME (its import costs more than a listing)
+
+    return platformdirs.user_data_dir("wfops")
 
 
 class Session:

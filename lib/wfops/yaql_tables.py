@@ -20,10 +20,8 @@ The cache directory: ``WFOPS_CACHE_DIR``, else the user's cache directory
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import tempfile
 
 CACHE_ENV = "WFOPS_CACHE_DIR"
 _FORMAT = 1
@@ -55,6 +53,8 @@ def grammar_key(grammar) -> str:
         "precedence": sorted([k, list(v)] for k, v in grammar.Precedence.items()),
         "start": grammar.Start,
     }
+    import hashlib  # here, as tempfile below: only a process that builds YAQL's parser needs them
+
     return hashlib.sha256(json.dumps(description, sort_keys=True).encode("utf-8")).hexdigest()[:32]
 
 
@@ -78,6 +78,8 @@ def _write(path: str, action: dict, goto: dict) -> None:
                 or {int(k): v for k, v in back["goto"].items()} != goto):
             return  # not plain ints and strings: not cached
         os.makedirs(os.path.dirname(path), exist_ok=True)
+        import tempfile
+
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".yaql-lr-", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)

@@ -11,7 +11,6 @@ import os
 import sqlite3
 import threading
 import weakref
-from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from wfops.store import schema
@@ -28,14 +27,20 @@ def open_stores() -> list["Store"]:
     return list(_OPEN_STORES)
 
 
-@dataclass
 class _Hooks:
-    before_commit: list[Callable[[], None]] = field(default_factory=list)
-    after_commit: list[Callable[[], None]] = field(default_factory=list)
-    after_rollback: list[Callable[[], None]] = field(default_factory=list)
-    # Journal entries appended in this transaction, not yet written: workflow execution
-    # id -> (seq of the first, entries). Written as one row each before the commit.
-    journal: dict[str, tuple[int, list]] = field(default_factory=dict)
+    """What runs around one transaction's end, and its journal entries not yet written.
+    (A plain class: ``dataclasses`` imports ``inspect``, a tenth of a store-reading
+    command's start-up.)"""
+
+    __slots__ = ("before_commit", "after_commit", "after_rollback", "journal")
+
+    def __init__(self):
+        self.before_commit: list[Callable[[], None]] = []
+        self.after_commit: list[Callable[[], None]] = []
+        self.after_rollback: list[Callable[[], None]] = []
+        # Journal entries appended in this transaction, not yet written: workflow execution
+        # id -> (seq of the first, entries). Written as one row each before the commit.
+        self.journal: dict[str, tuple[int, list]] = {}
 
 
 class _Transaction:
