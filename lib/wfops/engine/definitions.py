@@ -74,12 +74,15 @@ _ENTRY_TYPES = {"syntax": "syntax", "semantics": "semantic", "expressions": "exp
 
 
 @functools.lru_cache(maxsize=256)
-def _inspected(text: str, source: str) -> tuple:
+def _inspected(text: str, source: str, cache_dir: str | None = None) -> tuple:
     """(spec or None, problems): the definition parsed and inspected by Orquesta (with
     StackStorm's context names) and checked for undefined functions. Problems are
     StackStorm's error entries (``type``, ``message``, ``spec_path``, ``schema_path``;
     ``language`` and ``expression`` for expressions); one without a spec has only a
-    ``message``. O(size of the definition)."""
+    ``message``. With ``cache_dir``, Orquesta's inspection is read from
+    (``inspection_cache``) or kept in it. O(size of the definition)."""
+    from wfops.engine import inspection_cache
+
     try:
         data = parse_definition(text, source)
     except errors.WorkflowDefinitionError as e:
@@ -88,7 +91,10 @@ def _inspected(text: str, source: str) -> tuple:
         spec = native_specs.WorkflowSpec(data)
     except Exception as e:  # Orquesta raises plain exceptions for schema-level problems
         return None, ({"message": "%s is invalid: %s" % (source, e)},)
-    found = spec.inspect(app_ctx=INSPECTION_CONTEXT, raise_exception=False)
+    found = inspection_cache.read(cache_dir, text)
+    if found is None:
+        found = spec.inspect(app_ctx=INSPECTION_CONTEXT, raise_exception=False)
+        inspection_cache.write(cache_dir, text, found)
     problems = []
     for category, entry_type in _ENTRY_TYPES.items():
         for entry in found.get(category, []) if isinstance(found, dict) else []:
@@ -113,12 +119,13 @@ def load_spec(text: str, source: str = "workflow definition"):
     return spec
 
 
-def workflow_problems(text: str, source: str, registry) -> tuple[Any, list[dict]]:
+def workflow_problems(text: str, source: str, registry, cache_dir: str | None = None) -> tuple[Any, list[dict]]:
     """(spec or None, problems) of a workflow definition as StackStorm inspects it when a
     workflow is requested: Orquesta's inspection, undefined functions, and each task's
     action and input against the actions of ``registry``; sorted by type and schema path
-    (st2's order). An empty list: the workflow can start. O(size of the definition)."""
-    spec, problems = _inspected(text, source)
+    (st2's order). An empty list: the workflow can start. ``cache_dir``: where Orquesta's
+    inspection is cached (``inspection_cache``). O(size of the definition)."""
+    spec, problems = _inspected(text, source, cache_dir)
     found = [dict(p) for p in problems]
     if spec is not None:
         found += _task_content_problems(spec, registry)
@@ -126,14 +133,14 @@ def workflow_problems(text: str, source: str, registry) -> tuple[Any, list[dict]
     return spec, found
 
 
-def action_problems(action, registry) -> tuple[Any, list[dict]]:
+def action_problems(action, registry, cache_dir: str | None = None) -> tuple[Any, list[dict]]:
     """``workflow_problems`` of an ``orquesta`` action's definition (its entry point)."""
     try:
         with open(action.entry_point, encoding="utf-8") as handle:
             text = handle.read()
     except OSError as e:
         return None, [{"message": 'The workflow definition of "%s" cannot be read: %s' % (action.ref, e)}]
-    return workflow_problems(text, os.path.relpath(action.entry_point), registry)
+    return workflow_problems(text, os.path.relpath(action.entry_point), registry, cache_dir)
 
 
 def _located(text: str, source: str, problem: dict) -> str:

@@ -375,7 +375,7 @@ def _start_task_action(engine, live: LiveWorkflow, execution_id: str, action, pa
     record = engine.store.get_execution(execution_id)
     from wfops.engine import definitions
 
-    spec, problems = definitions.action_problems(action, engine.registry)
+    spec, problems = definitions.action_problems(action, engine.registry, engine.cache_dir)
     if problems:
         fail_to_start(engine, execution_id, problems)
         return

@@ -65,6 +65,8 @@ class Engine:
     def __init__(self, store, registry, *, workers: int | None = None, user: str | None = None):
         self.store = store
         self.registry = registry
+        # Where what can be computed again is kept (engine/inspection_cache.py).
+        self.cache_dir = os.path.join(os.path.dirname(os.path.abspath(store.path)), "cache")
         self.user = user or current_user()
         self.id = ids.new_id()
         self.pid = os.getpid()

@@ -35,7 +35,7 @@ def start_requested(engine, execution_id: str, hold_until: float = 0.0) -> None:
         return
     from wfops.engine import definitions  # Orquesta: imported when a workflow starts
 
-    spec, problems = definitions.action_problems(action, engine.registry)
+    spec, problems = definitions.action_problems(action, engine.registry, engine.cache_dir)
     if problems:
         driver.fail_to_start(engine, execution_id, problems)
         return
