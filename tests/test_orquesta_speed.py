@@ -298,3 +298,45 @@ def test_a_trace_of_a_failing_items_workflow_with_reruns_is_orquestas():
     ops = [step[0]["op"] for step in plain[:-1]]
     assert ops.count("rerun") == 2 and ops.count("restage") == 1
     assert plain[-1]["final"]["state"]["status"] == ost.SUCCEEDED
+
+
+# --------------------------------------------------------------------------------------
+# Spec copies
+# --------------------------------------------------------------------------------------
+
+RICH_TASK = {
+    "version": 1.0,
+    "tasks": {
+        "t1": {
+            "action": "core.local cmd='echo <% ctx(x) %>'",
+            "with": {"items": "i in <% range(3) %>", "concurrency": 2},
+            "retry": {"when": "<% failed() %>", "count": 2, "delay": 1},
+            "next": [{"when": "<% succeeded() %>", "publish": [{"y": "<% result() %>"}], "do": ["t2", "t3"]},
+                     {"when": "<% failed() %>", "publish": "z=1 w=<% ctx(x) %>", "do": "t3"}],
+        },
+        "t2": {"action": "core.noop", "join": "all"},
+        "t3": {"action": "core.noop"},
+    },
+}
+
+
+def test_a_spec_copy_is_orquestas_copy_and_shares_nothing_it_should_not():
+    from orquesta.specs import base
+
+    from wfops.orquesta_speed import spec_copies
+
+    plain_copy = orquesta_speed.original(base.Spec, "copy")
+    assert base.Spec.__dict__["copy"] is not plain_copy  # patched
+    spec = native_specs.WorkflowSpec(copy.deepcopy(RICH_TASK))
+    for name in ("t1", "t2", "t3"):
+        task = spec.tasks.get_task(name)
+        first, second = task.copy(), task.copy()
+        expected = spec_copies.shape(plain_copy(task), base.Spec)
+        assert spec_copies.shape(first, base.Spec) == expected == spec_copies.shape(second, base.Spec)
+        assert first is not task and first.spec is task.spec  # the source shared, as Orquesta's copy does
+        if name == "t1":
+            first.next[0].publish = [{"changed": 1}]  # a copy's change stays in that copy
+            assert spec_copies.shape(task.copy(), base.Spec) == expected
+            assert second.next[0].publish == [{"y": "<% result() %>"}]
+    conductor = run_to_end(chain(3))
+    assert conductor.get_workflow_status() == ost.SUCCEEDED

@@ -26,7 +26,10 @@ it is O(N), and what the patch keeps identical):
 - :mod:`.queues`: single-thread FIFO queues where Orquesta made a thread-safe
   ``queue.Queue`` per event (a constant, not a complexity);
 - :mod:`.inspection`: workflow inspection (once per launch) without its quadratic
-  membership tests against the list of tasks walked.
+  membership tests against the list of tasks walked;
+- :mod:`.spec_copies`: ``Spec.copy`` (a task's spec, copied by ``get_task`` for every
+  task it returns) clones a template built Orquesta's way once, instead of building the
+  spec again from its source (a constant, not a complexity).
 
 Each patch is applied only where Orquesta has the O(N) code it replaces (checked on the
 function's code), and only on Orquesta 1.2.0, whose behaviour the patches reproduce; on
@@ -175,10 +178,18 @@ def apply() -> list[str]:
         from wfops import orquesta_compat
 
         orquesta_compat.apply()
-        from wfops.orquesta_speed import expressions, graph_index, inspection, queues, state_view, task_index
+        from wfops.orquesta_speed import (
+            expressions,
+            graph_index,
+            inspection,
+            queues,
+            spec_copies,
+            state_view,
+            task_index,
+        )
 
         done = []
-        for module in (graph_index, task_index, state_view, expressions, queues, inspection):
+        for module in (graph_index, task_index, state_view, expressions, queues, inspection, spec_copies):
             for patch in module.patches():
                 if patch.apply():
                     owner = getattr(patch.owner, "__name__", repr(patch.owner))
