@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from wfops import errors
 from wfops.operations import routing
-from wfops.operations.plans import BeginningPlan, RerunOutcome
-from wfops.rerun_request import RerunRequest
+
+if TYPE_CHECKING:  # imported where a re-run needs them: reading commands start without them
+    from wfops.operations.plans import BeginningPlan, RerunOutcome
+    from wfops.rerun_request import RerunRequest
 
 DELAY_NOT_A_WORKFLOW = (
     "`delay` (%s ms) delays the first tasks of a workflow; \"%s\" is not a workflow (runner type \"%s\"), "
@@ -151,6 +152,7 @@ class Operations:
 
     def _beginning_plan(self, original: dict, request: RerunRequest) -> BeginningPlan:
         from wfops import masking
+        from wfops.operations.plans import BeginningPlan
 
         action = self.session.registry.get(original["action_ref"])
         params = request.parameters_from(original["parameters"], action.parameters)
@@ -170,6 +172,10 @@ class Operations:
         previewed plan by its ``fingerprint`` is checked and planned by the owner.
         ``run_here`` (default: ``serving``): an unowned workflow is adopted by this
         process, which runs what the re-run starts."""
+        from dataclasses import replace
+
+        from wfops.operations.plans import RerunOutcome
+
         original = self._checked(request)
         if request.from_beginning:
             return self._rerun_from_beginning(original, request, detached)
@@ -182,6 +188,7 @@ class Operations:
 
     def _rerun_from_beginning(self, original: dict, request: RerunRequest, detached: bool) -> RerunOutcome:
         from wfops.engine.audit import audit
+        from wfops.operations.plans import RerunOutcome
 
         session = self.session
         action = session.registry.get(original["action_ref"])

@@ -11,24 +11,25 @@ The owner's refusal comes back as the error class it raised (:func:`wfops.errors
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
-from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from wfops import errors, lifecycle
+from wfops import errors
 from wfops import statuses as s
 
 COMMAND_TIMEOUT_SECONDS = float(os.environ.get("WFOPS_COMMAND_TIMEOUT", "60"))
 
 
-@dataclass
+if TYPE_CHECKING:
+    import subprocess
+
+
 class _Elsewhere:
     """The operation must be carried out by the engine that owns ``root``."""
 
-    record: dict
-    root: dict
+    def __init__(self, record: dict, root: dict):
+        self.record = record
+        self.root = root
 
 
 def operate(session, operation: str, execution_id: str, payload: dict, *, run_here: bool = False,
@@ -40,6 +41,7 @@ def operate(session, operation: str, execution_id: str, payload: dict, *, run_he
     ``on_engine(fn)`` runs ``fn`` where this process's engine may be used (the API's engine
     thread; called directly otherwise). With ``run_here``, a tree that no live engine owns
     is adopted by this process's engine, which then runs what the operation starts."""
+    from wfops import lifecycle
     from wfops.engine import commands
     from wfops.engine.ownership import engine_alive
 
@@ -88,6 +90,8 @@ def operated_root(store, operation: str, record: dict) -> dict:
 
 def precheck_lifecycle(operation: str, record: dict, root: dict) -> None:
     """Refuse at once what the owner would refuse, without waking an engine."""
+    from wfops import lifecycle
+
     target = root if lifecycle.acts_on(operation, record["runner_type"]) == lifecycle.ROOT else record
     decision = lifecycle.check(operation, record["id"], target["status"], record["runner_type"])
     if decision.action == lifecycle.REFUSE:
@@ -146,6 +150,9 @@ def adopt_orphans_in_background(session) -> None:
 
 def spawn_engine(home: str, arguments: list[str], user: str | None = None) -> subprocess.Popen:
     """Start a detached ``wfops engine`` process that outlives this one."""
+    import subprocess
+    import sys
+
     log_path = os.path.join(home, "engine.log")
     log = open(log_path, "ab")
     env = dict(os.environ)
