@@ -22,7 +22,7 @@ def test_entries_are_appended_never_rewritten(name):
     records.append_audit(original["id"], audit.audit_entry("pause", "bob", {}, "2026-12-01T00:01:00Z"))
     entries = audit.entries(records.execution(original["id"]))
     assert [(e["operation"], e["user"], e["comment"]) for e in entries] == [
-        ("rerun", "alice", "fixed the disk"), ("pause", "bob", None)]
+        ("re-run", "alice", "fixed the disk"), ("pause", "bob", None)]
     assert entries[0]["request"] == {"tasks": ["task2"]} and entries[0]["outcome"] == {"execution": "n1"}
     with pytest.raises(NotFound):
         records.append_audit("nope", first)

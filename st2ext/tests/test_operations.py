@@ -55,7 +55,7 @@ def test_item_selection_with_complete_results(name):
     assert inserted["result"]["items"] == kept[:4] + [None] + kept[5:]
     (entry,) = audit.entries(records.execution(launch))
     assert (entry["operation"], entry["user"], entry["comment"], entry["operation_execution"]) == (
-        "rerun", "alice", "disk replaced", "op1")
+        "re-run", "alice", "disk replaced", "op1")
     assert entry["outcome"] == {"execution": new["id"]}
     assert entry["plan"]["item_selections"][0]["indices"] == [4]
 

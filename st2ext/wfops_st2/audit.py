@@ -11,6 +11,9 @@ from typing import Any, Dict, Mapping, Optional
 
 AUDIT_KEY = "wfops_audit"
 OPERATIONS = frozenset(["pause", "resume", "cancel", "rerun", "skip"])
+# The operation as an entry names it, as the embedded host does (the same ``wfops.audit``
+# result on both hosts).
+ENTRY_NAMES = {"rerun": "re-run"}
 
 
 def audit_entry(operation: str, user: Optional[str], request: Mapping[str, Any], now: str,
@@ -26,7 +29,7 @@ def audit_entry(operation: str, user: Optional[str], request: Mapping[str, Any],
     entry: Dict[str, Any] = {
         "time": now,
         "user": user,
-        "operation": operation,
+        "operation": ENTRY_NAMES.get(operation, operation),
         "request": dict(request),
         "plan": dict(plan) if plan is not None else None,
         "outcome": dict(outcome or {}),
