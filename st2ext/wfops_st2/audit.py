@@ -19,7 +19,7 @@ ENTRY_NAMES = {"rerun": "re-run"}
 def audit_entry(operation: str, user: Optional[str], request: Mapping[str, Any], now: str,
                 plan: Optional[Mapping[str, Any]] = None, outcome: Optional[Mapping[str, Any]] = None,
                 comment: Optional[str] = None, operation_execution: Optional[str] = None) -> Dict[str, Any]:
-    """One audit entry: time, user, operation, the request as given, the plan it resolved
+    """One audit entry: timestamp, user, operation, the request as given, the plan it resolved
     to, what it led to (``outcome``: e.g. the new execution's id, statuses before and
     after) and the optional comment; ``operation_execution`` is the id of the
     ``wfops-operation`` execution that carried it out. Raises ValueError for an unknown
@@ -27,7 +27,7 @@ def audit_entry(operation: str, user: Optional[str], request: Mapping[str, Any],
     if operation not in OPERATIONS:
         raise ValueError("Unknown operation %r (one of %s)." % (operation, ", ".join(sorted(OPERATIONS))))
     entry: Dict[str, Any] = {
-        "time": now,
+        "timestamp": now,  # as the embedded host names it
         "user": user,
         "operation": ENTRY_NAMES.get(operation, operation),
         "request": dict(request),
