@@ -67,7 +67,7 @@ class Operation:
 
 
 # Runner types whose executions can be paused and resumed (StackStorm: only workflows).
-PAUSABLE_RUNNERS = frozenset(["orquesta"])
+PAUSABLE_RUNNERS = frozenset(["orquesta", "action-chain"])
 
 OPERATIONS: dict[str, Operation] = {
     "pause": Operation(
@@ -165,3 +165,27 @@ def cascades_to(operation: str, child_status: str) -> bool:
     """Whether ``operation`` cascading down reaches a sub-workflow in ``child_status``."""
     return child_status in OPERATIONS[operation].down
 
+
+def task_steps(current: str | None, wanted: str) -> list[str]:
+    """The action statuses that take a task from ``current`` to ``wanted`` in Orquesta's
+    task state machine: ``[wanted]`` when it takes that at once, else by way of resuming
+    and running. Pure; O(1)."""
+    from orquesta import machines
+
+    table = machines.TASK_STATE_MACHINE_DATA
+
+    def takes(here, status) -> bool:
+        return ("action_" + status) in table.get(here or s.UNSET, {})
+
+    if current == wanted:
+        return []
+    if takes(current, wanted):
+        return [wanted]
+    path, here = [], current
+    for step in (s.RESUMING, s.RUNNING):
+        if here != s.RUNNING and here != wanted and takes(here, step):
+            path.append(step)
+            here = step
+    if here != wanted:
+        path.append(wanted)
+    return path

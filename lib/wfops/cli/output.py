@@ -67,16 +67,17 @@ TASK_HEADERS = ["id", "status", "task", "item", "action", "start_timestamp"]
 def task_rows(children: list[dict]) -> list[list[str]]:
     """The rows of a task table (:data:`TASK_HEADERS`). ``task`` is named as ``--tasks``
     takes it: ``name`` when the task ran on one route only, ``name[route]`` when it ran on
-    several (or on a route other than 0); ``item`` is the with-items index, apart. A task
+    several (or on a route other than 0); a chain's node by its name; ``item`` is the with-items index, apart. A task
     whose result was supplied by a skip is ``succeeded (skipped)``. O(len(children))."""
     routes: dict[str, set] = {}
     for child in children:
         orquesta = child.get("context", {}).get("orquesta", {})
-        routes.setdefault(orquesta.get("task_name", ""), set()).add(orquesta.get("task_route") or 0)
+        name = orquesta.get("task_name") or child.get("context", {}).get("chain", {}).get("name", "")
+        routes.setdefault(name, set()).add(orquesta.get("task_route") or 0)
     rows = []
     for child in children:
         orquesta = child.get("context", {}).get("orquesta", {})
-        task = orquesta.get("task_name", "")
+        task = orquesta.get("task_name") or child.get("context", {}).get("chain", {}).get("name", "")
         route = orquesta.get("task_route") or 0
         if routes[task] != {0}:
             task = "%s[%d]" % (task, route)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from wfops import lifecycle
 from wfops import statuses as s
-from wfops.engine import actions, driver, launching
+from wfops.engine import actions, chains, driver, launching
 from wfops.engine.records import LiveWorkflow, Outcome, TaskAction
 
 
@@ -18,6 +18,9 @@ def request_status(engine, execution_id: str, operation: str, user: str | None =
     rule = lifecycle.OPERATIONS[operation]
     live = engine.memory.workflow_of(execution_id)
     with engine.store.transaction():
+        if live is None and execution_id in engine.memory.chains:
+            chains.request_status(engine, execution_id, operation, user)
+            return
         if live is None:
             record = engine.store.get_execution(execution_id)
             if not rule.plain_action_status or record is None:
@@ -54,8 +57,10 @@ def request_status(engine, execution_id: str, operation: str, user: str | None =
 
 
 def child_workflows(engine, live: LiveWorkflow) -> list[str]:
-    """The action executions of ``live``'s sub-workflows that this engine drives."""
-    return [e for e in engine.memory.actions_of(live.wf_id) if e in engine.memory.by_execution]
+    """The action executions of ``live``'s sub-workflows (and action chains) that this
+    engine drives."""
+    memory = engine.memory
+    return [e for e in memory.actions_of(live.wf_id) if e in memory.by_execution or e in memory.chains]
 
 
 def _set_ancestors_running(engine, live: LiveWorkflow, rule: lifecycle.Operation) -> None:

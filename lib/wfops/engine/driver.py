@@ -10,7 +10,7 @@ commit together, and actions start only after that commit (``wfops.engine.dispat
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, Callable
 
 from wfops import errors, ids, lifecycle
 from wfops import statuses as s
@@ -21,6 +21,14 @@ from wfops.engine.records import LiveWorkflow, Outcome, TaskAction, TaskRecord
 from wfops.timestamps import now_iso
 
 SNAPSHOT_MIN_ENTRIES = 256
+
+# Runner types the engine runs itself besides orquesta, registered by their module
+# (``wfops.engine.chains``: action-chain), so that this module needs none of them:
+# runner type -> start(engine, execution_id, action, params, task), in a transaction.
+ENGINE_RUNNERS: dict[str, Callable] = {}
+# What a tracked execution that is no workflow's task runs (a chain's node): its type ->
+# handler(engine, step, outcome), called with the outcome once it is recorded.
+STEP_HANDLERS: dict[type, Callable] = {}
 
 
 # -- starting -------------------------------------------------------------------------
@@ -328,7 +336,8 @@ def _schedule_action(engine, live: LiveWorkflow, task: dict, action_spec: dict, 
         params = action_spec.get("input") or {}
     # A plain action that starts now is recorded running at once (one write, not an
     # insert and an update); its log still shows scheduled, then running.
-    starts_now = not delay and problem is None and action.runner_type != "orquesta"
+    starts_now = not delay and problem is None and action.runner_type != "orquesta" \
+        and action.runner_type not in ENGINE_RUNNERS
     record = insert_execution(
         engine, execution_id, action, params, context, parent=live.execution_id,
         root=live.root, task_execution=task_execution, item_id=item_id,
@@ -367,6 +376,9 @@ def start_delayed(engine, execution_id: str, action, params: dict, task: TaskAct
 
 def _start_task_action(engine, live: LiveWorkflow, execution_id: str, action, params: dict,
                        task: TaskAction) -> None:
+    if action.runner_type in ENGINE_RUNNERS:
+        ENGINE_RUNNERS[action.runner_type](engine, execution_id, action, params, task)
+        return
     if action.runner_type != "orquesta":
         actions.start(engine, execution_id, action, params, task)
         return
@@ -407,6 +419,9 @@ def deliver(engine, outcome: Outcome) -> None:
         task = actions.record_outcome(engine, outcome)
         if task is None or task is MISSING:
             return
+        if type(task) in STEP_HANDLERS:
+            STEP_HANDLERS[type(task)](engine, task, outcome)
+            return
         live = engine.memory.live.get(task.wf_id)
         if live is None:
             return
@@ -440,37 +455,12 @@ def _follow_sub_workflow(engine, live: LiveWorkflow, task: TaskAction, outcome: 
     if task.item is not None:  # an item: Orquesta judges the task from all its items
         steps = [] if current == wanted and not outcome.final else [wanted]
     else:
-        steps = task_steps(current, wanted)
+        steps = lifecycle.task_steps(current, wanted)
     entry = None
     for step in steps:
         entry = event_entry(task, step, outcome.result if step == wanted else None)
         journal(engine, live, entry)
     return entry
-
-
-def task_steps(current: str | None, wanted: str) -> list[str]:
-    """The action statuses that take a task from ``current`` to ``wanted`` in Orquesta's
-    task state machine: ``[wanted]`` when it takes that at once, else by way of resuming
-    and running. Pure; O(1)."""
-    from orquesta import machines
-
-    table = machines.TASK_STATE_MACHINE_DATA
-
-    def takes(here, status) -> bool:
-        return ("action_" + status) in table.get(here or s.UNSET, {})
-
-    if current == wanted:
-        return []
-    if takes(current, wanted):
-        return [wanted]
-    path, here = [], current
-    for step in (s.RESUMING, s.RUNNING):
-        if here != s.RUNNING and here != wanted and takes(here, step):
-            path.append(step)
-            here = step
-    if here != wanted:
-        path.append(wanted)
-    return path
 
 
 def _items_all_started(live: LiveWorkflow, task_id: str, route: int) -> bool:

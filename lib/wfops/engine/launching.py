@@ -30,6 +30,9 @@ def start_requested(engine, execution_id: str, hold_until: float = 0.0) -> None:
     except errors.WfopsError as e:
         driver.fail_to_start(engine, execution_id, [{"message": e.message}])
         return
+    if action.runner_type in driver.ENGINE_RUNNERS:
+        driver.ENGINE_RUNNERS[action.runner_type](engine, execution_id, action, record["parameters"], None)
+        return
     if action.runner_type != "orquesta":
         actions.start(engine, execution_id, action, record["parameters"], None)
         return

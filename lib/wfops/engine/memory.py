@@ -14,7 +14,7 @@ import itertools
 import time
 from typing import Callable
 
-from wfops.engine.records import LiveWorkflow, TaskAction
+from wfops.engine.records import ChainStep, LiveWorkflow, TaskAction
 
 # (wf_id, execution_id, root, parent) -> the workflow as the store has it
 Reload = Callable[[str, str, str, "TaskAction | None"], LiveWorkflow]
@@ -31,7 +31,8 @@ class Memory:
         self.by_execution: dict[str, str] = {}           # workflow action execution -> wf_id
         # Action executions this engine waits for: the task each runs (None: a top-level
         # action). Sub-workflows are tracked too, as actions of their parent's task.
-        self.actions: dict[str, TaskAction | None] = {}
+        self.actions: dict[str, TaskAction | ChainStep | None] = {}
+        self.chains: set[str] = set()                    # action-chain executions driven here
         self.timers: list[tuple[float, int, Callable[[], None]]] = []
         self._timer_seq = itertools.count()
         self._reload = reload
@@ -88,9 +89,21 @@ class Memory:
         if self._undo is not None:
             self._touched.add(live.wf_id)
 
+    # -- action chains -----------------------------------------------------------------
+
+    def add_chain(self, execution_id: str) -> None:
+        if execution_id not in self.chains:
+            self.chains.add(execution_id)
+            self._log(lambda: self.chains.discard(execution_id))
+
+    def release_chain(self, execution_id: str) -> None:
+        if execution_id in self.chains:
+            self.chains.discard(execution_id)
+            self._log(lambda: self.chains.add(execution_id))
+
     # -- actions -----------------------------------------------------------------------
 
-    def track(self, execution_id: str, task: TaskAction | None) -> None:
+    def track(self, execution_id: str, task: TaskAction | ChainStep | None) -> None:
         before = self.actions.get(execution_id, MISSING)
         self.actions[execution_id] = task
         self._log(lambda: self._put_back(execution_id, before))

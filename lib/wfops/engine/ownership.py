@@ -18,8 +18,8 @@ import time
 from typing import TYPE_CHECKING
 
 from wfops import statuses as s
-from wfops.engine import crash_points, driver, launching
-from wfops.engine.records import LiveWorkflow, Outcome, TaskAction, TaskRecord
+from wfops.engine import chains, crash_points, driver, launching
+from wfops.engine.records import ChainStep, LiveWorkflow, Outcome, TaskAction, TaskRecord
 
 if TYPE_CHECKING:
     from wfops.engine.journal import JournaledConductor
@@ -106,8 +106,12 @@ def load_workflow(engine, wf_id: str, execution_id: str | None = None) -> LiveWo
     return live
 
 
-def task_action_of(engine, record: dict) -> TaskAction | None:
-    """The task an action execution record runs (None for a top-level execution)."""
+def task_action_of(engine, record: dict) -> TaskAction | ChainStep | None:
+    """The task (or chain node) an action execution record runs (None for a top-level
+    execution)."""
+    chain = record["context"].get("chain")
+    if chain and record["parent"] is not None:
+        return ChainStep(record["parent"], chain.get("name"))
     orquesta = record["context"].get("orquesta")
     if not orquesta:
         return None
@@ -149,6 +153,11 @@ def adopt(engine, root_id: str, expected_owner: str | None) -> bool:
                 if record["parent"] is not None:
                     engine.memory.track(record["id"], task_action_of(engine, record))
                 continue
+            if record["runner_type"] == chains.ACTION_CHAIN and record["status"] in (s.ACTIVE - {s.REQUESTED}) | {s.PAUSED}:
+                engine.memory.add_chain(record["id"])  # it goes on from its records, below
+                if record["parent"] is not None:
+                    engine.memory.track(record["id"], task_action_of(engine, record))
+                continue
             if record["status"] == s.DELAYED:
                 _restart_delayed(engine, record)
             elif record["status"] == s.REQUESTED and record["parent"] is None:
@@ -160,6 +169,9 @@ def adopt(engine, root_id: str, expected_owner: str | None) -> bool:
         for live in [w for w in engine.memory.live.values() if w.root == root_id]:
             if live.wf_id in engine.memory.live:
                 driver.settle(engine, live)
+        for record in tree:
+            if record["id"] in engine.memory.chains:
+                chains.advance(engine, record["id"])
         tracked = {r["id"] for r in tree} & engine.memory.actions.keys()
         if (not tracked and store.get_execution_status(root_id) in s.COMPLETED
                 and not store.pending_commands([root_id])):

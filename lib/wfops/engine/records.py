@@ -21,6 +21,18 @@ class TaskAction:
 
 
 @dataclass(frozen=True)
+class ChainStep:
+    """Which node of which action-chain execution an action execution runs."""
+
+    chain: str      # the chain's action execution
+    node: str
+
+    @property
+    def wf_id(self) -> None:
+        return None  # no workflow execution's task: Memory.actions_of never lists it
+
+
+@dataclass(frozen=True)
 class Outcome:
     """The end (``final``) or a status change of an action execution, posted to the loop.
 

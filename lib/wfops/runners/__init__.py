@@ -1,6 +1,7 @@
 """Action runners, one module per runner type: ``get_runner(type).run(action, params, ctx)``.
 
-Workflow actions (runner type ``orquesta``) are not run here: the engine runs them. Runner
+Workflow actions (runner types ``orquesta`` and ``action-chain``) are not run here: the
+engine runs them. Runner
 types in :data:`wfops.runners.unsupported.NOT_RUNNABLE` load, and fail when run.
 """
 
@@ -11,6 +12,7 @@ import threading
 
 from wfops import errors
 from wfops.packs.runner_types import (
+    ACTION_CHAIN,
     HTTP_REQUEST,
     INQUIRER,
     LOCAL_SHELL_CMD,
@@ -45,6 +47,8 @@ _ON_FIRST_USE: dict[str, tuple[str, str]] = {
     REMOTE_SHELL_CMD: ("wfops.runners.remote_shell", "RemoteShellCommandRunner"),
     REMOTE_SHELL_SCRIPT: ("wfops.runners.remote_shell", "RemoteShellScriptRunner"),
 }
+# Runner types the engine runs itself (wfops.engine.driver, wfops.engine.chains).
+ENGINE_RUN = frozenset([ORQUESTA, ACTION_CHAIN])
 _import_lock = threading.Lock()
 _UNSUPPORTED = UnsupportedRunner()
 
@@ -65,9 +69,9 @@ def get_runner(runner_type: str) -> Runner:
             return _RUNNERS[runner_type]
     if runner_type in NOT_RUNNABLE:
         return _UNSUPPORTED
-    if runner_type == ORQUESTA:
+    if runner_type in ENGINE_RUN:
         raise errors.RunnerNotFound(
-            'Runner type "orquesta" has no action runner: workflow actions are run by the engine.'
+            'Runner type "%s" has no action runner: its actions are run by the engine.' % runner_type
         )
     raise errors.RunnerNotFound(
         'Runner type "%s" cannot be found. Known runner types: %s.'
@@ -77,4 +81,4 @@ def get_runner(runner_type: str) -> Runner:
 
 def can_run(runner_type: str) -> bool:
     """Whether actions of ``runner_type`` can run on the embedded host (workflows can)."""
-    return runner_type in _RUNNERS or runner_type in _ON_FIRST_USE or runner_type == ORQUESTA
+    return runner_type in _RUNNERS or runner_type in _ON_FIRST_USE or runner_type in ENGINE_RUN

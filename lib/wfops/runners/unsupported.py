@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from wfops.packs.action_spec import ActionSpec
 from wfops.packs.runner_types import (
-    ACTION_CHAIN,
     ANNOUNCEMENT,
     WINRM_CMD,
     WINRM_PS_CMD,
@@ -28,7 +27,6 @@ NOT_RUNNABLE: dict[str, str] = {
     WINRM_CMD: _WINRM,
     WINRM_PS_CMD: _WINRM,
     WINRM_PS_SCRIPT: _WINRM,
-    ACTION_CHAIN: _NOT_YET % "write the chain as an Orquesta workflow",
     ANNOUNCEMENT: _NOT_YET % "leave the announcement out of the workflow",
 }
 
