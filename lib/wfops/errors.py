@@ -93,9 +93,16 @@ class InvalidOperation(WfopsError):
 
 
 class NotAWorkflow(InvalidOperation):
-    """A re-run from tasks asked of an execution that is not an Orquesta workflow's."""
+    """A re-run from tasks asked of an execution that is not an Orquesta workflow's (an
+    action chain's neither: StackStorm re-runs only Orquesta workflows from tasks)."""
 
     def __init__(self, execution_id: str, runner_type: str):
+        if runner_type == "action-chain":
+            super().__init__(
+                'Execution "%s" is an action chain (runner type "action-chain"); an action chain cannot '
+                "be re-run from tasks (as in StackStorm, only Orquesta workflows can). Re-run it from the "
+                "beginning (without `tasks`) to run it again." % execution_id)
+            return
         super().__init__(
             'Execution "%s" is not a workflow execution (runner type "%s"); only workflows can be '
             "re-run from tasks. Re-run it from the beginning (without `tasks`) to run it again."

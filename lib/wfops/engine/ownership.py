@@ -184,7 +184,7 @@ def adopt(engine, root_id: str, expected_owner: str | None) -> bool:
 def _abandon(engine, record: dict, owner: str | None) -> None:
     task = task_action_of(engine, record)
     engine.memory.track(record["id"], task)
-    if task is not None and task.wf_id not in engine.memory.live:
+    if isinstance(task, TaskAction) and task.wf_id not in engine.memory.live:
         LOG.warning(
             "execution %s (task %s of workflow execution %s, which had already completed) was "
             "%s when engine %s ended; recorded abandoned",

@@ -44,7 +44,8 @@ def run_state(store, wf_id: str, conductor) -> dict:
 
 
 def workflow_of(store, execution: dict) -> dict:
-    """The workflow execution record of ``execution``; raises NotAWorkflow."""
+    """The workflow execution record of ``execution``; raises NotAWorkflow (for an action
+    chain too: StackStorm re-runs only Orquesta workflows from tasks)."""
     wf_id = execution["context"].get("workflow_execution")
     if execution["runner_type"] != "orquesta" or not wf_id:
         raise errors.NotAWorkflow(execution["id"], execution["runner_type"])
