@@ -9,8 +9,11 @@ import json
 import os
 import signal
 import time
+from pathlib import Path
 
-from conftest import log_lines, wait_for
+from conftest import Wfops, log_lines, wait_for
+
+ST2_SHAPED = Path(__file__).parent / "fixtures" / "st2_shaped"
 
 
 def run_chain(wfops, workdir, ref: str, *params: str) -> dict:
@@ -230,3 +233,14 @@ def test_a_killed_engine_abandons_the_running_node_and_runs_nothing_twice(wfops,
     (d / "hold.a").unlink()
     time.sleep(0.5)
     assert log_lines(log) == ["a"], "no node ran twice, none after the abandoned one"
+
+
+def test_a_st2_shaped_chain_with_runner_parameters_runs(tmp_path):
+    """examples.echo_chain: StackStorm's own shape (``default``, ``skip_notify`` overridden)."""
+    wfops = Wfops(tmp_path, packs_path=str(ST2_SHAPED))
+    view, done = wfops.json("run", "examples.echo_chain")
+    assert done.returncode == 0, done.stderr
+    assert view["status"] == "succeeded"
+    assert [(t["name"], t["result"]["stdout"]) for t in view["result"]["tasks"]] == [
+        ("first", "first"), ("second", "second")]
+    assert view["parameters"]["skip_notify"] == ["second"]

@@ -1,6 +1,5 @@
-"""Actions of runner types wfops cannot run (WinRM; for now action-chain and
-announcement) load and refuse to run with an error naming the runner type; a
-local-shell-cmd action with an entry point fails as on StackStorm."""
+"""Actions of runner types wfops cannot run (WinRM; for now announcement) load and refuse
+to run with an error naming the runner type; a local-shell-cmd action with an entry point fails as on StackStorm."""
 
 from __future__ import annotations
 
@@ -19,7 +18,6 @@ CASES = [
     ("examples.windows_ipconfig", "winrm-cmd", "does not implement WinRM"),
     ("examples.windows_env", "winrm-ps-cmd", "does not implement WinRM"),
     ("examples.windows_uptime", "winrm-ps-script", "does not implement WinRM"),
-    ("examples.echo_chain", "action-chain", "does not support it yet"),
     ("examples.announce", "announcement", "does not support it yet"),
 ]
 WINRM_PARAMS = {"host": "win1", "username": "u", "password": "p"}
@@ -51,10 +49,10 @@ def test_wfops_run_fails_the_execution_with_the_reason(tmp_path):
     assert view["status"] == "failed"
     assert 'its runner type "winrm-cmd" cannot run' in view["result"]["error"]
 
-    shown = wfops.run("action", "get", "examples.echo_chain")
+    shown = wfops.run("action", "get", "examples.windows_env")
     assert shown.returncode == 0
     assert "runnable: false" in shown.stdout
-    assert shown.stderr.startswith('NOTE: Action "examples.echo_chain" cannot run: its runner type "action-chain"')
+    assert shown.stderr.startswith('NOTE: Action "examples.windows_env" cannot run: its runner type "winrm-ps-cmd"')
 
 
 def test_local_shell_cmd_with_an_entry_point_fails_as_on_st2(tmp_path):
