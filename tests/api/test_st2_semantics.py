@@ -118,7 +118,10 @@ def test_runtime_context_of_workflows_and_actions(server):
         "runner": "orquesta",
         "workflow_execution_id": view["context"]["workflow_execution"],
     }
-    assert view["result"]["output"]["env"].splitlines() == [
+    env = view["result"]["output"]["env"].splitlines()
+    token = env.pop(1)  # the execution's token (tests/api/test_action_token.py uses one)
+    assert token.startswith("ST2_ACTION_AUTH_TOKEN=%s." % task1["id"]), token
+    assert env == [
         "ST2_ACTION_API_URL=%s" % server.api_url,
         "ST2_ACTION_DEBUG=False",
         "ST2_ACTION_EXECUTION_ID=%s" % task1["id"],

@@ -48,11 +48,12 @@ class Edge:
             query = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
             header_key = headers.get("st2-api-key")
             query_key = (query.get("st2-api-key") or [None])[-1]
-            refusal = self.keys.check(header_key, query_key)
+            token = headers.get("x-auth-token") or (query.get("x-auth-token") or [None])[-1]
+            refusal = self.keys.check(header_key, query_key, token)
             if refusal is not None:
                 await self._refuse(scope, receive, send, 401, refusal, headers)
                 return
-            scope[KEY_USER] = self.keys.user_for(header_key, query_key)
+            scope[KEY_USER] = self.keys.user_for(header_key, query_key, token)
         refused = self._body_refusal(headers)
         if refused is not None:
             await self._refuse(scope, receive, send, *refused, headers, drain=refused[0] == 413)

@@ -23,7 +23,7 @@ import sys
 
 import uvicorn
 
-from wfops.api.auth import ApiKeys
+from wfops.api.auth import ActionTokens, ApiKeys
 from wfops.api.edge import Edge
 from wfops.api.engine_thread import EngineThread
 
@@ -77,7 +77,7 @@ def serve(session, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> int:
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from wfops.api.app import create_app
 
-    keys = ApiKeys.load(session.home)
+    keys = ApiKeys.load(session.home, ActionTokens(session.home, session.store))
     engine_thread = EngineThread(session)
     app = create_app(session, engine_thread)
     try:

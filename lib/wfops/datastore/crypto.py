@@ -21,7 +21,6 @@ import base64
 import binascii
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
@@ -97,22 +96,10 @@ def read_key(home: str) -> CryptoKey | None:
 
 def load_or_create_key(home: str) -> CryptoKey:
     """The key under ``home``, created now if there is none."""
-    key = read_key(home)
-    if key is not None:
-        return key
+    from wfops.key_files import read_or_create
+
     path = key_path(home)
-    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".datastore_key.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:  # mkstemp makes it 0600
-            handle.write(key_to_json(generate_key()))
-        try:
-            os.link(temporary, path)  # fails if another process created it first
-        except FileExistsError:
-            pass
-    finally:
-        os.unlink(temporary)
-    return read_key(home)
+    return key_from_json(read_or_create(path, lambda: key_to_json(generate_key())), path)
 
 
 def _mac(key: CryptoKey, message: bytes) -> hmac.HMAC:

@@ -4,6 +4,7 @@ recording its outcome."""
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import traceback
 from typing import Callable
@@ -41,7 +42,8 @@ def start(engine, execution_id: str, action, params: dict, task: TaskAction | No
         set_execution_status(engine, execution_id, s.RUNNING)
     engine.memory.track(execution_id, task)
     runner = get_runner(action.runner_type)
-    env = dict(runtime_context.action_env(execution_id, action), WFOPS_EXECUTION_ID=execution_id)
+    home = os.path.dirname(os.path.abspath(engine.store.path))
+    env = dict(runtime_context.action_env(execution_id, action, home), WFOPS_EXECUTION_ID=execution_id)
     stop = threading.Event()
     ctx = RunContext(execution_id=execution_id, env=env, work_dir=None, stop=stop,
                      on_output=output_recorder(engine.store, execution_id, action))

@@ -39,15 +39,19 @@ def st2_context(execution_id: str, wf_id: str, action, context: dict) -> dict:
     return st2
 
 
-def action_env(execution_id: str, action) -> dict[str, str]:
-    """The ``ST2_ACTION_*`` variables of an action execution (StackStorm's runners set
-    ST2_ACTION_AUTH_TOKEN too, from a token made for the execution; wfops makes none).
-    O(1)."""
+def action_env(execution_id: str, action, home: str | None = None) -> dict[str, str]:
+    """The ``ST2_ACTION_*`` variables of an action execution; with ``home`` (the
+    engine's WFOPS_HOME), ``ST2_ACTION_AUTH_TOKEN``: the execution's token, which the API
+    of that home accepts while the execution runs (``wfops.action_tokens``). O(1)."""
     env = {
         "ST2_ACTION_PACK_NAME": action.pack,
         "ST2_ACTION_EXECUTION_ID": execution_id,
         "ST2_ACTION_DEBUG": "False",
     }
+    if home is not None:
+        from wfops import action_tokens
+
+        env["ST2_ACTION_AUTH_TOKEN"] = action_tokens.mint(home, execution_id)
     url = api_url()
     if url:
         env[API_URL_VARIABLE] = url
