@@ -244,3 +244,15 @@ def test_a_st2_shaped_chain_with_runner_parameters_runs(tmp_path):
     assert [(t["name"], t["result"]["stdout"]) for t in view["result"]["tasks"]] == [
         ("first", "first"), ("second", "second")]
     assert view["parameters"]["skip_notify"] == ["second"]
+
+
+def test_re_run_from_tasks_of_a_plain_action_is_refused_in_request_terms(wfops, workdir):
+    view, done = wfops.json("run", "core.local", "cmd=echo plain >> %s" % workdir[1])
+    assert done.returncode == 0, done.stderr
+    refused = wfops.run("execution", "re-run", view["id"], "--tasks", "t")
+    assert refused.returncode != 0
+    assert refused.stderr.strip() == (
+        'ERROR: Execution "%s" is not a workflow execution (runner type "local-shell-cmd"); only workflows '
+        "can be re-run from tasks. Nothing was changed; re-run it from the beginning without --tasks."
+        % view["id"])
+    assert log_lines(workdir[1]) == ["plain"]

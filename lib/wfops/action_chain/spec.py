@@ -48,8 +48,9 @@ def _node(index: int, raw: Any) -> tuple[Node | None, list[str]]:
     where = "chain[%d]" % index
     if not isinstance(raw, dict):
         return None, ["%s: a node must be a mapping, not %s." % (where, type(raw).__name__)]
-    problems = ["%s: unexpected key %r (a node takes %s)." % (where, k, ", ".join(sorted(NODE_KEYS)))
-                for k in raw if k not in NODE_KEYS]
+    unexpected = ["%s: unexpected key %r (a node takes %s)." % (where, k, ", ".join(sorted(NODE_KEYS)))
+                  for k in raw if k not in NODE_KEYS]
+    problems: list[str] = []
     for key in ("name", "ref"):
         if not isinstance(raw.get(key), str) or not raw.get(key):
             problems.append("%s: %r is required and must be a string." % (where, key))
@@ -63,9 +64,10 @@ def _node(index: int, raw: Any) -> tuple[Node | None, list[str]]:
         problems.append('%s: Either "params" or "parameters" attribute needs to be provided, but not both.'
                         % where)
     if problems:
-        return None, problems
+        return None, unexpected + problems
+    # With unexpected keys only, the node is still read, so that its transitions are checked too.
     return Node(raw["name"], raw["ref"], dict(raw.get("parameters") or raw.get("params") or {}),
-                raw.get("on-success") or "", raw.get("on-failure") or "", dict(raw.get("publish") or {})), []
+                raw.get("on-success") or "", raw.get("on-failure") or "", dict(raw.get("publish") or {})), unexpected
 
 
 def default_node(nodes: tuple[Node, ...]) -> str | None:
