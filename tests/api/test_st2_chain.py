@@ -43,35 +43,33 @@ def test_st2_run_of_a_chain_shows_its_nodes_as_children(server, work):
     assert [r[0] for r in task_rows(done.stdout)] == [r[0] for r in rows]  # st2 run showed them too
 
 
-def test_st2_pause_resume_and_cancel_a_chain(server, work):
+def _held_then(server, work, operation: str, settles_as: str) -> str:
+    """`st2 run -a` chains.held while node a is held, `st2 execution <operation>` it, then
+    let a finish; returns the chain's id once st2 shows ``settles_as``."""
     d, log = work
     (d / "hold.a").touch()
     started = server.st2("run", "chains.held", *_cli_params(work), "-a")
     assert started.returncode == 0, started.stderr
     execution_id = started.stdout.strip().split()[-1].strip('"')
     wait_for(lambda: log_lines(log) == ["a"])
-
-    paused = server.st2("execution", "pause", execution_id)
-    assert paused.returncode == 0, paused.stdout + paused.stderr
+    done = server.st2("execution", operation, execution_id)
+    assert done.returncode == 0, done.stdout + done.stderr
     (d / "hold.a").unlink()
-    wait_for(lambda: _status(server, execution_id) == "paused")
-    assert log_lines(log) == ["a"]
+    wait_for(lambda: _status(server, execution_id) == settles_as)
+    assert log_lines(log) == ["a"], "nothing starts after the node running at the %s" % operation
+    return execution_id
 
+
+def test_st2_pause_resume_and_cancel_a_chain(server, work):
+    log = work[1]
+    execution_id = _held_then(server, work, "pause", "paused")
     resumed = server.st2("execution", "resume", execution_id)
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     wait_for(lambda: _status(server, execution_id) == "succeeded")
     assert log_lines(log) == ["a", "b", "c"]
 
-    (d / "hold.a").touch()
     log.unlink()
-    started = server.st2("run", "chains.held", *_cli_params(work), "-a")
-    second = started.stdout.strip().split()[-1].strip('"')
-    wait_for(lambda: log_lines(log) == ["a"])
-    canceled = server.st2("execution", "cancel", second)
-    assert canceled.returncode == 0, canceled.stdout + canceled.stderr
-    (d / "hold.a").unlink()
-    wait_for(lambda: _status(server, second) == "canceled")
-    assert log_lines(log) == ["a"]
+    _held_then(server, work, "cancel", "canceled")
 
     refused = server.st2("execution", "re-run", execution_id, "--tasks", "b")
     assert refused.returncode != 0
