@@ -256,3 +256,11 @@ def test_re_run_from_tasks_of_a_plain_action_is_refused_in_request_terms(wfops, 
         "can be re-run from tasks. Nothing was changed; re-run it from the beginning without --tasks."
         % view["id"])
     assert log_lines(workdir[1]) == ["plain"]
+
+
+def test_chain_values_read_the_datastore(wfops, workdir):
+    assert wfops.run("key", "set", "chain_name", "kv").returncode == 0
+    assert wfops.run("key", "set", "chain_suffix", "mine", "--scope", "user").returncode == 0
+    view = run_chain(wfops, workdir, "chains.datastore")
+    assert view["status"] == "succeeded"
+    assert log_lines(workdir[1]) == ["kv-mine-kv"]  # a missing key renders empty, as in st2

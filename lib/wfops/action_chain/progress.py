@@ -73,12 +73,14 @@ def _follow(spec: ChainSpec, node: Node, target: str, state: Progress) -> None:
         state.status = s.FAILED
 
 
-def progress(spec: ChainSpec, params: dict, ended: list[Ended]) -> Progress:
+def progress(spec: ChainSpec, params: dict, ended: list[Ended], names: dict | None = None) -> Progress:
     """Fold ``ended`` (in the order they ran) over the chain: the state after them and
-    the node to run next (None: the chain ends with ``status``). O(nodes + rendering)."""
+    the node to run next (None: the chain ends with ``status``). ``names``: more names
+    ``vars`` and ``publish`` see (the engine's datastore lookups). O(nodes + rendering)."""
     state = Progress()
+    names = names or {}
     try:
-        state.vars = render_values(spec.vars, dict(params)) if spec.vars else {}
+        state.vars = render_values(spec.vars, dict(names, **params)) if spec.vars else {}
     except RenderError as e:
         state.status, state.error = s.FAILED, "Failed initializing ``vars`` in chain. %s" % e.reason
         return state
@@ -96,6 +98,7 @@ def progress(spec: ChainSpec, params: dict, ended: list[Ended]) -> Progress:
             return state
         if done.status == s.SUCCEEDED and node.publish:
             context = render_context(params, state.results, state.vars)
+            context.update(names)
             context[node.name] = done.result
             try:
                 published = render_values(node.publish, context)
@@ -121,9 +124,13 @@ def progress(spec: ChainSpec, params: dict, ended: list[Ended]) -> Progress:
     return state
 
 
-def node_parameters(node: Node, params: dict, state: Progress, chain_context: dict) -> dict:
-    """``node``'s parameters rendered against the state so far; raises RenderError."""
-    return render_values(node.parameters, render_context(params, state.results, state.vars, chain_context))
+def node_parameters(node: Node, params: dict, state: Progress, chain_context: dict,
+                    datastore: dict | None = None) -> dict:
+    """``node``'s parameters rendered against the state so far, and ``datastore``'s names
+    (``st2kv``, ``system``: lookups the engine gives); raises RenderError."""
+    context = render_context(params, state.results, state.vars, chain_context)
+    context.update(datastore or {})
+    return render_values(node.parameters, context)
 
 
 def parameter_error(node: Node, error: RenderError) -> str:

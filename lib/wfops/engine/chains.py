@@ -52,12 +52,19 @@ def ended_nodes(store, chain_id: str) -> tuple[list, bool]:
     return ended, active
 
 
+def datastore_names(engine, record: dict) -> dict:
+    """The datastore as the chain's values see it (``st2kv.system``, ``st2kv.user``)."""
+    from wfops.datastore.jinja_lookup import chain_names
+
+    return chain_names(engine.store, record["context"].get("user") or engine.user)
+
+
 def fold(engine, record: dict):
     """(the chain's definition, its progress) from the store; raises ChainError."""
     action = engine.registry.get(record["action_ref"])
     spec = load_chain(action.entry_point)
     ended, _ = ended_nodes(engine.store, record["id"])
-    return spec, chain_progress.progress(spec, record["parameters"], ended)
+    return spec, chain_progress.progress(spec, record["parameters"], ended, datastore_names(engine, record))
 
 
 def _display_published(record: dict, engine) -> bool:
@@ -115,6 +122,7 @@ def finish(engine, record: dict, status: str, result: dict) -> None:
 def _start_node(engine, record: dict, state, result: dict) -> None:
     node = state.next
     chain_context = {"parent": dict(record["context"], execution_id=record["id"])}
+    datastore = datastore_names(engine, record)
     try:
         action = engine.registry.get(node.ref)
     except errors.WfopsError as e:
@@ -123,7 +131,7 @@ def _start_node(engine, record: dict, state, result: dict) -> None:
         finish(engine, record, s.FAILED, result)
         return
     try:
-        params = chain_progress.node_parameters(node, record["parameters"], state, chain_context)
+        params = chain_progress.node_parameters(node, record["parameters"], state, chain_context, datastore)
     except RenderError as e:
         result["error"] = chain_progress.parameter_error(node, e)
         finish(engine, record, s.FAILED, result)
