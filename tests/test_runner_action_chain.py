@@ -127,17 +127,25 @@ def _started(wfops, workdir, ref: str, lines: list[str]) -> tuple:
     return run, next(e for e in listed if e["action"]["ref"] == ref)
 
 
-def test_pause_waits_for_the_running_node_and_resume_goes_on(wfops, workdir):
+def _held_a_then(wfops, workdir, operation: str, transient: str) -> tuple[dict, dict]:
+    """chains.held run while node a is held, then ``operation`` on it (the chain shows
+    ``transient`` while a runs), then a let go: (the chain as `execution list` showed
+    it, the view `wfops run` printed once the chain settled)."""
     d, log = workdir
     (d / "hold.a").touch()
     run, chain = _started(wfops, workdir, "chains.held", ["a"])
-
-    done = wfops.run("execution", "pause", chain["id"])
+    done = wfops.run("execution", operation, chain["id"])
     assert done.returncode == 0, done.stderr
-    assert wfops.get(chain["id"], tasks=False)["status"] == "pausing"
+    assert wfops.get(chain["id"], tasks=False)["status"] == transient
     (d / "hold.a").unlink()
-    out, err = run.communicate(timeout=60)
-    assert json.loads(out)["status"] == "paused", err
+    out, _ = run.communicate(timeout=60)
+    return chain, json.loads(out)
+
+
+def test_pause_waits_for_the_running_node_and_resume_goes_on(wfops, workdir):
+    log = workdir[1]
+    chain, view = _held_a_then(wfops, workdir, "pause", "pausing")
+    assert view["status"] == "paused"
     time.sleep(0.5)
     assert log_lines(log) == ["a"], "nothing starts after the node running at the pause"
 
@@ -150,16 +158,8 @@ def test_pause_waits_for_the_running_node_and_resume_goes_on(wfops, workdir):
 
 
 def test_cancel_lets_the_running_node_finish_and_starts_nothing_more(wfops, workdir):
-    d, log = workdir
-    (d / "hold.a").touch()
-    run, chain = _started(wfops, workdir, "chains.held", ["a"])
-
-    done = wfops.run("execution", "cancel", chain["id"])
-    assert done.returncode == 0, done.stderr
-    assert wfops.get(chain["id"], tasks=False)["status"] == "canceling"
-    (d / "hold.a").unlink()
-    out, _ = run.communicate(timeout=60)
-    view = json.loads(out)
+    log = workdir[1]
+    chain, view = _held_a_then(wfops, workdir, "cancel", "canceling")
     assert view["status"] == "canceled"
     assert view["result"]["tasks"][0]["state"] == "succeeded"
     time.sleep(0.5)
