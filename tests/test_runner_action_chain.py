@@ -253,7 +253,7 @@ def test_re_run_from_tasks_of_a_plain_action_is_refused_in_request_terms(wfops, 
     assert refused.returncode != 0
     assert refused.stderr.strip() == (
         'ERROR: Execution "%s" is not a workflow execution (runner type "local-shell-cmd"); only workflows '
-        "can be re-run from tasks. Nothing was changed; re-run it from the beginning without --tasks."
+        "can be re-run from tasks. Re-run it from the beginning (without --tasks) to run it again."
         % view["id"])
     assert log_lines(workdir[1]) == ["plain"]
 
