@@ -36,7 +36,7 @@ def test_unknown_runner_type_is_refused():
     with pytest.raises(errors.RunnerNotFound) as caught:
         get_runner("mistral-v2")
     assert str(caught.value) == (
-        'Runner type "mistral-v2" cannot be found. Known runner types: http-request, local-shell-cmd, '
+        'Runner type "mistral-v2" cannot be found. Known runner types: http-request, inquirer, local-shell-cmd, '
         "local-shell-script, noop, python-script, remote-shell-cmd, remote-shell-script."
     )
 
