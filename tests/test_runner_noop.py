@@ -41,9 +41,12 @@ def test_unknown_runner_type_is_refused():
     )
 
 
-def test_orquesta_is_run_by_the_engine_not_by_a_runner():
-    with pytest.raises(errors.RunnerNotFound, match="workflow actions are run by the engine"):
-        get_runner("orquesta")
+@pytest.mark.parametrize("runner_type", ["orquesta", "action-chain"])
+def test_workflow_runner_types_are_run_by_the_engine_not_by_a_runner(runner_type):
+    with pytest.raises(errors.RunnerNotFound) as caught:
+        get_runner(runner_type)
+    assert str(caught.value) == 'Runner type "%s" has no action runner: its actions are run by the engine.' % (
+        runner_type)
 
 
 def test_the_network_runners_libraries_load_only_when_used():
