@@ -187,19 +187,3 @@ def test_a_single_skips_publish_and_result_as_the_pack_sends_them():
     assert refused.value.message == (
         'With several skipped tasks, `publish` must be an object keyed by the skipped task names (task2, task3).')
     assert _snapshot(records) == before
-
-
-def test_a_skip_in_place_on_a_paused_workflow_is_refused_with_what_to_do():
-    records, launch, wf_id = _setup("sequential_task2")
-    records.workflows[wf_id]["status"] = records.workflows[wf_id]["state"]["status"] = "paused"
-    records.executions[launch]["status"] = "paused"
-    before = _snapshot(records)
-    request = {"skip": ["task2"], "publish": {"msg2": "m"}}
-    planned = operations.rerun(records, launch, dict(request, dry_run=True), "bob", NOW)
-    assert planned["plan"]["in_place"] is True
-    with pytest.raises(operations.OperationError) as refused:
-        operations.rerun(records, launch, request, "bob", NOW)
-    assert refused.value.status == 501 and refused.value.message.startswith(
-        'Skipping tasks of workflow execution "%s" while it is paused (in place) is not built into the '
-        "wfops-st2 extension yet: resume it (wfops.resume)" % launch)
-    assert _snapshot(records) == before

@@ -6,7 +6,7 @@ a re-run from tasks and why each is done the way it is.
 Built: :func:`rerun` (tasks, no-reset, failed, force, item selection, changed context,
 skips, dry run, fingerprints; the conductor corrected by ``wfops.corrections``, as the
 embedded host corrects its own) and :func:`task_context`, :func:`audit`,
-:func:`lifecycle`. Refused with the reason for now: skips in place on a paused workflow.
+:func:`lifecycle`; skips in place on a paused workflow by :mod:`wfops_st2.in_place`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from wfops.errors import WfopsError
 from wfops.planner.extras import plan_with_extras
 from wfops.rerun_request import RerunRequest, per_skip
 from wfops_st2 import audit as audit_entries
-from wfops_st2 import conducting, item_records
+from wfops_st2 import conducting, in_place, item_records
 from wfops_st2.records import NotFound, Records
 from wfops_st2.run_state import run_state
 from wfops_st2.task_context import ViewError, task_context_view
@@ -28,9 +28,6 @@ COMPLETED = frozenset(["succeeded", "failed", "timeout", "abandoned", "canceled"
 RESUMING = "resuming"
 NOT_FOUND_ID = 'Unable to identify resource with id "%s".'
 TASKS_NOT_ORQUESTA = "Task option is only supported for Orquesta workflows."
-SKIP_IN_PLACE = ('Skipping tasks of workflow execution "%s" while it is %s (in place) is not built into the '
-                 "wfops-st2 extension yet: resume it (wfops.resume) and skip the task once the workflow has "
-                 "completed, or run the workflow on the wfops server, where a paused workflow takes skips.")
 
 
 class OperationError(Exception):
@@ -96,9 +93,7 @@ def rerun(records: Records, execution_id: str, request: Mapping[str, Any], user:
     planned, execution, workflow, tasks, state = plan(records, execution_id, request)
     if request.get("dry_run"):
         return {"plan": planned.to_dict(), "execution": None}
-    if planned.in_place:
-        raise OperationError(SKIP_IN_PLACE % (execution_id, workflow.get("status")), 501)
-    if workflow.get("status") not in COMPLETED:
+    if not planned.in_place and workflow.get("status") not in COMPLETED:
         raise OperationError('Unable to rerun workflow execution "%s" because it is not in a completed state.'
                              % workflow["id"])
     wf_id = workflow["id"]
@@ -107,6 +102,13 @@ def rerun(records: Records, execution_id: str, request: Mapping[str, Any], user:
         again = plan(records, execution_id, request)[0]
         if again.fingerprint != planned.fingerprint:
             raise OperationError("The workflow execution changed while the re-run was planned; ask again.", 409)
+        if planned.in_place:
+            try:
+                return in_place.skip_in_place(records, planned, execution, records.workflow(wf_id),
+                                              _latest_records(state, tasks), _as_given(request), user, now,
+                                              operation_execution, comment)
+            except in_place.Refused as e:
+                raise OperationError(e.message, e.status) from None
         return _apply(records, planned, execution, workflow, tasks, state, request, user, now,
                       operation_execution, comment)
 

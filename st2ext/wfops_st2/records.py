@@ -17,6 +17,8 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional
 
 from wfops_st2.audit import AUDIT_KEY
 
+WORKFLOW_RUNNERS = ("orquesta", "action-chain")  # StackStorm's WORKFLOW_RUNNER_TYPES
+
 
 class NotFound(LookupError):
     """No record with that id."""
@@ -77,6 +79,14 @@ class Records(abc.ABC):
     @abc.abstractmethod
     def publish_workflow_status(self, workflow_execution_id: str) -> None:
         """Tell st2workflowengine the workflow execution changed status."""
+
+    @abc.abstractmethod
+    def resume_in_place(self, execution_id: str, user: Optional[str]) -> Dict[str, Any]:
+        """A paused workflow's action execution (and its live action) brought to
+        ``running`` with ``resumed_by`` in its context, as StackStorm's resume leaves it,
+        without the action runner's round trip (the skip in place has already corrected
+        and will publish the workflow execution); each paused sub-workflow among its
+        children resumed through StackStorm's own request (L4). The execution after."""
 
     @abc.abstractmethod
     def request_lifecycle(self, operation: str, execution_id: str, user: Optional[str]) -> Dict[str, Any]:
@@ -168,6 +178,16 @@ class MemoryRecords(Records):
 
     def publish_workflow_status(self, workflow_execution_id):
         self.published.append(workflow_execution_id)
+
+    def resume_in_place(self, execution_id, user):
+        execution = self.executions[execution_id]
+        execution["status"] = "running"
+        execution.setdefault("context", {})["resumed_by"] = user
+        for child in self.executions.values():
+            if child.get("parent") == execution_id and child.get("status") == "paused" and (
+                    (child.get("runner") or {}).get("name") in WORKFLOW_RUNNERS):
+                child["status"] = "resuming"
+        return self.execution(execution_id)
 
     def request_lifecycle(self, operation, execution_id, user):
         statuses = {"pause": "pausing", "resume": "resuming", "cancel": "canceling"}

@@ -108,6 +108,17 @@ class St2Records(Records):
     def publish_workflow_status(self, workflow_execution_id):
         WorkflowExecution.publish_status(WorkflowExecution.get_by_id(workflow_execution_id))
 
+    def resume_in_place(self, execution_id, user):
+        execution = ActionExecution.get_by_id(execution_id)
+        liveaction = LiveAction.get_by_id(execution.liveaction["id"])
+        context = dict(liveaction.context or {}, resumed_by=user)
+        ac_svc.update_status(liveaction, ac_const.LIVEACTION_STATUS_RUNNING, context=context)
+        for child in ActionExecution.query(parent=execution_id):
+            if (child.status == ac_const.LIVEACTION_STATUS_PAUSED
+                    and (child.runner or {}).get("name") in ac_const.WORKFLOW_RUNNER_TYPES):
+                ac_svc.request_resume(LiveAction.get_by_id(child.liveaction["id"]), user)
+        return self.execution(execution_id)
+
     def request_lifecycle(self, operation: str, execution_id: str, user) -> Dict[str, Any]:
         execution = ActionExecution.get_by_id(execution_id)
         liveaction = LiveAction.get_by_id(execution.liveaction["id"])
