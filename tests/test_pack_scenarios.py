@@ -197,6 +197,32 @@ def test_skip_of_the_last_task_with_a_result(extras, work):
     assert (view["status"], view["skipped"], view["result"]) == ("succeeded", True, {"stdout": "by hand"})
 
 
+def test_skip_on_a_paused_workflow_is_recorded_in_place_and_resumes_it(extras, work):
+    host = extras
+    d, log = work
+    for marker in ("fail.task2", "hold.notify"):
+        (d / marker).touch()
+    paused = host.start("wfops_examples.handled_failure", log=str(log), dir=str(d))
+    until(lambda: log_lines(log) == ["task1", "task2", "notify"], host)
+    ok, result = host.alias("wfops pause %s" % paused)
+    assert ok, result
+    (d / "hold.notify").unlink()
+    assert host.wait(paused, ("paused",))["status"] == "paused"
+    # E5 on the paused workflow: refused, nothing changes
+    ok, refused = host.action("wfops.skip", id=paused, task="task2")
+    assert not ok and '"token" with <% result().stdout %>' in refused["error"], refused
+    assert host.wait(paused, ("paused",))["status"] == "paused"
+    # E4 in place: no new execution; task3 runs with the published token, task2 does not run again
+    ok, result = host.alias('wfops skip %s task2 publish {"token": "manual"} comment by hand' % paused)
+    assert ok, result
+    assert result["execution"]["id"] == paused
+    done = host.wait(paused)
+    assert done["status"] == "succeeded"
+    assert log_lines(log) == ["task1", "task2", "notify", "task3:manual"]
+    assert done["result"]["output"]["token"] == "manual"
+    assert entries(host, paused) == [("pause", None), ("skip", "by hand")]
+
+
 def test_task_context_of_a_failed_task(extras, work):
     host = extras
     d, log = work
