@@ -181,6 +181,7 @@ class RerunRequest:
 
 
 # StackStorm's wording.
+RESET_NOT_SUBSET = "List of tasks to reset does not match the tasks to rerun."
 PARAMETERS_WITH_TASKS = "Parameters override is not supported when re-running task(s) for a workflow."
 FINGERPRINT_FROM_BEGINNING = (
     "`fingerprint` applies to a re-run from tasks (a plan of the workflow's state); a re-run "

@@ -16,8 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-# StackStorm's wording (st2client, st2api).
-NO_RESET_NOT_SUBSET = "List of tasks to reset does not match the tasks to rerun."
+from wfops.rerun_request import RESET_NOT_SUBSET as NO_RESET_NOT_SUBSET  # st2client's and st2api's words
 
 _NAME = re.compile(r"^\w+(?:\[\d+\])?$")
 _UNSET = object()

@@ -30,9 +30,9 @@ from wfops.planner.plan import (
 from wfops.planner.run_graph import RunGraph
 from wfops.planner.spec_graph import SpecGraph, SpecLike
 from wfops.request_terms import term
+from wfops.rerun_request import RESET_NOT_SUBSET as NO_RESET_NOT_SUBSET
 from wfops.rerun_request import RerunRequest, TaskRef
 
-NO_RESET_NOT_SUBSET = "List of tasks to reset does not match the tasks to rerun."
 FAILED_FLAG = term("failed")  # what a task that --failed found was requested as
 
 

@@ -19,14 +19,13 @@ from wfops.api.models import Execution, ExecutionRequest, ExecutionUpdate, Plan
 from wfops.api.models import RerunRequest as RerunBody
 from wfops.api.routes import refusals
 from wfops.api.service import Service
-from wfops.rerun_request import PARAMETERS_WITH_TASKS
+from wfops.rerun_request import PARAMETERS_WITH_TASKS, RESET_NOT_SUBSET
 
 router = APIRouter()
 
 
 # StackStorm's wording.
 TASKS_NOT_ORQUESTA = "Task option is only supported for Orquesta workflows."
-RESET_NOT_SUBSET = "List of tasks to reset does not match the tasks to rerun."
 RESET_AND_NO_RESET = (
     'Give either "reset" (the tasks whose items are all re-run) or "no_reset" (the tasks whose '
     "succeeded items are kept), not both."
