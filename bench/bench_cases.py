@@ -144,7 +144,7 @@ def run_host_case(kind: str, n: int, packs_root: str, profile_path: str | None, 
         setup = time.perf_counter() - started
         with Measure(profile_path, trace) as measure:
             t0 = time.perf_counter()
-            execution_id = session.launch(ref, {})
+            execution_id = session.engine.launch(ref, {})
             launch = time.perf_counter() - t0
             record = loop.run_until_settled(engine, execution_id)
         children = session.store.child_ids(execution_id)

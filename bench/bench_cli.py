@@ -125,7 +125,7 @@ def fill_store(home: str, packs_root: str, count: int) -> None:
         "from wfops.session import Session\n"
         "from wfops.engine import loop\n"
         "session = Session(sys.argv[1])\n"
-        "ids = [session.launch('core.noop', {}) for _ in range(int(sys.argv[2]))]\n"
+        "ids = [session.engine.launch('core.noop', {}) for _ in range(int(sys.argv[2]))]\n"
         "loop.run_until_idle(session.engine)\n"
         "session.close()\n"
     )

@@ -18,7 +18,7 @@ Each (case, N, mode) runs in its own subprocess (clean peak RSS; a time limit pe
 "> limit" when exceeded):
 
 - host:   a fresh temporary WFOPS_HOME; ``Session(home)`` (timed apart, "setup"), then
-          ``session.launch(ref, {})`` and ``loop.run_until_settled(session.engine, id)`` (timed:
+          ``session.engine.launch(ref, {})`` and ``loop.run_until_settled(session.engine, id)`` (timed:
           "host s"; the launch part is also shown apart). Actions run on the host's
           thread pool; every conductor call is journaled in SQLite.
 - plain:  the same spec, ``WorkflowConductor(spec, context, inputs)``, and a driver loop
