@@ -273,6 +273,36 @@ def test_a_chain_run_copies_no_state_enumerates_no_cycle_and_indexes_once(monkey
     assert calls == {"serialize": 0, "simple_cycles": 0, "index": 2, "counts": 1}
 
 
+def test_status_conditions_skip_yaql_and_answer_as_yaql_does(monkeypatch):
+    from orquesta.expressions import yql
+
+    plain = orquesta_speed.original(yql.YAQLEvaluator, "evaluate")
+    state = {"tasks": {"t0__r0": 0, "t1__r0": 1}, "routes": [[]],
+             "sequence": [{"id": "t0", "route": 0, "status": ost.SUCCEEDED},
+                          {"id": "t1", "route": 0, "status": ost.FAILED}]}
+    texts = ["<% succeeded() %>", "<%failed()%>", "<% completed() %>", "<% succeeded() and true %>",
+             "<% succeeded( ) %>", "x <% succeeded() %>"]
+    contexts = [{"__current_task": {"id": task, "route": 0}, "__state": state} for task in ("t0", "t1", "t9")]
+    for text in texts:
+        for data in contexts:
+            assert yql.YAQLEvaluator.evaluate(text, data) == plain(yql.YAQLEvaluator, text, data), (text, data)
+    for data in ({}, {"__state": state}, {"__current_task": {"id": "t0", "route": 3}, "__state": state}):
+        with pytest.raises(yql.YaqlEvaluationException) as ours:
+            yql.YAQLEvaluator.evaluate("<% succeeded() %>", data)
+        with pytest.raises(yql.YaqlEvaluationException) as theirs:
+            plain(yql.YAQLEvaluator, "<% succeeded() %>", data)
+        assert str(ours.value) == str(theirs.value)
+
+    contextualized = []
+    plain_contextualize = yql.YAQLEvaluator.contextualize
+    monkeypatch.setattr(yql.YAQLEvaluator, "contextualize",
+                        classmethod(lambda cls, data: contextualized.append(1) or plain_contextualize(data)))
+    assert run_to_end(chain(20)).get_workflow_status() == ost.SUCCEEDED
+    assert contextualized == []
+    assert run_to_end(chain(3, when="<% succeeded() and true %>")).get_workflow_status() == ost.SUCCEEDED
+    assert len(contextualized) == 2
+
+
 def test_the_item_event_names_are_orquestas_for_every_mix_of_other_statuses():
     plain = orquesta_speed.original(machines.TaskStateMachine, "add_context_to_task_item_event")
     mixes = [[], [ost.RUNNING], [ost.SUCCEEDED], [ost.PAUSED], [ost.PENDING, ost.FAILED], [ost.CANCELED],
