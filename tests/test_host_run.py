@@ -177,7 +177,7 @@ def test_action_list_and_get(wfops):
 
 def test_count_join_runs_once_when_the_late_branch_finishes(wfops, workdir):
     """Orquesta 1.2.0 stages a satisfied `join: 2` again when the third branch succeeds
-    (tests/test_examples_workflows.py pins that); the host runs the join once."""
+    (tests/test_examples_runs.py pins that); the host runs the join once."""
     d, log = workdir
     view, done = wfops.json("run", "hosttest.late_join", "log=%s" % log, "slow=1.5")
     assert done.returncode == 0, done.stderr
