@@ -2,7 +2,7 @@
 owns the workflow checks the plan's fingerprint against its own state, before anything
 else, and refuses a plan of another state as a conflict that changes nothing, whoever
 sends it (the command line on the store, another process's command, the API: see
-test_cli_remote and tests/api for those)."""
+test_cli_remote_refusals.py and tests/api for those)."""
 
 from __future__ import annotations
 
