@@ -265,3 +265,36 @@ def test_with_items_item_killed_right_after_it_started_runs_once(wfops, workdir)
     time.sleep(0.1)
     assert log_lines(log).count("task1:2") == 1
     assert sorted(set(log_lines(log))) == ["task1:%d" % i for i in range(6)]
+
+
+def test_a_replayed_event_reads_the_datastore_values_it_read_first(wfops, tmp_path):
+    """The recovering engine rebuilds the conductor by replaying the journal. `first`'s
+    outcome published st2kv('system.color') while it was red, and compared the decrypted
+    secret `token` with its value then. Both keys change before the recovery: the replay
+    still publishes red and the comparison's answer (the values are journaled with the
+    event, the secret as its ciphertext, not in plain text). `second`, recorded running at
+    the kill, is abandoned and retried; nothing runs twice."""
+    log = tmp_path / "log.txt"
+    assert wfops.run("key", "set", "color", "red").returncode == 0
+    assert wfops.run("key", "set", "token", "s3cret", "--encrypt").returncode == 0
+    # commit 1 starts `first`; commit 2 records its outcome (the publish) and starts `second`
+    stderr = killed(wfops, ["run", "hosttest.kv_replay", "log=%s" % log], "after_commit:2")
+    wait_for_orphans(wfops.home)
+    kill = Kill(read_store(wfops.home), stderr)
+    db = sqlite3.connect(str(wfops.home / "wfops.db"))
+    try:
+        journal = " ".join(row[0] for row in db.execute("SELECT entry FROM journal"))
+    finally:
+        db.close()
+    assert "red" in journal and "s3cret" not in journal
+    assert wfops.run("key", "set", "color", "blue").returncode == 0
+    assert wfops.run("key", "set", "token", "other", "--encrypt").returncode == 0
+    recover(wfops)
+    final = check_recovered(wfops.home, log, [kill])
+    root = [i for i, r in final.items() if r["runner_type"] == "orquesta"]
+    view = wfops.get(root[0])
+    tasks = [(c["context"]["orquesta"]["task_name"], c["status"]) for c in view["children"]]
+    assert view["status"] == "succeeded", tasks
+    assert tasks == [("first", "succeeded"), ("second", "abandoned"), ("second", "succeeded")]
+    assert view["result"]["output"] == {"color": "red", "token_ok": True}
+    assert log_lines(log) == ["first", "second"]

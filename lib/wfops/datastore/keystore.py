@@ -133,12 +133,24 @@ class Datastore:
     def lookup(self, key: str, *, user: str, decrypt: bool = False) -> str:
         """What ``st2kv(key)`` answers for ``user``: the value of ``system.<name>`` or of
         the user's key ``key``; a secret's ciphertext unless ``decrypt``."""
+        return self.reveal(self.stored(key, user=user), decrypt)
+
+    def stored(self, key: str, *, user: str) -> dict:
+        """The row ``st2kv(key)`` reads for ``user``, as stored: ``value`` (a secret's
+        ciphertext), ``secret``, ``name``; KeyNotFound when there is none. O(log keys)."""
         scope, reference = expression_key(key, user)
         row = self._row(scope, reference)
         if row is None:
             raise KeyNotFound('The key "%s" does not exist in the StackStorm datastore.' % reference,
                               scope=scope, reference=reference)
-        return self._shape(row, decrypt)["value"]
+        return {"value": row["value"], "secret": bool(row["secret"]), "name": row["name"]}
+
+    def reveal(self, stored: dict, decrypt: bool) -> str:
+        """A :meth:`stored` row's value for an expression: decrypted when it is a secret and
+        ``decrypt`` is asked for."""
+        if stored["secret"] and decrypt:
+            return crypto.decrypt(self._existing_key(), stored["value"], stored["name"])
+        return stored["value"]
 
     # -- writing -------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from wfops.engine import actions, crash_points, runtime_context
 from wfops.engine.executions import insert_execution, set_execution_status
 from wfops.engine.memory import MISSING
 from wfops.engine.records import LiveWorkflow, Outcome, TaskAction, TaskRecord
+from wfops.expressions import kv_reads
 from wfops.timestamps import now_iso
 
 SNAPSHOT_MIN_ENTRIES = 256
@@ -84,7 +85,10 @@ def journal(engine, live: LiveWorkflow, entry: dict) -> Any:
     store = engine.store
     with store.transaction():
         engine.memory.touch(live)
-        value = live.jc.apply(entry)
+        with kv_reads.recording() as answers:
+            value = live.jc.apply(entry)
+        if answers:  # what st2kv() read, for the replay (journal.JournaledConductor.restore)
+            entry = dict(entry, kv=answers)
         live.journal_seq += 1
         store.append_journal(live.wf_id, live.journal_seq, entry)
         _sync_task_records(engine, live, entry)

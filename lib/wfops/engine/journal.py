@@ -32,6 +32,7 @@ from orquesta import statuses as orquesta_statuses
 from orquesta.specs import native as native_specs
 
 from wfops import corrections
+from wfops.expressions import kv_reads
 
 
 def items_key(task_id: str, route: int) -> str:
@@ -65,7 +66,8 @@ class JournaledConductor:
     def restore(cls, spec, inputs: dict, parent_context: dict, snapshot: dict | None, entries: list[dict]):
         instance = cls.from_snapshot(snapshot) if snapshot else cls.new(spec, inputs, parent_context)
         for entry in entries:
-            instance.apply(entry)
+            with kv_reads.replaying(entry.get("kv")):
+                instance.apply(entry)
         return instance
 
     def snapshot(self) -> dict:

@@ -3,7 +3,9 @@
 ``st2kv('system.x')`` reads system key ``x``; ``st2kv('x')`` the key ``x`` of the user
 who runs the workflow (``ctx(st2).user``). A secret reads as its ciphertext unless
 ``decrypt`` is true. A key that does not exist (or has expired) is an evaluation error,
-unless a ``default`` is given, which is then the answer.
+unless a ``default`` is given, which is then the answer. Inside a conductor call the
+engine journals, the answers are recorded with the call and given back when it is
+replayed (:mod:`wfops.expressions.kv_reads`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 
 from orquesta import exceptions as exc
 
+from wfops.expressions import kv_reads
 from wfops.expressions.host import st2_context, store_of
 
 
@@ -34,11 +37,20 @@ def st2kv(context: Any, key: str, **kwargs: Any) -> Any:
     if not user:
         raise exc.ExpressionEvaluationException("Could not get user from context.")
     datastore = Datastore.for_store(store_of(st2["workflow_execution_id"], "st2kv"))
+
+    def read() -> dict:
+        try:
+            return datastore.stored(key, user=user)
+        except KeyNotFound as e:
+            return {"missing": str(e)}
+
+    # a journaled conductor call records what it read; its replay reads the same
     try:
-        return datastore.lookup(key, user=user, decrypt=decrypt)
-    except KeyNotFound as e:
-        if "default" in kwargs:
-            return kwargs["default"]
-        raise exc.ExpressionEvaluationException(str(e)) from None
+        found = kv_reads.answer(kv_reads.read_key(user, key), read)
+        if "missing" not in found:
+            return datastore.reveal(found, decrypt)
     except DatastoreError as e:
         raise exc.ExpressionEvaluationException(str(e)) from None
+    if "default" in kwargs:
+        return kwargs["default"]
+    raise exc.ExpressionEvaluationException(found["missing"])
