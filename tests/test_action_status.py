@@ -4,19 +4,24 @@ commands that re-run them; with wait, once it has completed. Same on StackStorm.
 from __future__ import annotations
 
 import os
+import pathlib
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "fixtures", "pack_actions"))
 
 from pack_helpers import (  # noqa: E402,F401 - fixtures
+    WfopsServer,
     config,
     failed_run,
     fake_st2,
+    preserved_environ,
     run_action,
     st2_config,
     wfops_server,
     workdir,
 )
+
+FIXTURE_PACKS = pathlib.Path(__file__).parent / "fixtures" / "packs"
 
 
 def test_status_of_a_failed_workflow(wfops_server, config, workdir):
@@ -31,6 +36,27 @@ def test_status_of_a_failed_workflow(wfops_server, config, workdir):
         "st2": "st2 execution re-run %s --tasks task2 task3" % original,
         "chatops": "wfops rerun %s from task2,task3" % original,
         "action": "st2 run wfops.rerun id=%s tasks=task2,task3" % original,
+    }
+
+
+def test_status_of_a_failed_action_chain(wfops_server, tmp_path, workdir):
+    """A chain's failed node is its failed task; st2 re-runs a chain only whole, so that
+    is what the suggestions say."""
+    server = WfopsServer(tmp_path / "chains-home", packs_path=str(FIXTURE_PACKS)).start()
+    try:
+        # chains.basic: first -> second, whose step is named by what first published
+        original = failed_run(server, workdir, "chains.basic", ["fail.first-v"])
+        with preserved_environ():
+            ok, result = run_action("status", {"api_url": server.url, "verify_ssl": True}, id=original)
+    finally:
+        server.stop()
+    assert ok, result
+    assert result["status"] == "failed" and result["action"] == "chains.basic"
+    assert [(t["task"], t["status"]) for t in result["failed_tasks"]] == [("second", "failed")]
+    assert result["suggested_rerun"] == {
+        "st2": "st2 execution re-run %s" % original,
+        "chatops": "wfops rerun %s" % original,
+        "action": "st2 run wfops.rerun id=%s" % original,
     }
 
 

@@ -139,11 +139,12 @@ class Backend(abc.ABC):
             time.sleep(interval)
             doc = self.execution(execution_id)
         out = summary.execution_summary(doc)
-        if summary.runner_type(doc) == "orquesta":
+        runner = summary.runner_type(doc)
+        if runner in ("orquesta", "action-chain"):
             failed = summary.failed_tasks(doc["id"], self.children(doc["id"]))
             out["failed_tasks"] = failed
             if doc.get("status") in s.ABENDED or doc.get("status") == s.CANCELED:
-                out["suggested_rerun"] = summary.suggested_rerun(doc["id"], failed)
+                out["suggested_rerun"] = summary.suggested_rerun(doc["id"], failed, by_task=runner == "orquesta")
         return out
 
     # -- operations ----------------------------------------------------------------------

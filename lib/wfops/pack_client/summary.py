@@ -42,15 +42,20 @@ def execution_summary(doc: Mapping) -> dict[str, Any]:
 
 def task_executions(execution_id: str, children: Iterable[Mapping]) -> list[dict[str, Any]]:
     """The latest execution of each task (and route) among the direct children of a
-    workflow execution, with item statuses for with-items tasks; in start order."""
+    workflow execution, with item statuses for with-items tasks; in start order. An
+    action chain's nodes are its tasks (on route 0)."""
     latest: dict[tuple[str, int], dict[str, Any]] = {}
     for child in sorted(children, key=lambda c: c.get("start_timestamp") or ""):
         if child.get("parent") not in (None, execution_id):
             continue
-        orquesta = (child.get("context") or {}).get("orquesta") or {}
-        task = orquesta.get("task_name")
+        context = child.get("context") or {}
+        orquesta = context.get("orquesta") or {}
+        chain = context.get("chain") or {}
+        task = orquesta.get("task_name") or (chain.get("name") if isinstance(chain, Mapping) else None)
         if not task:
             continue
+        if not orquesta:  # a chain node: each run of a node is its latest execution
+            orquesta = {"task_execution_id": child.get("id")}
         route = int(orquesta.get("task_route") or 0)
         entry = latest.get((task, route))
         task_execution = orquesta.get("task_execution_id")
@@ -98,10 +103,12 @@ def task_label(entry: Mapping) -> str:
     return entry["task"] if not entry.get("route") else "%s[%d]" % (entry["task"], entry["route"])
 
 
-def suggested_rerun(execution_id: str, failed: list[Mapping]) -> dict[str, str]:
-    """How to re-run the failed tasks: with the st2 CLI, with ChatOps, with the pack action."""
+def suggested_rerun(execution_id: str, failed: list[Mapping], by_task: bool = True) -> dict[str, str]:
+    """How to re-run the failed tasks: with the st2 CLI, with ChatOps, with the pack action.
+    Without ``by_task`` (an action chain, which st2 re-runs only whole), the whole
+    execution."""
     names = []
-    for entry in failed:
+    for entry in failed if by_task else ():
         label = task_label(entry)
         if label not in names:
             names.append(label)
