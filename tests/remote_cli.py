@@ -91,12 +91,9 @@ def cli(tmp_path_factory):
 
 
 @pytest.fixture
-def work(tmp_path):
-    d = tmp_path / "work"
-    d.mkdir()
-    yield d, d / "log.txt"
-    for hold in d.glob("hold.*"):  # never leave a held task waiting after a failed test
-        hold.unlink()
+def work(workdir):
+    """conftest's ``workdir``: (dir, log path)."""
+    return workdir
 
 
 def remote_run(cli, work, ref, *params, fail=()):
