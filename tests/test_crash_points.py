@@ -268,14 +268,16 @@ def test_with_items_item_killed_right_after_it_started_runs_once(wfops, workdir)
 
 
 def test_a_replayed_event_reads_the_datastore_values_it_read_first(wfops, tmp_path):
-    """The recovering engine rebuilds the conductor by replaying the journal. `first`'s
-    outcome published st2kv('system.color') while it was red, and compared the decrypted
-    secret `token` with its value then. Both keys change before the recovery: the replay
-    still publishes red and the comparison's answer (the values are journaled with the
-    event, the secret as its ciphertext, not in plain text). `second`, recorded running at
+    """The recovering engine rebuilds the conductor by replaying the journal. The
+    workflow's vars read st2kv('system.shade') while it was light; `first`'s outcome
+    published st2kv('system.color') while it was red, and compared the decrypted secret
+    `token` with its value then. The keys change before the recovery: the replay still
+    renders light, publishes red and the comparison's answer (the values are journaled
+    with the entries, the secret as its ciphertext, not in plain text). `second`, recorded running at
     the kill, is abandoned and retried; nothing runs twice."""
     log = tmp_path / "log.txt"
     assert wfops.run("key", "set", "color", "red").returncode == 0
+    assert wfops.run("key", "set", "shade", "light").returncode == 0
     assert wfops.run("key", "set", "token", "s3cret", "--encrypt").returncode == 0
     # commit 1 starts `first`; commit 2 records its outcome (the publish) and starts `second`
     stderr = killed(wfops, ["run", "hosttest.kv_replay", "log=%s" % log], "after_commit:2")
@@ -288,6 +290,7 @@ def test_a_replayed_event_reads_the_datastore_values_it_read_first(wfops, tmp_pa
         db.close()
     assert "red" in journal and "s3cret" not in journal
     assert wfops.run("key", "set", "color", "blue").returncode == 0
+    assert wfops.run("key", "set", "shade", "dark").returncode == 0
     assert wfops.run("key", "set", "token", "other", "--encrypt").returncode == 0
     recover(wfops)
     final = check_recovered(wfops.home, log, [kill])
@@ -296,5 +299,5 @@ def test_a_replayed_event_reads_the_datastore_values_it_read_first(wfops, tmp_pa
     tasks = [(c["context"]["orquesta"]["task_name"], c["status"]) for c in view["children"]]
     assert view["status"] == "succeeded", tasks
     assert tasks == [("first", "succeeded"), ("second", "abandoned"), ("second", "succeeded")]
-    assert view["result"]["output"] == {"color": "red", "token_ok": True}
+    assert view["result"]["output"] == {"color": "red", "token_ok": True, "shade": "light"}
     assert log_lines(log) == ["first", "second"]

@@ -62,14 +62,18 @@ def start_workflow(engine, execution_id: str, root: str, action, params: dict, s
         from wfops.engine.journal import JournaledConductor  # Orquesta: imported when needed
 
         jc = JournaledConductor.new(spec, params, workflow_context)
+        # Reading the status renders the input and vars (st2kv() may read the datastore):
+        # those answers go with the first entry, whose replay renders them again.
+        with kv_reads.recording() as rendering:
+            created_status = jc.status
         live = LiveWorkflow(wf_id, execution_id, root, jc, 0, 0, {}, parent, hold_until=hold_until)
         engine.memory.add_workflow(live)
-        if jc.status in s.COMPLETED:
+        if created_status in s.COMPLETED:
             # Its input or vars could not be rendered: Orquesta failed it as it was made
             # (the errors say why); as in st2, it is not requested to run.
-            mirror_status(engine, live, jc.status)
+            mirror_status(engine, live, created_status)
             return live
-        journal(engine, live, {"op": "status", "status": s.RUNNING})
+        journal(engine, live, {"op": "status", "status": s.RUNNING}, earlier_reads=rendering)
         settle(engine, live)
     return live
 
@@ -77,15 +81,16 @@ def start_workflow(engine, execution_id: str, root: str, action, params: dict, s
 # -- the journal ------------------------------------------------------------------------
 
 
-def journal(engine, live: LiveWorkflow, entry: dict) -> Any:
+def journal(engine, live: LiveWorkflow, entry: dict, earlier_reads: dict | None = None) -> Any:
     """Apply one conductor call and record it, with the task records it changes; every
     so many entries, a snapshot. A snapshot's size grows with the task sequence and the
     items recorded, so one is taken after twice that many entries: amortised O(1) per
-    entry. Returns the call's value."""
+    entry. ``earlier_reads``: datastore answers found before the call that its replay
+    needs (``kv_reads``). Returns the call's value."""
     store = engine.store
     with store.transaction():
         engine.memory.touch(live)
-        with kv_reads.recording() as answers:
+        with kv_reads.recording(earlier_reads) as answers:
             value = live.jc.apply(entry)
         if answers:  # what st2kv() read, for the replay (journal.JournaledConductor.restore)
             entry = dict(entry, kv=answers)

@@ -38,10 +38,12 @@ def read_key(user: str, key: str) -> str:
 
 
 @contextlib.contextmanager
-def recording() -> Iterator[Answers]:
+def recording(earlier: Answers | None = None) -> Iterator[Answers]:
     """Keep every ``st2kv()`` answer found inside the block in the dict yielded (empty
-    when the block read no key)."""
-    answers: Answers = {}
+    when the block read no key), which starts as a copy of ``earlier`` (answers the same
+    entry must hold, found before the call: Orquesta renders a workflow's input and vars
+    when its state is first read)."""
+    answers: Answers = dict(earlier or {})
     token = _recording.set(answers)
     try:
         yield answers
