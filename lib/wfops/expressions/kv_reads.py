@@ -25,7 +25,7 @@ import contextlib
 from contextvars import ContextVar
 from typing import Callable, Iterator
 
-# key -> {"value": str, "secret": bool} or {"missing": message}
+# read_key(user, key) -> {"value": as stored, "secret": bool, "name": str} or {"missing": message}
 Answers = dict
 
 _recording: ContextVar[Answers | None] = ContextVar("wfops_kv_recording", default=None)
