@@ -54,11 +54,10 @@ def task_executions(execution_id: str, children: Iterable[Mapping]) -> list[dict
         task = orquesta.get("task_name") or (chain.get("name") if isinstance(chain, Mapping) else None)
         if not task:
             continue
-        if not orquesta:  # a chain node: each run of a node is its latest execution
-            orquesta = {"task_execution_id": child.get("id")}
         route = int(orquesta.get("task_route") or 0)
         entry = latest.get((task, route))
-        task_execution = orquesta.get("task_execution_id")
+        # a chain node's run is its own task execution: its latest run is the node's
+        task_execution = orquesta.get("task_execution_id") if orquesta else child.get("id")
         if entry is None or (entry["task_execution_id"] != task_execution and orquesta.get("item_id") is None):
             entry = {"task": task, "route": route, "task_execution_id": task_execution,
                      "execution": child.get("id"), "status": child.get("status"), "items": {}}
