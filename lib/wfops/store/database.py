@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 import weakref
 from typing import Any, Callable
 
@@ -95,6 +96,39 @@ class _Transaction:
         return False
 
 
+_OPEN_PATIENCE_S = 30.0
+
+
+def _connected(path: str) -> sqlite3.Connection:
+    """A connection to ``path`` in WAL mode with a 30 s busy timeout.
+
+    SQLite answers ``database is locked`` at once, without waiting on the busy timeout,
+    when the journal mode is read or set while another process holds the WAL index
+    exclusively (the last connection checkpointing as it closes, or one recovering the
+    index as it opens); so the opening statements are retried for as long as a busy
+    write would wait."""
+    conn = sqlite3.connect(path, timeout=_OPEN_PATIENCE_S, isolation_level=None,
+                           check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    deadline = time.monotonic() + _OPEN_PATIENCE_S
+    pause = 0.005
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+            break
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                conn.close()
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.2)
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA busy_timeout=%d" % int(_OPEN_PATIENCE_S * 1000))
+    conn.execute("PRAGMA foreign_keys=ON")
+    return conn
+
+
 class Store(WorkflowRecords, OutputTables):
     """The host's SQLite database at ``path`` (the records of workflow executions, their
     journal and task executions: :class:`wfops.store.workflow_records.WorkflowRecords`; action output
@@ -107,14 +141,7 @@ class Store(WorkflowRecords, OutputTables):
         self._depth = 0
         self._owner: int | None = None      # the thread whose transaction is open
         self._hooks = _Hooks()
-        self._conn = sqlite3.connect(
-            path, timeout=30.0, isolation_level=None, check_same_thread=False
-        )
-        self._conn.row_factory = sqlite3.Row
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.execute("PRAGMA busy_timeout=30000")
-        self._conn.execute("PRAGMA foreign_keys=ON")
+        self._conn = _connected(path)
         with self.transaction():
             for statement in schema.STATEMENTS:
                 self._conn.execute(statement)
