@@ -190,10 +190,10 @@ class Engine:
         """The live workflow ``wf_id``, restored from the store if not in memory."""
         return ownership.load_workflow(self, wf_id, execution_id)
 
-    def attach(self, live: LiveWorkflow, execution_id: str, root: str) -> None:
-        """Attach ``live`` to a new action execution (a re-run from tasks)."""
+    def attach(self, live: LiveWorkflow, execution_id: str) -> None:
+        """Attach ``live`` to a new top-level action execution (a re-run from tasks)."""
         self.store.update_workflow_execution(live.wf_id, action_execution=execution_id)
-        self.memory.attach(live, execution_id, root)
+        self.memory.attach(live, execution_id)
 
     def child_workflows(self, live: LiveWorkflow) -> list[str]:
         return cascades.child_workflows(self, live)

@@ -68,16 +68,17 @@ class Memory:
         if present is not None:
             self._log(lambda: self.add_workflow(present))
 
-    def attach(self, live: LiveWorkflow, execution_id: str, root: str) -> None:
-        """Attach the workflow to another action execution (a re-run from tasks)."""
-        before = (live.execution_id, live.root)
+    def attach(self, live: LiveWorkflow, execution_id: str) -> None:
+        """Attach the workflow to another action execution, a top-level one (a re-run from
+        tasks): it is its own root and answers to no parent task."""
+        before = (live.execution_id, live.root, live.parent)
         self.by_execution.pop(live.execution_id, None)
-        live.execution_id, live.root = execution_id, root
+        live.execution_id, live.root, live.parent = execution_id, execution_id, None
         self.by_execution[execution_id] = live.wf_id
 
         def undo() -> None:
             self.by_execution.pop(live.execution_id, None)
-            live.execution_id, live.root = before
+            live.execution_id, live.root, live.parent = before
             self.by_execution[live.execution_id] = live.wf_id
 
         self._log(undo)

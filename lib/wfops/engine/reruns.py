@@ -124,16 +124,16 @@ def _rerun_from_tasks(engine, live, original: dict, plan, request: RerunRequest)
     # As st2 records it: the requested tasks less the no-reset ones.
     no_reset = {t.split("[")[0] for t in request.no_reset}
     reset = [t for t in tasks if t.split("[")[0] not in no_reset]
-    context = dict(original["context"])
-    context.pop("orquesta", None)
+    # As st2 does, a re-run is a new top-level execution, whatever the original's parent
+    # (a sub-workflow's or a chain node's): the parent keeps its status and tasks.
+    context = {k: v for k, v in original["context"].items() if k not in ("orquesta", "parent", "chain")}
     context["user"] = request.user or engine.user
     context["re-run"] = {"ref": original["id"], "tasks": tasks, "reset": reset}
     action = engine.registry.get(original["action_ref"])
-    root = new_id if original["parent"] is None else original["root"]
     with engine.transaction():
-        engine.insert_execution(new_id, action, original["parameters"], context, parent=original["parent"],
-                                root=root, owner=engine.id)
-        engine.attach(live, new_id, root)
+        engine.insert_execution(new_id, action, original["parameters"], context, parent=None,
+                                root=new_id, owner=engine.id)
+        engine.attach(live, new_id)
         for entry in corrections.rerun_entries(plan):
             if entry["op"] == "skip":
                 _apply_skip(engine, live, entry, new_id)
