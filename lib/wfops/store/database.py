@@ -103,10 +103,9 @@ def _connected(path: str) -> sqlite3.Connection:
     """A connection to ``path`` in WAL mode with a 30 s busy timeout.
 
     SQLite answers ``database is locked`` at once, without waiting on the busy timeout,
-    when the journal mode is read or set while another process holds the WAL index
-    exclusively (the last connection checkpointing as it closes, or one recovering the
-    index as it opens); so the opening statements are retried for as long as a busy
-    write would wait."""
+    when the journal mode is read or set while another process is turning the same new
+    file to WAL (an engine starting a run on a fresh home while the CLI lists it); so the
+    opening statements are retried for as long as a busy write would wait."""
     conn = sqlite3.connect(path, timeout=_OPEN_PATIENCE_S, isolation_level=None,
                            check_same_thread=False)
     conn.row_factory = sqlite3.Row
